@@ -1,0 +1,23 @@
+"""EventBridge Scheduler → the follow-up sweep, as of the schedule's own time (replayable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadwire import runtime
+from leadwire.sweep import run_sweep
+
+logger = Logger()
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = run_sweep(event["time"], runtime.store(), runtime.notifier(), runtime.settings(),
+                       context.get_remaining_time_in_millis)
+    logger.info("sweep done", extra=report)
+    return report

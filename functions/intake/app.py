@@ -1,0 +1,219 @@
+"""HTTP API: website forms, ad-platform webhooks and the management API. Each route delegates to the domain."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadwire import inbox, leads, qualification, runtime, timeline, unsubscribe
+from leadwire.assignment import Assigner
+from leadwire.clock import iso
+from leadwire.config import Config, load_config, save_config
+from leadwire.errors import LeadwireError, Malformed, ValidationFailed
+from leadwire.http import check_api_key, raw_body, received_at, validation_details
+from leadwire.intake import Accepted
+from leadwire.reps import REP_ID_PATTERN, RepIn
+from leadwire.roster import load_reps, save_rep
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayHttpResolver(enable_validation=True)
+RepId = Annotated[str, Path(pattern=REP_ID_PATTERN)]
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, context)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, "application/json", json.dumps(body), headers)
+
+
+def _stored(accepted: Accepted) -> Response:
+    metrics.add_metric(name=f"Leads{accepted.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    return _json(201 if accepted.outcome == "created" else 200, {"id": accepted.lead_id, "status": accepted.outcome})
+
+
+def require_api_key(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    check_api_key(router.current_event.headers.get("authorization"), runtime.settings().api_key_hashes())
+    return next_middleware(router)
+
+
+def _now():  # noqa: ANN202 - the instant API Gateway received the request
+    return received_at(app.current_event.raw_event)
+
+
+def _body() -> bytes:
+    return raw_body(app.current_event.raw_event)
+
+
+def _headers() -> dict[str, str]:
+    return {name.lower(): value for name, value in (app.current_event.headers or {}).items()}
+
+
+def _query() -> dict[str, str]:
+    return dict(app.current_event.query_string_parameters or {})
+
+
+# --- the doors leads come through ------------------------------------------------------------------------------
+@app.post("/leads")
+def post_website_lead() -> Response:
+    result = inbox.website_form(_body(), _headers(), _query(), _now(), runtime.store(), runtime.settings())
+    if result.accepted is None:
+        metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
+    if result.next_url:
+        return Response(303, "text/plain", "", {"Location": result.next_url})
+    if result.accepted is None:
+        return _json(201, {"id": "0" * 20, "status": "created"})
+    return _stored(result.accepted)
+
+
+@app.get("/webhooks/meta")
+def meta_handshake() -> Response:
+    return Response(200, "text/plain", inbox.meta_handshake(_query(), runtime.settings()))
+
+
+@app.post("/webhooks/meta")
+def meta_notification() -> Response:
+    results = inbox.meta_notification(_body(), _headers(), _now(), runtime.store(), runtime.settings())
+    return _json(200, {"leads": [{"id": item.lead_id, "status": item.outcome} for item in results]})
+
+
+@app.post("/webhooks/google")
+def google_lead() -> Response:
+    _stored(inbox.google_lead(_body(), _now(), runtime.store(), runtime.settings()))
+    return _json(200, {})
+
+
+@app.post("/webhooks/typeform")
+def typeform_response() -> Response:
+    return _stored(inbox.typeform_response(_body(), _headers(), _now(), runtime.store(), runtime.settings()))
+
+
+@app.post("/webhooks/generic")
+def generic_webhook() -> Response:
+    return _stored(inbox.generic_webhook(_body(), _headers(), _now(), runtime.store(), runtime.settings()))
+
+
+@app.get("/unsubscribe")
+def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response:
+    settings = runtime.settings()
+    unsubscribe.unsubscribe(runtime.store(), settings.unsubscribe_secret.get_secret_value(), t, _now())
+    page = ("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
+            "<p>You are unsubscribed. You will get no more emails like this.</p>")
+    return Response(200, "text/html; charset=utf-8", page)
+
+
+# --- the management API ----------------------------------------------------------------------------------------
+@app.get("/leads/<lead_id>", middlewares=[require_api_key])
+def get_lead(lead_id: str) -> Response:
+    return _json(200, leads.show(leads.load(runtime.store(), lead_id)))
+
+
+@app.get("/leads", middlewares=[require_api_key])
+def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[str | None, Query()] = None,
+               owner: Annotated[str | None, Query()] = None, source: Annotated[str | None, Query()] = None,
+               created_from: Annotated[str | None, Query(alias="from")] = None,
+               created_to: Annotated[str | None, Query(alias="to")] = None,
+               limit: Annotated[int, Query(ge=1, le=leads.MAX_PAGE)] = 25,
+               cursor: Annotated[str | None, Query()] = None) -> Response:
+    filters = leads.LeadFilters.model_validate({"stage": stage, "status": status, "owner": owner, "source": source,
+                                                "created_from": created_from, "created_to": created_to})
+    return _json(200, leads.list_page(runtime.store(), filters, limit, cursor))
+
+
+@app.patch("/leads/<lead_id>", middlewares=[require_api_key])
+def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response:
+    store, now = runtime.store(), _now()
+    assigner = Assigner(store, runtime.notifier(), runtime.settings().public_base_url)
+    changed = leads.change(store, lead_id, patch, now, assigner.config,
+                           lambda lead, at, to: assigner.reassign(lead, at, to=to, actor="api"))
+    return _json(200, changed)
+
+
+@app.delete("/leads/<lead_id>", middlewares=[require_api_key])
+def delete_lead(lead_id: str) -> Response:
+    erased = leads.erase(runtime.store(), lead_id)
+    runtime.notifier().publish("lead.erased", erased)
+    return Response(204, None, "")
+
+
+@app.post("/leads/<lead_id>/events", middlewares=[require_api_key])
+def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response:
+    store = runtime.store()
+    event_id, new = leads.record_event(store, lead_id, event, _now(), load_config(store)[1])
+    return _json(201 if new else 200, {"id": event_id, "status": "recorded" if new else "duplicate"})
+
+
+@app.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
+def get_timeline(lead_id: str) -> Response:
+    leads.load(runtime.store(), lead_id)
+    return _json(200, {"items": timeline.read(runtime.store(), lead_id), "cursor": None})
+
+
+@app.put("/reps/<rep_id>", middlewares=[require_api_key])
+def put_rep(rep_id: RepId, rep: RepIn) -> Response:
+    return _json(200, save_rep(runtime.store(), rep_id, rep, iso(_now())).model_dump(mode="json"))
+
+
+@app.get("/reps", middlewares=[require_api_key])
+def get_reps() -> Response:
+    return _json(200, {"items": [rep.model_dump(mode="json") for rep in load_reps(runtime.store())], "cursor": None})
+
+
+@app.get("/config", middlewares=[require_api_key])
+def get_config() -> Response:
+    version, config = load_config(runtime.store())
+    return _json(200, {"version": version, "document": config.model_dump(by_alias=True, mode="json")})
+
+
+@app.put("/config", middlewares=[require_api_key])
+def put_config(document: Config) -> Response:
+    store, now = runtime.store(), _now()
+    version = save_config(store, document, iso(now))
+    queued = qualification.queue_rescore(store, version, iso(now))
+    return _json(200, {"version": version, "rescoring": queued,
+                       "document": document.model_dump(by_alias=True, mode="json")})
+
+
+@app.get("/openapi.json")
+def openapi() -> Response:
+    return Response(200, "application/json", openapi_document())
+
+
+def openapi_document() -> str:
+    return app.get_openapi_json_schema(title="leadwire", version="1.0.0",
+                                       description="Lead intake, scoring, assignment and follow-up.")
+
+
+# --- errors, mapped once ---------------------------------------------------------------------------------------
+@app.exception_handler(LeadwireError)
+def domain_error(error: LeadwireError) -> Response:
+    if error.status >= 400:
+        metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
+    logger.info("request refused", extra={"status": error.status, "error": error.code})
+    return _json(error.status, error.body())
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError) -> Response:
+    problems = error.errors()
+    if any(problem.get("type") == "json_invalid" for problem in problems):
+        return domain_error(Malformed("body is not valid JSON"))
+    details = validation_details(problems)
+    return domain_error(ValidationFailed(details))

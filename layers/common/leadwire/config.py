@@ -1,0 +1,162 @@
+"""The business config document (scoring, routing, follow-up): a validated model with a default that ships."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from leadwire.store import Store
+
+CURRENT_KEY = {"pk": "CONFIG", "sk": "CURRENT"}
+Op = Literal["exists", "equals", "in", "contains", "matches", "gte", "lte"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Condition(_Strict):
+    """`{"field": ..., "op": ..., "value": ...}`; fields are lead fields, `email_domain`, `utm.<key>`, `fields.<name>`."""
+
+    field: str = Field(min_length=1)
+    op: Op
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Condition:
+        if self.op == "exists":
+            if self.value is not None and not isinstance(self.value, bool):
+                raise ValueError("'exists' takes no value, or true/false")
+        elif self.op == "in":
+            if not isinstance(self.value, list) or not self.value:
+                raise ValueError("'in' needs a non-empty list as value")
+        elif self.op in ("gte", "lte"):
+            if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+                raise ValueError(f"'{self.op}' needs a number as value")
+        elif self.op == "matches":
+            if not isinstance(self.value, str):
+                raise ValueError("'matches' needs a regular expression string as value")
+            try:
+                re.compile(self.value)
+            except re.error as error:
+                raise ValueError(f"bad regular expression: {error}") from error
+        elif self.value is None:
+            raise ValueError(f"'{self.op}' needs a value")
+        return self
+
+
+class FitRule(_Strict):
+    id: str = Field(min_length=1)
+    if_: Condition = Field(alias="if")
+    points: float
+
+
+class EngagementRule(_Strict):
+    points: float
+    max: float | None = Field(default=None, gt=0)
+
+
+class Scoring(_Strict):
+    mql: float = 40
+    sql: float = 70
+    half_life_days: float = Field(default=30, gt=0)
+    fit: list[FitRule] = Field(default_factory=list)
+    engagement: dict[str, EngagementRule] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> Scoring:
+        if self.sql < self.mql:
+            raise ValueError("sql threshold must not be below mql threshold")
+        ids = [rule.id for rule in self.fit]
+        if len(ids) != len(set(ids)):
+            raise ValueError("fit rule ids must be unique")
+        return self
+
+
+class RoutingRule(_Strict):
+    id: str = Field(min_length=1)
+    if_: Condition = Field(alias="if")
+    reps: list[str] = Field(min_length=1)
+
+
+class Routing(_Strict):
+    assign_at: Literal["new", "mql", "sql"] = "new"
+    strategy: Literal["round_robin", "weighted", "least_loaded"] = "round_robin"
+    rules: list[RoutingRule] = Field(default_factory=list)
+    working_hours: bool = False
+    sticky_days: int = Field(default=90, ge=0)
+
+
+class NurtureStep(_Strict):
+    after_hours: float = Field(ge=0)
+    template: str = Field(min_length=1)
+
+
+class Followup(_Strict):
+    first_contact_sla_minutes: int = Field(default=15, gt=0)
+    remind_owner_at_minutes: list[int] = Field(default_factory=lambda: [15])
+    reassign_after_minutes: int | None = Field(default=60, gt=0)
+    stale_after_days: int = Field(default=30, gt=0)
+    nurture: list[NurtureStep] = Field(default_factory=list)
+
+
+class Config(_Strict):
+    business_name: str = "Our team"
+    scoring: Scoring = Field(default_factory=Scoring)
+    routing: Routing = Field(default_factory=Routing)
+    followup: Followup = Field(default_factory=Followup)
+
+
+DEFAULT_DOCUMENT: dict[str, Any] = {
+    "business_name": "Our team",
+    "scoring": {
+        "mql": 40, "sql": 70, "half_life_days": 30,
+        "fit": [
+            {"id": "has-email", "if": {"field": "email", "op": "exists"}, "points": 10},
+            {"id": "has-phone", "if": {"field": "phone", "op": "exists"}, "points": 5},
+            {"id": "has-company", "if": {"field": "company", "op": "exists"}, "points": 5},
+            {"id": "senior", "if": {"field": "job_title", "op": "matches",
+                                    "value": "(?i)owner|founder|director|head|vp|chief"}, "points": 20},
+            {"id": "freemail", "if": {"field": "email_domain", "op": "in",
+                                      "value": ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com"]},
+             "points": -10},
+        ],
+        "engagement": {
+            "email_open": {"points": 2, "max": 10}, "link_click": {"points": 5, "max": 25},
+            "page_view": {"points": 1, "max": 10}, "pricing_view": {"points": 10, "max": 20},
+            "demo_request": {"points": 30}, "meeting_booked": {"points": 40}, "unsubscribe": {"points": -20},
+        },
+    },
+    "routing": {"assign_at": "new", "strategy": "round_robin", "rules": [], "working_hours": False,
+                "sticky_days": 90},
+    "followup": {
+        "first_contact_sla_minutes": 15, "remind_owner_at_minutes": [15], "reassign_after_minutes": 60,
+        "stale_after_days": 30,
+        "nurture": [{"after_hours": 0, "template": "welcome"}, {"after_hours": 48, "template": "check-in"}],
+    },
+}
+
+DEFAULT_CONFIG = Config.model_validate(DEFAULT_DOCUMENT)
+
+
+def load_config(store: Store) -> tuple[int, Config]:
+    """The document in force and its version; version 0 is the default that ships."""
+    current = store.get(CURRENT_KEY, consistent=False)
+    if current is None:
+        return 0, DEFAULT_CONFIG
+    return int(current["version"]), Config.model_validate(current["document"])
+
+
+def save_config(store: Store, config: Config, at: str) -> int:
+    """Keep every accepted document; the new version becomes current only if nobody saved one meanwhile."""
+    version, _ = load_config(store)
+    document = config.model_dump(by_alias=True, mode="json")
+    new_version = version + 1
+    store.transact([
+        store.put_action({"pk": "CONFIG", "sk": f"V#{new_version:06d}", "version": new_version, "document": document,
+                          "saved_at": at}, "attribute_not_exists(pk)"),
+        store.put_action({**CURRENT_KEY, "version": new_version, "document": document, "saved_at": at}),
+    ])
+    return new_version

@@ -1,0 +1,80 @@
+"""The words of every email leadwire sends: to the owner of a lead, and nurture email to the person."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from leadwire.notify import Email
+
+
+def person_name(lead: Mapping[str, Any]) -> str:
+    name = " ".join(part for part in (lead.get("first_name"), lead.get("last_name")) if part)
+    return name or lead.get("company") or "a new lead"
+
+
+def _lead_card(lead: Mapping[str, Any], base_url: str) -> str:
+    utm = lead.get("utm") or {}
+    reasons = sorted(lead.get("score_reasons") or [], key=lambda reason: -abs(reason["points"]))[:3]
+    lines = [
+        f"Name:     {person_name(lead)}",
+        f"Email:    {lead.get('email') or '-'}",
+        f"Phone:    {lead.get('phone') or lead.get('phone_raw') or '-'}",
+        f"Company:  {lead.get('company') or '-'}",
+        f"Source:   {lead['source']}" + (f" / {utm['campaign']}" if utm.get("campaign") else ""),
+        f"Score:    {lead.get('score', 0)} ({lead.get('stage', 'lead')})"
+        + (" because " + ", ".join(f"{r['rule']} {r['points']:+g}" for r in reasons) if reasons else ""),
+    ]
+    if lead.get("message"):
+        lines.append(f"Message:  {lead['message']}")
+    lines.append(f"Lead:     {base_url.rstrip('/')}/leads/{lead['id']}")
+    return "\n".join(lines)
+
+
+def new_owner(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, base_url: str) -> Email:
+    return Email(
+        to=rep["email"], kind="owner_assigned",
+        subject=f"New lead for you: {person_name(lead)} — contact by {deadline}",
+        text=f"Hi {rep['name']},\n\nYou own a new lead. Please make first contact by {deadline}.\n\n"
+             f"{_lead_card(lead, base_url)}\n",
+    )
+
+
+def reminder(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, base_url: str) -> Email:
+    return Email(
+        to=rep["email"], kind="owner_reminder",
+        subject=f"Reminder: {person_name(lead)} is waiting — first contact due {deadline}",
+        text=f"Hi {rep['name']},\n\nThis lead has not been contacted yet. First contact is due {deadline}.\n\n"
+             f"{_lead_card(lead, base_url)}\n",
+    )
+
+
+def taken_away(lead: Mapping[str, Any], rep: Mapping[str, Any], new_rep: Mapping[str, Any]) -> Email:
+    return Email(
+        to=rep["email"], kind="owner_reassigned_away",
+        subject=f"Lead {person_name(lead)} was reassigned to {new_rep['name']}",
+        text=f"Hi {rep['name']},\n\nThe lead {person_name(lead)} was not contacted in time and now belongs to "
+             f"{new_rep['name']}.\n",
+    )
+
+
+NURTURE_TEMPLATES: dict[str, tuple[str, str]] = {
+    "welcome": ("Thanks for getting in touch with {business}",
+                "Hi {name},\n\nthank you for your enquiry. Someone from {business} will be in touch shortly."),
+    "check-in": ("Still looking for help, {name}?",
+                 "Hi {name},\n\njust checking in: if you still need a hand, reply to this email and {business} "
+                 "will get back to you."),
+}
+
+
+def nurture(lead: Mapping[str, Any], template: str, business: str, unsubscribe_url: str) -> Email:
+    subject, body = NURTURE_TEMPLATES.get(template, NURTURE_TEMPLATES["check-in"])
+    name = lead.get("first_name") or "there"
+    values = {"name": name, "business": business}
+    text = body.format(**values) + f"\n\nNo more emails like this: {unsubscribe_url}\n"
+    safe = {key: html.escape(value) for key, value in values.items()}
+    markup = "".join(f"<p>{paragraph}</p>" for paragraph in body.format(**safe).split("\n\n"))
+    markup += f'<p><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
+    return Email(to=lead["email"], kind=f"nurture_{template}", subject=subject.format(**values), text=text,
+                 html=markup)

@@ -1,0 +1,65 @@
+"""HTTP plumbing for the API: raw bodies, API keys, and the one place errors become responses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from leadwire.errors import Malformed, PayloadTooLarge, Unauthorized
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def raw_body(event: Mapping[str, Any]) -> bytes:
+    """The exact bytes the client sent (API Gateway base64-encodes form bodies), refused above 256 KiB."""
+    body = event.get("body") or ""
+    if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:
+        raise PayloadTooLarge(f"body is over {MAX_BODY_BYTES // 1024} KiB")
+    try:
+        data = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
+    except ValueError as error:
+        raise Malformed("body is not valid base64") from error
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body is over {MAX_BODY_BYTES // 1024} KiB")
+    return data
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Malformed(f"body is not valid JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise Malformed("body must be a JSON object")
+    return document
+
+
+def received_at(event: Mapping[str, Any]) -> datetime:
+    """The instant API Gateway received the request."""
+    epoch_ms = event.get("requestContext", {}).get("timeEpoch")
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC) if epoch_ms else datetime.now(UTC)
+
+
+def check_api_key(authorization: str | None, key_hashes: Sequence[bytes]) -> None:
+    """`Authorization: Bearer <key>`, compared in constant time against the hashes of every valid key."""
+    scheme, _, key = (authorization or "").partition(" ")
+    given = hashlib.sha256(key.strip().encode()).digest()
+    matched = False
+    for expected in key_hashes:
+        matched |= hmac.compare_digest(given, expected)
+    if scheme.lower() != "bearer" or not key.strip() or not matched:
+        raise Unauthorized("missing or invalid API key")
+
+
+def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic's error list as `{field, reason}`, the field as a dotted path without the `body` prefix."""
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        details.append({"field": ".".join(location) or "body", "reason": str(error.get("msg", "invalid"))})
+    return details

@@ -1,0 +1,64 @@
+"""The only module that sends anything out: emails through SES, domain events to the EventBridge bus."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    kind: str = "notice"
+
+
+class Notifier:
+    def __init__(self, sender: str, bus_name: str, ses: Any | None = None, events: Any | None = None) -> None:
+        self.sender = sender
+        self.bus_name = bus_name
+        self._ses = ses
+        self._events = events
+
+    @property
+    def ses(self) -> Any:
+        if self._ses is None:
+            import boto3
+
+            self._ses = boto3.client("ses")
+        return self._ses
+
+    @property
+    def events(self) -> Any:
+        if self._events is None:
+            import boto3
+
+            self._events = boto3.client("events")
+        return self._events
+
+    def send(self, email: Email) -> None:
+        body: dict[str, Any] = {"Text": {"Data": email.text, "Charset": "UTF-8"}}
+        if email.html:
+            body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
+        self.ses.send_email(
+            Source=self.sender,
+            Destination={"ToAddresses": [email.to]},
+            Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body},
+        )
+        logger.info("email sent", extra={"kind": email.kind})
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        """A domain event such as lead.assigned; details carry ids and facts, never personal data."""
+        answer = self.events.put_events(Entries=[{
+            "Source": "leadwire", "DetailType": detail_type, "EventBusName": self.bus_name,
+            "Detail": json.dumps(detail, default=str),
+        }])
+        if answer.get("FailedEntryCount"):
+            logger.warning("domain event not published", extra={"detail_type": detail_type})

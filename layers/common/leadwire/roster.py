@@ -1,0 +1,36 @@
+"""The team as stored: reps under one partition, with the counters assignment keeps on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadwire.reps import Rep, RepIn
+from leadwire.store import Store, Update
+
+REPS_PARTITION = "REPS"
+
+
+def rep_key(rep_id: str) -> dict[str, str]:
+    return {"pk": REPS_PARTITION, "sk": f"REP#{rep_id}"}
+
+
+def load_reps(store: Store) -> list[Rep]:
+    return [Rep.model_validate(item) for item in store.query_all(REPS_PARTITION, "REP#")]
+
+
+def load_rep(store: Store, rep_id: str) -> Rep | None:
+    item = store.get(rep_key(rep_id))
+    return Rep.model_validate(item) if item else None
+
+
+def save_rep(store: Store, rep_id: str, rep: RepIn, at: str) -> Rep:
+    """Create or replace what the owner controls; the counters assignment keeps are left as they are."""
+    fields: dict[str, Any] = {**rep.model_dump(mode="json"), "id": rep_id, "updated_at": at}
+    update = Update().set(**fields).set_if_absent(open_leads=0, assigned_total=0)
+    stored = store.update(rep_key(rep_id), update, return_new=True)
+    return Rep.model_validate(stored)
+
+
+def counters_action(store: Store, rep_id: str, open_leads: int, assigned: int = 0) -> dict[str, Any]:
+    """A transaction action moving a rep's open-lead count (and assignment total) by the given amounts."""
+    return store.update_action(rep_key(rep_id), Update().add(open_leads=open_leads, assigned_total=assigned))

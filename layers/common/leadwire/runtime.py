@@ -1,0 +1,30 @@
+"""The services a handler uses, built once per Lambda container from the settings."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from leadwire.notify import Notifier
+from leadwire.settings import Settings, get_settings
+from leadwire.store import Store
+
+
+@cache
+def store() -> Store:
+    return Store(get_settings().table_name)
+
+
+@cache
+def notifier() -> Notifier:
+    settings = get_settings()
+    return Notifier(settings.sender_email, settings.event_bus_name)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def reset() -> None:
+    """Forget the cached services (the local stack and tests call this after changing the environment)."""
+    for getter in (store, notifier, get_settings):
+        getter.cache_clear()

@@ -1,0 +1,307 @@
+"""The only module that talks to DynamoDB: one table, keys and indexes as template.yaml declares them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from leadwire.errors import Malformed
+
+DUE_SHARDS = 4
+LIST_PK = "LEAD"
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def lead_key(lead_id: str) -> dict[str, str]:
+    return {"pk": f"LEAD#{lead_id}", "sk": "LEAD"}
+
+
+def due_shard(lead_id: str) -> str:
+    """Spread due work over a few partitions so one busy partition never limits the sweep."""
+    return f"DUE#{zlib.crc32(lead_id.encode()) % DUE_SHARDS}"
+
+
+def new_id() -> str:
+    return secrets.token_hex(10)
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(round(value, 4)))
+    if isinstance(value, Mapping):
+        return {key: _to_dynamo(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(item) for item in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _from_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list | set):
+        return [_from_dynamo(item) for item in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(_to_dynamo(value)) for key, value in item.items() if value is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _from_dynamo(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def encode_cursor(key: Mapping[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as error:
+        raise Malformed("cursor is not one this API handed out", [{"field": "cursor", "reason": "unreadable"}]) from error
+    if not isinstance(key, dict):
+        raise Malformed("cursor is not one this API handed out", [{"field": "cursor", "reason": "unreadable"}])
+    return key
+
+
+class Update:
+    """Builds one UpdateExpression with its names and values, so callers say what changes, not how."""
+
+    def __init__(self) -> None:
+        self._set: list[str] = []
+        self._remove: list[str] = []
+        self._add: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+        self._conditions: list[str] = []
+
+    def _name(self, attribute: str) -> str:
+        placeholder = f"#{attribute}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def _value(self, value: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = value
+        return placeholder
+
+    def set(self, **attributes: Any) -> Update:
+        for attribute, value in attributes.items():
+            if value is None:
+                self._remove.append(self._name(attribute))
+            else:
+                self._set.append(f"{self._name(attribute)} = {self._value(value)}")
+        return self
+
+    def set_if_absent(self, **attributes: Any) -> Update:
+        for attribute, value in attributes.items():
+            name = self._name(attribute)
+            self._set.append(f"{name} = if_not_exists({name}, {self._value(value)})")
+        return self
+
+    def append(self, **attributes: list[Any]) -> Update:
+        for attribute, items in attributes.items():
+            name = self._name(attribute)
+            self._set.append(f"{name} = list_append(if_not_exists({name}, {self._value([])}), {self._value(items)})")
+        return self
+
+    def remove(self, *attributes: str) -> Update:
+        self._remove.extend(self._name(attribute) for attribute in attributes)
+        return self
+
+    def add(self, **attributes: int | float) -> Update:
+        self._add.extend(f"{self._name(attribute)} {self._value(value)}" for attribute, value in attributes.items())
+        return self
+
+    def when(self, condition: str, **values: Any) -> Update:
+        """A condition in DynamoDB syntax, with `#name` for attributes and `:name` for the given values."""
+        for word in condition.replace("(", " ").replace(")", " ").replace(",", " ").split():
+            if word.startswith("#"):
+                self.names[word] = word[1:]
+        for name, value in values.items():
+            self.values[f":{name}"] = value
+        self._conditions.append(f"({condition})")
+        return self
+
+    def expression(self) -> str:
+        parts = []
+        if self._set:
+            parts.append("SET " + ", ".join(self._set))
+        if self._remove:
+            parts.append("REMOVE " + ", ".join(dict.fromkeys(self._remove)))
+        if self._add:
+            parts.append("ADD " + ", ".join(self._add))
+        return " ".join(parts)
+
+    def request(self, table: str, key: Mapping[str, Any]) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": table, "Key": serialize(key), "UpdateExpression": self.expression()}
+        if self.names:
+            request["ExpressionAttributeNames"] = self.names
+        if self.values:
+            request["ExpressionAttributeValues"] = serialize(self.values)
+        if self._conditions:
+            request["ConditionExpression"] = " AND ".join(self._conditions)
+        return request
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost: somebody else already did it, or the item changed under us."""
+
+    def __init__(self, reasons: list[str] | None = None) -> None:
+        super().__init__(", ".join(reasons or []))
+        self.reasons = reasons or []
+
+
+class Store:
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("dynamodb")
+        self.table = table_name
+        self.client = client
+
+    # --- plain item access -------------------------------------------------------------------------------------
+    def get(self, key: Mapping[str, Any], consistent: bool = True) -> dict[str, Any] | None:
+        answer = self.client.get_item(TableName=self.table, Key=serialize(key), ConsistentRead=consistent)
+        return deserialize(answer["Item"]) if "Item" in answer else None
+
+    def get_many(self, keys: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """BatchGetItem in chunks of 100, unprocessed keys retried, answers in the order of `keys`."""
+        wanted = [dict(key) for key in keys]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(wanted), 100):
+            request = {self.table: {"Keys": [serialize(key) for key in wanted[start:start + 100]],
+                                    "ConsistentRead": True}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.table, []):
+                    plain = deserialize(item)
+                    found[(plain["pk"], plain["sk"])] = plain
+                request = answer.get("UnprocessedKeys") or {}
+        return [found[(key["pk"], key["sk"])] for key in wanted if (key["pk"], key["sk"]) in found]
+
+    def put(self, item: Mapping[str, Any], condition: str | None = None) -> None:
+        request: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
+        if condition:
+            request["ConditionExpression"] = condition
+        try:
+            self.client.put_item(**request)
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            raise ConditionFailed(["ConditionalCheckFailed"]) from error
+
+    def update(self, key: Mapping[str, Any], update: Update, return_new: bool = False) -> dict[str, Any] | None:
+        request = update.request(self.table, key)
+        if return_new:
+            request["ReturnValues"] = "ALL_NEW"
+        try:
+            answer = self.client.update_item(**request)
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            raise ConditionFailed(["ConditionalCheckFailed"]) from error
+        return deserialize(answer["Attributes"]) if return_new else None
+
+    def delete(self, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> None:
+        """Delete an item; with `condition` (using `:name` for the given values) only if it holds."""
+        request: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
+        if condition:
+            request["ConditionExpression"] = condition
+            request["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
+        try:
+            self.client.delete_item(**request)
+        except self.client.exceptions.ConditionalCheckFailedException as error:
+            raise ConditionFailed(["ConditionalCheckFailed"]) from error
+
+    def transact(self, actions: list[dict[str, Any]]) -> None:
+        """All or nothing; ConditionFailed.reasons holds one code per action ('None' for those that passed)."""
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+            raise ConditionFailed(reasons) from error
+
+    def put_action(self, item: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]:
+        action: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
+        if condition:
+            action["ConditionExpression"] = condition
+        return {"Put": action}
+
+    def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]:
+        return {"Update": update.request(self.table, key)}
+
+    def delete_action(self, key: Mapping[str, Any]) -> dict[str, Any]:
+        return {"Delete": {"TableName": self.table, "Key": serialize(key)}}
+
+    def query(self, partition: str, sk_prefix: str | None = None, *, limit: int | None = None,
+              cursor: Mapping[str, Any] | None = None, newest_first: bool = False
+              ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        request: dict[str, Any] = {
+            "TableName": self.table, "ScanIndexForward": not newest_first,
+            "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :prefix)" if sk_prefix else ""),
+            "ExpressionAttributeValues": serialize({":pk": partition, **({":prefix": sk_prefix} if sk_prefix else {})}),
+        }
+        if limit:
+            request["Limit"] = limit
+        if cursor:
+            request["ExclusiveStartKey"] = serialize(cursor)
+        answer = self.client.query(**request)
+        last = answer.get("LastEvaluatedKey")
+        return [deserialize(item) for item in answer["Items"]], deserialize(last) if last else None
+
+    def query_all(self, partition: str, sk_prefix: str | None = None) -> Iterator[dict[str, Any]]:
+        cursor: dict[str, Any] | None = None
+        while True:
+            items, cursor = self.query(partition, sk_prefix, cursor=cursor)
+            yield from items
+            if not cursor:
+                return
+
+    def query_index(self, index: str, hash_name: str, hash_value: str, *, range_name: str, upto: str | None = None,
+                    between: tuple[str, str] | None = None, filters: Mapping[str, str] | None = None,
+                    limit: int = 50, cursor: Mapping[str, Any] | None = None, newest_first: bool = True
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        names = {"#h": hash_name, "#r": range_name}
+        values: dict[str, Any] = {":h": hash_value}
+        condition = "#h = :h"
+        if upto is not None:
+            condition += " AND #r <= :upto"
+            values[":upto"] = upto
+        elif between is not None:
+            condition += " AND #r BETWEEN :lo AND :hi"
+            values[":lo"], values[":hi"] = between
+        request: dict[str, Any] = {"TableName": self.table, "IndexName": index, "KeyConditionExpression": condition,
+                                   "ScanIndexForward": not newest_first, "Limit": limit}
+        if filters:
+            clauses = []
+            for number, (attribute, wanted) in enumerate(sorted(filters.items())):
+                names[f"#f{number}"] = attribute
+                values[f":f{number}"] = wanted
+                clauses.append(f"#f{number} = :f{number}")
+            request["FilterExpression"] = " AND ".join(clauses)
+        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = serialize(values)
+        if cursor:
+            request["ExclusiveStartKey"] = serialize(cursor)
+        answer = self.client.query(**request)
+        last = answer.get("LastEvaluatedKey")
+        return [deserialize(item) for item in answer["Items"]], deserialize(last) if last else None
+
+    def next_number(self, key: Mapping[str, Any], attribute: str = "n") -> int:
+        """An atomic counter: every caller gets its own number, counting from 0."""
+        answer = self.update(key, Update().add(**{attribute: 1}), return_new=True)
+        assert answer is not None
+        return int(answer[attribute]) - 1

@@ -1,0 +1,52 @@
+"""Signed unsubscribe links: the token names the lead and carries an HMAC, so it cannot be forged or altered."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+from urllib.parse import quote
+
+from leadwire import timeline
+from leadwire.clock import iso
+from leadwire.errors import Forbidden
+from leadwire.store import ConditionFailed, Store, Update, lead_key
+
+
+def _signature(secret: str, lead_id: str) -> str:
+    digest = hmac.new(secret.encode(), f"unsubscribe:{lead_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def token(secret: str, lead_id: str) -> str:
+    return f"{lead_id}.{_signature(secret, lead_id)}"
+
+
+def link(base_url: str, secret: str, lead_id: str) -> str:
+    return f"{base_url.rstrip('/')}/unsubscribe?t={quote(token(secret, lead_id))}"
+
+
+def lead_of(secret: str, given: str) -> str:
+    """The lead a token names; Forbidden for a forged, altered or truncated token."""
+    lead_id, _, signature = given.partition(".")
+    if not secret or not lead_id or not hmac.compare_digest(signature.encode(), _signature(secret, lead_id).encode()):
+        raise Forbidden("this unsubscribe link is not valid")
+    return lead_id
+
+
+def unsubscribe(store: Store, secret: str, given: str, now: datetime) -> bool:
+    """Stop nurture email for the lead; True the first time, False when it was already unsubscribed or erased."""
+    lead_id = lead_of(secret, given)
+    at = iso(now)
+    update = (Update().set(unsubscribed=True, updated_at=at, score_due=1).add(inputs_version=1)
+              .when("attribute_exists(pk) AND #unsubscribed = :no", no=False))
+    event = {"pk": f"LEAD#{lead_id}", "sk": "EVT#unsubscribe", "event_id": "unsubscribe", "type": "unsubscribe",
+             "at": at, "detail": {"via": "email link"}}
+    try:
+        store.transact([store.update_action(lead_key(lead_id), update),
+                        store.put_action(timeline.entry(lead_id, at, "unsubscribed", "lead", via="email link")),
+                        store.put_action(event)])
+    except ConditionFailed:
+        return False
+    return True

@@ -1,0 +1,123 @@
+"""The local HTTP front door: API routes go to the intake function as API Gateway events; `/_local/*` controls
+the stack; `/`, `/thanks` and `/board` are the demo pages."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from local_stack.apigw import Route, build_event, find_route, response_parts
+
+if TYPE_CHECKING:
+    from local_stack.stack import LocalStack
+
+STATIC = Path(__file__).resolve().parent / "static"
+SNIPPET = Path(__file__).resolve().parents[1] / "snippet" / "leadwire-form.html"
+PAGES = {"/": "index.html", "/thanks": "thanks.html", "/board": "board.html"}
+
+
+def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
+    routes = [Route(method, path) for method, path in stack.template.routes()]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass  # requests are not logged: their paths and bodies can carry personal data
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self._dispatch()
+
+        do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+        def do_OPTIONS(self) -> None:  # noqa: N802
+            origin = self.headers.get("origin", "*")
+            self._send(204, [("access-control-allow-origin", origin),
+                             ("access-control-allow-methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS"),
+                             ("access-control-allow-headers", "content-type,authorization"),
+                             ("access-control-max-age", "600")], b"")
+
+        def _dispatch(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if parts.path.startswith("/_local/"):
+                return self._control(parts.path, body)
+            if self.command == "GET" and (parts.path in PAGES or parts.path.startswith("/static/")):
+                return self._page(parts.path)
+            found = find_route(routes, self.command, parts.path)
+            if found is None:
+                return self._send(404, [("content-type", "application/json")], b'{"message":"Not Found"}')
+            route, params = found
+            event = build_event(self.command, parts.path, parts.query, list(self.headers.items()), body,
+                                self.client_address[0], route, params)
+            try:
+                answer = stack.functions["IntakeFunction"].invoke(event)
+            except Exception as error:  # noqa: BLE001 - API Gateway answers 500 when the function fails
+                print(f"intake function failed: {type(error).__name__}: {error}", flush=True)
+                return self._send(500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}')
+            status, headers, data = response_parts(answer)
+            origin = self.headers.get("origin")
+            if origin:
+                headers.append(("access-control-allow-origin", origin))
+            self._send(status, headers, data)
+            stack.kick()
+
+        def _control(self, path: str, body: bytes) -> None:
+            if path == "/_local/sweep" and self.command == "POST":
+                at = json.loads(body or b"{}").get("at")
+                if not at:
+                    return self._json(400, {"error": "malformed", "message": "give the sweep's instant as 'at'",
+                                            "details": [{"field": "at", "reason": "required"}]})
+                return self._json(200, stack.sweep(at))
+            if path == "/_local/drain" and self.command == "POST":
+                return self._json(200, {"delivered": stack.pump.drain()})
+            if path == "/_local/outbox" and self.command == "GET":
+                return self._json(200, [asdict(email) for email in stack.aws.outbox])
+            if path == "/_local/events" and self.command == "GET":
+                return self._json(200, stack.aws.read_events())
+            if path == "/_local/dead-letters" and self.command == "GET":
+                return self._json(200, stack.aws.dead_letters())
+            if path == "/_local/invocations" and self.command == "GET":
+                return self._json(200, {name: fn.invocations for name, fn in stack.functions.items()})
+            return self._json(404, {"error": "not_found", "message": f"no control route {self.command} {path}"})
+
+        def _page(self, path: str) -> None:
+            name = PAGES.get(path) or path.removeprefix("/static/")
+            file = (STATIC / name).resolve()
+            if STATIC not in file.parents or not file.is_file():
+                return self._send(404, [("content-type", "text/plain")], b"not found")
+            data = file.read_bytes()
+            if name.endswith(".html"):
+                data = render(data.decode(), stack.url, stack.api_key).encode()
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            self._send(200, [("content-type", f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)], data)
+
+        def _json(self, status: int, body: Any) -> None:
+            self._send(status, [("content-type", "application/json")], json.dumps(body, default=str).encode())
+
+        def _send(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def render(page: str, base_url: str, api_key: str) -> str:
+    """The demo pages with the drop-in snippet pasted in and pointed at this stack, as an owner would do."""
+    if "<!-- leadwire-form -->" in page and SNIPPET.is_file():
+        snippet = SNIPPET.read_text().replace("https://YOUR-API-URL", base_url)
+        page = page.replace("<!-- leadwire-form -->", snippet)
+    return page.replace("__LEADWIRE_DEV_KEY__", api_key).replace("__LEADWIRE_BASE_URL__", base_url)

@@ -1,0 +1,200 @@
+"""The whole stack in one process: moto for AWS (created from template.yaml), the functions, the stream pump,
+the schedule and an HTTP server speaking API Gateway's payload 2.0."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from local_stack.lambdas import Function
+from local_stack.pump import StreamPump, Subscription
+from local_stack.template import load_template
+
+REGION = "us-east-1"
+DEV_KEY = "dev-key"
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+    # boto3 1.44+ sends DynamoDB Streams calls to an account-id endpoint moto does not route.
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "TABLE_NAME": "leadwire-local", "EVENT_BUS_NAME": "leadwire-local", "SENDER_EMAIL": "leads@example.com",
+    "UNSUBSCRIBE_SECRET": "local-unsubscribe-secret",
+    "POWERTOOLS_SERVICE_NAME": "leadwire", "POWERTOOLS_METRICS_NAMESPACE": "leadwire",
+    "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class SentEmail:
+    to: str
+    subject: str
+    text: str
+    sent_at: str
+
+
+class LocalAws:
+    """moto in this process, with the resources template.yaml declares (and a tap to read domain events)."""
+
+    def __init__(self) -> None:
+        from moto import mock_aws
+
+        self._mock = mock_aws()
+        self.outbox: list[SentEmail] = []
+        self.events: list[dict[str, Any]] = []
+        self._outbox_lock = threading.Lock()
+
+    def start(self, table_kwargs: dict[str, Any], ttl_attribute: str | None) -> None:
+        import boto3
+
+        self._mock.start()
+        self._record_sent_emails()
+        env = os.environ
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        self.streams = boto3.client("dynamodbstreams", region_name=REGION)
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        table = self.dynamodb.create_table(**{**table_kwargs, "TableName": env["TABLE_NAME"]})
+        self.stream_arn = table["TableDescription"]["LatestStreamArn"]
+        if ttl_attribute:
+            self.dynamodb.update_time_to_live(TableName=env["TABLE_NAME"], TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": ttl_attribute})
+        self.dlq_url = self.sqs.create_queue(QueueName="leadwire-local-dlq")["QueueUrl"]
+        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=env["SENDER_EMAIL"])
+        self._tap_events(env["EVENT_BUS_NAME"])
+
+    def _tap_events(self, bus: str) -> None:
+        import boto3
+
+        events = boto3.client("events", region_name=REGION)
+        events.create_event_bus(Name=bus)
+        self.events_url = self.sqs.create_queue(QueueName="leadwire-local-events")["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.events_url,
+                                                  AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["leadwire"]}))
+        events.put_targets(Rule="local-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+
+    def _record_sent_emails(self) -> None:
+        """Note each email with the instant SES accepted it (moto keeps the message but not the time)."""
+        from moto.ses.models import SESBackend
+
+        original = SESBackend.send_email
+        stack = self
+
+        def send_email(backend: SESBackend, source: str, subject: str, body: str,
+                       destinations: dict[str, list[str]]) -> Any:
+            message = original(backend, source, subject, body, destinations)
+            sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            with stack._outbox_lock:
+                for address in destinations.get("ToAddresses", []):
+                    stack.outbox.append(SentEmail(address, subject, body, sent_at))
+            return message
+
+        SESBackend.send_email = send_email  # type: ignore[method-assign]
+        self._restore_ses = lambda: setattr(SESBackend, "send_email", original)
+
+    def read_events(self) -> list[dict[str, Any]]:
+        while True:
+            answer = self.sqs.receive_message(QueueUrl=self.events_url, MaxNumberOfMessages=10)
+            messages = answer.get("Messages", [])
+            if not messages:
+                return self.events
+            for message in messages:
+                self.events.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.events_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        return [json.loads(message["Body"]) for message in answer.get("Messages", [])]
+
+    def stop(self) -> None:
+        self._restore_ses()
+        self._mock.stop()
+
+
+class LocalStack:
+    def __init__(self, port: int = 3000, host: str = "127.0.0.1", env: dict[str, str] | None = None,
+                 schedule: bool = True) -> None:
+        self.host, self.port = host, port
+        self.env = {**LOCAL_ENV, **(env or {})}
+        self.schedule_enabled = schedule
+        self.template = load_template()
+        self.aws = LocalAws()
+        self._stop = threading.Event()
+        self._kick = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.sweep_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LocalStack:
+        from leadwire import runtime
+        from local_stack.server import serve
+
+        os.environ.update(self.env)  # fake credentials too: the local stack never reaches real AWS
+        os.environ.setdefault("LEADWIRE_API_KEYS", DEV_KEY)
+        self.api_key = os.environ["LEADWIRE_API_KEYS"].split(",")[0].strip()
+        self.server = serve(self, self.host, self.port)
+        self.port = self.server.server_address[1]
+        os.environ["PUBLIC_BASE_URL"] = self.url
+        runtime.reset()
+        self.aws.start(self.template.table_create_kwargs(), self.template.ttl_attribute())
+        self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout, spec.memory)
+                          for spec in self.template.functions().values()}
+        self.pump = StreamPump(self.aws.streams, self.aws.sqs, self.aws.stream_arn, self.aws.dlq_url, [
+            Subscription(function=self.functions[sub.function_id], batch_size=sub.batch_size, filters=sub.filters,
+                         max_retries=sub.max_retries, max_record_age_s=sub.max_record_age,
+                         report_failures=sub.report_batch_item_failures, bisect=sub.bisect)
+            for sub in self.template.stream_subscriptions()])
+        schedule = self.template.schedule()
+        self.followup = next(fn for fn in self.functions.values() if fn.code_dir == schedule.code_dir)
+        self.schedule_rate_s = schedule.rate_seconds
+        self._spawn(self.server.serve_forever, "http")
+        self._spawn(self._pump_loop, "stream")
+        if self.schedule_enabled:
+            self._spawn(self._schedule_loop, "schedule")
+        return self
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=f"leadwire-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def kick(self) -> None:
+        """Something was written: let the stream pump look now rather than at its next tick."""
+        self._kick.set()
+
+    def _pump_loop(self) -> None:
+        while not self._stop.is_set():
+            self._kick.wait(timeout=0.25)
+            self._kick.clear()
+            try:
+                self.pump.drain()
+            except Exception as error:  # noqa: BLE001 - keep the local stack alive; the error is shown
+                print(f"stream pump: {type(error).__name__}: {error}", flush=True)
+
+    def _schedule_loop(self) -> None:
+        while not self._stop.wait(timeout=self.schedule_rate_s):
+            self.sweep(datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+
+    def sweep(self, at: str) -> Any:
+        """Fire the follow-up function as the schedule would at `at`, then drain what it caused."""
+        with self.sweep_lock:
+            report = self.followup.invoke({"time": at, "source": "aws.scheduler", "detail-type": "Scheduled Event"})
+        self.pump.drain()
+        return report
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._kick.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.aws.stop()
