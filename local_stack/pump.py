@@ -125,7 +125,7 @@ class StreamPump:
         """(index of the first failed record or None, whether the function crashed as a whole)."""
         try:
             answer = subscription.function.invoke({"Records": batch})
-        except Exception:  # noqa: BLE001 - a function error fails the whole batch, as in Lambda
+        except Exception:
             return 0, True
         failures = ((answer or {}).get("batchItemFailures") or []) if subscription.report_failures else []
         failed_ids = {failure["itemIdentifier"] for failure in failures}

@@ -27,15 +27,15 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # requests are not logged: their paths and bodies can carry personal data
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             self._dispatch()
 
         do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
-        def do_OPTIONS(self) -> None:  # noqa: N802
+        def do_OPTIONS(self) -> None:
             origin = self.headers.get("origin", "*")
             self._send(204, [("access-control-allow-origin", origin),
                              ("access-control-allow-methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS"),
@@ -58,7 +58,7 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
                                 self.client_address[0], route, params)
             try:
                 answer = stack.functions["IntakeFunction"].invoke(event)
-            except Exception as error:  # noqa: BLE001 - API Gateway answers 500 when the function fails
+            except Exception as error:
                 print(f"intake function failed: {type(error).__name__}: {error}", flush=True)
                 return self._send(500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}')
             status, headers, data = response_parts(answer)

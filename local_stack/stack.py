@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,7 +175,7 @@ class LocalStack:
             self._kick.clear()
             try:
                 self.pump.drain()
-            except Exception as error:  # noqa: BLE001 - keep the local stack alive; the error is shown
+            except Exception as error:
                 print(f"stream pump: {type(error).__name__}: {error}", flush=True)
 
     def _schedule_loop(self) -> None:

@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import inbox, leads, qualification, runtime, timeline, unsubscribe
+from leadwire import inbox, leads, qualification, reports, runtime, timeline, unsubscribe
 from leadwire.assignment import Assigner
 from leadwire.clock import iso
 from leadwire.config import Config, load_config, save_config
@@ -54,7 +54,7 @@ def require_api_key(router: APIGatewayHttpResolver, next_middleware: NextMiddlew
     return next_middleware(router)
 
 
-def _now():  # noqa: ANN202 - the instant API Gateway received the request
+def _now():
     return received_at(app.current_event.raw_event)
 
 
@@ -189,6 +189,12 @@ def put_config(document: Config) -> Response:
     queued = qualification.queue_rescore(store, version, iso(now))
     return _json(200, {"version": version, "rescoring": queued,
                        "document": document.model_dump(by_alias=True, mode="json")})
+
+
+@app.get("/reports/funnel", middlewares=[require_api_key])
+def funnel(created_from: Annotated[str, Query(alias="from")], created_to: Annotated[str, Query(alias="to")]
+           ) -> Response:
+    return _json(200, reports.funnel(runtime.store(), created_from, created_to))
 
 
 @app.get("/openapi.json")

@@ -42,10 +42,12 @@ class Assigner:
             return None
         return decision.rep_id if self._hand_over(lead, decision, now, previous=None) else None
 
-    def reassign(self, lead: dict[str, Any], now: datetime, to: str | None = None, actor: str = "followup") -> str | None:
+    def reassign(self, lead: dict[str, Any], now: datetime, to: str | None = None,
+                 actor: str = "followup") -> str | None:
         """Move an owned lead to another rep (chosen by routing, or `to`); both reps are told."""
         if to is None:
-            decision = self._decide(lead, now, exclude=frozenset({lead["owner"]} if lead.get("owner") else ()))
+            current = frozenset({lead["owner"]}) if lead.get("owner") else frozenset()
+            decision = self._decide(lead, now, exclude=current)
             if decision.rep_id is None:
                 self.store.put(timeline.entry(lead["id"], iso(now), "reassignment_failed", actor,
                                               reason=decision.reason, explanation=decision.explain()))

@@ -18,7 +18,7 @@ class _Strict(BaseModel):
 
 
 class Condition(_Strict):
-    """`{"field": ..., "op": ..., "value": ...}`; fields are lead fields, `email_domain`, `utm.<key>`, `fields.<name>`."""
+    """`{"field", "op", "value"}` over lead fields, `email_domain`, `utm.<key>` and `fields.<name>`."""
 
     field: str = Field(min_length=1)
     op: Op

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire import emails, timeline
+from leadwire import emails, reports, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
 from leadwire.models import OPEN_STATUSES
@@ -129,11 +129,15 @@ class Sweep:
             self.store.update(lead_key(lead["id"]),
                               Update().set(**due_fields(fresh, self.config)).when("attribute_exists(pk)"))
 
-    def _record(self, lead: Mapping[str, Any], update: Update, kind: str, **detail: Any) -> bool:
-        """Write the step and its timeline entry together; False when another sweep already did it."""
+    def _record(self, lead: Mapping[str, Any], update: Update, kind: str, count: str | None = None,
+                **detail: Any) -> bool:
+        """Write the step, its timeline entry (and funnel count) together; False when another sweep did it."""
         entry = timeline.entry(lead["id"], iso(self.now), kind, "followup", **detail)
+        actions = [self.store.update_action(lead_key(lead["id"]), update), self.store.put_action(entry)]
+        if count:
+            actions.append(reports.count_action(self.store, lead, **{count: 1}))
         try:
-            self.store.transact([self.store.update_action(lead_key(lead["id"]), update), self.store.put_action(entry)])
+            self.store.transact(actions)
         except ConditionFailed:
             return False
         self.report.steps[kind] += 1
@@ -169,7 +173,7 @@ class Sweep:
             update = (Update().set(sla_breached=True)
                       .when("#owner = :owner AND #assigned_at = :assigned AND attribute_not_exists(#sla_breached)",
                             owner=lead["owner"], assigned=lead["assigned_at"]))
-            if self._record(lead, update, "sla_breached", owner=lead["owner"]):
+            if self._record(lead, update, "sla_breached", count="sla_breached", owner=lead["owner"]):
                 self.notifier.publish("lead.sla_breached", {"lead_id": lead["id"], "owner": lead["owner"],
                                                             "deadline": iso(deadline)})
         reassign_after = rules.reassign_after_minutes

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from leadwire import signatures, timeline
 from leadwire.clock import iso
 from leadwire.errors import Forbidden
-from leadwire.intake import Accepted, accept, person_keys
+from leadwire.intake import Accepted, accept, claim_person_keys
 from leadwire.models import RawLead
 from leadwire.normalize import normalize
 from leadwire.settings import Settings
@@ -112,9 +112,5 @@ def enrich(lead: dict[str, Any], now: datetime, store: Store, settings: Settings
                         store.put_action(timeline.entry(lead["id"], at, "enriched", "followup", attempts=attempts))])
     except ConditionFailed:
         return False
-    for key in person_keys(found.model_dump()):
-        try:
-            store.put({**key, "lead_id": lead["id"]}, "attribute_not_exists(pk)")
-        except ConditionFailed:
-            pass
+    claim_person_keys(lead["id"], found, store)
     return True

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from leadwire import timeline
+from leadwire import reports, timeline
 from leadwire.clock import iso
 from leadwire.models import LeadInput
 from leadwire.store import LIST_PK, ConditionFailed, Store, Update, due_shard, lead_key, new_id
@@ -83,6 +84,7 @@ def _create(lead: LeadInput, store: Store, now: datetime) -> Accepted:
     actions += [store.put_action({**key, "lead_id": lead_id}, "attribute_not_exists(pk)") for key in person_keys(lead)]
     actions.append(store.put_action(timeline.entry(lead_id, at, "submission", "intake", source=lead.source,
                                                    source_ref=lead.source_ref, outcome="created")))
+    actions.append(reports.count_action(store, item, leads=1))
     store.transact(actions)
     logger.info("lead created", extra={"lead_id": lead_id, "source": lead.source})
     return Accepted(lead_id, "created")
@@ -128,15 +130,13 @@ def _merge(lead_id: str, lead: LeadInput, store: Store, now: datetime) -> Accept
         if lead.source_ref and len(failure.reasons) > 1 and failure.reasons[1] == "ConditionalCheckFailed":
             return Accepted(lead_id, "duplicate")
         raise
-    _claim_new_keys(lead_id, lead, store)
+    claim_person_keys(lead_id, lead, store)
     logger.info("lead merged", extra={"lead_id": lead_id, "source": lead.source})
     return Accepted(lead_id, "merged")
 
 
-def _claim_new_keys(lead_id: str, lead: LeadInput, store: Store) -> None:
-    """A merge may bring a phone or email the person did not have: remember it, unless someone else owns it."""
+def claim_person_keys(lead_id: str, lead: LeadInput, store: Store) -> None:
+    """A merge or enrichment may bring an email or phone the lead lacked: remember it, unless another lead has it."""
     for key in person_keys(lead):
-        try:
+        with suppress(ConditionFailed):
             store.put({**key, "lead_id": lead_id}, "attribute_not_exists(pk)")
-        except ConditionFailed:
-            pass

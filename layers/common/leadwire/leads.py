@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadwire import followup, timeline
-from leadwire.clock import iso
+from leadwire import followup, reports, timeline
+from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
 from leadwire.intake import person_keys, ref_key
@@ -123,6 +123,13 @@ def _move_status(store: Store, lead: dict[str, Any], status: str, now: datetime,
     actions = [store.update_action(lead_key(lead["id"]), update),
                store.put_action(timeline.entry(lead["id"], at, "status_changed", "api", previous=lead["status"],
                                                status=status))]
+    counts = {status: 1} if status in ("won", "lost") else {}
+    first_contact = None
+    if status in CONTACTED_OR_LATER and not lead.get("first_contact_at"):
+        first_contact = (now - parse_iso(lead["created_at"])).total_seconds()
+        counts["contacted"] = 1
+    if counts or first_contact is not None:
+        actions.append(reports.count_action(store, lead, first_contact_s=first_contact, **counts))
     was_open, is_open = lead["status"] in OPEN_STATUSES, status in OPEN_STATUSES
     if lead.get("owner") and was_open != is_open:
         actions.append(counters_action(store, lead["owner"], open_leads=-1 if was_open else 1))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from leadwire import followup, timeline
+from leadwire import followup, reports, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import load_config
-from leadwire.notify import Notifier
-from leadwire.scoring import next_refresh_at, score_lead
 from leadwire.models import OPEN_STATUSES
+from leadwire.notify import Notifier
+from leadwire.scoring import next_refresh_at, score_lead, stage_rank
 from leadwire.store import LIST_PK, ConditionFailed, Store, Update, lead_key
 
 logger = Logger(child=True)
@@ -37,8 +38,13 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime) -
               .when("#inputs_version = :seen", seen=lead["inputs_version"]))
     entry = timeline.entry(lead_id, iso(now), "scored", "score", score=result.score, stage=result.stage,
                            reasons=reasons, config_version=version)
+    actions = [store.update_action(lead_key(lead_id), update), store.put_action(entry)]
+    was, now_rank = stage_rank(lead.get("stage", "lead")), stage_rank(result.stage)
+    reached = {stage: 1 for stage in ("mql", "sql") if was < stage_rank(stage) <= now_rank}
+    if reached:
+        actions.append(reports.count_action(store, lead, **reached))
     try:
-        store.transact([store.update_action(lead_key(lead_id), update), store.put_action(entry)])
+        store.transact(actions)
     except ConditionFailed:
         logger.info("inputs changed while scoring; the newer change will be scored", extra={"lead_id": lead_id})
         return False
@@ -70,20 +76,14 @@ def continue_rescore(store: Store, now: datetime, batch: int = 100) -> int:
         if key.get("status") not in OPEN_STATUSES:
             continue
         mark = Update().set(score_due=1, score_as_of=iso(now)).add(inputs_version=1).when("attribute_exists(pk)")
-        try:
+        with suppress(ConditionFailed):  # erased meanwhile
             store.update({"pk": key["pk"], "sk": key["sk"]}, mark)
             marked += 1
-        except ConditionFailed:
-            pass  # erased meanwhile
     if cursor:
         # A newer PUT /config replaces the job; only move the cursor of the job we read.
-        try:
+        with suppress(ConditionFailed):
             store.update(RESCORE_JOB, Update().set(cursor=cursor).when("#queued_at = :seen", seen=job["queued_at"]))
-        except ConditionFailed:
-            pass
     else:
-        try:
+        with suppress(ConditionFailed):
             store.delete(RESCORE_JOB, "queued_at = :seen", seen=job["queued_at"])
-        except ConditionFailed:
-            pass
     return marked

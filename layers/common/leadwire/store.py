@@ -70,12 +70,13 @@ def encode_cursor(key: Mapping[str, Any] | None) -> str | None:
 def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
+    refused = Malformed("cursor is not one this API handed out", [{"field": "cursor", "reason": "unreadable"}])
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
-        raise Malformed("cursor is not one this API handed out", [{"field": "cursor", "reason": "unreadable"}]) from error
+        raise refused from error
     if not isinstance(key, dict):
-        raise Malformed("cursor is not one this API handed out", [{"field": "cursor", "reason": "unreadable"}])
+        raise refused
     return key
 
 
@@ -246,14 +247,19 @@ class Store:
     def delete_action(self, key: Mapping[str, Any]) -> dict[str, Any]:
         return {"Delete": {"TableName": self.table, "Key": serialize(key)}}
 
-    def query(self, partition: str, sk_prefix: str | None = None, *, limit: int | None = None,
-              cursor: Mapping[str, Any] | None = None, newest_first: bool = False
+    def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,
+              limit: int | None = None, cursor: Mapping[str, Any] | None = None, newest_first: bool = False
               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        request: dict[str, Any] = {
-            "TableName": self.table, "ScanIndexForward": not newest_first,
-            "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :prefix)" if sk_prefix else ""),
-            "ExpressionAttributeValues": serialize({":pk": partition, **({":prefix": sk_prefix} if sk_prefix else {})}),
-        }
+        values: dict[str, Any] = {":pk": partition}
+        condition = "pk = :pk"
+        if sk_prefix:
+            condition += " AND begins_with(sk, :prefix)"
+            values[":prefix"] = sk_prefix
+        elif sk_between:
+            condition += " AND sk BETWEEN :lo AND :hi"
+            values[":lo"], values[":hi"] = sk_between
+        request: dict[str, Any] = {"TableName": self.table, "ScanIndexForward": not newest_first,
+                                   "KeyConditionExpression": condition, "ExpressionAttributeValues": serialize(values)}
         if limit:
             request["Limit"] = limit
         if cursor:
@@ -262,10 +268,11 @@ class Store:
         last = answer.get("LastEvaluatedKey")
         return [deserialize(item) for item in answer["Items"]], deserialize(last) if last else None
 
-    def query_all(self, partition: str, sk_prefix: str | None = None) -> Iterator[dict[str, Any]]:
+    def query_all(self, partition: str, sk_prefix: str | None = None, *,
+                  sk_between: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
         cursor: dict[str, Any] | None = None
         while True:
-            items, cursor = self.query(partition, sk_prefix, cursor=cursor)
+            items, cursor = self.query(partition, sk_prefix, sk_between=sk_between, cursor=cursor)
             yield from items
             if not cursor:
                 return

@@ -1,0 +1,56 @@
+# leadwire: `make run` starts the whole stack locally; `make test` installs what it needs and runs every check.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 3000
+
+.PHONY: run test lint unit integration e2e browser template openapi openapi-check bench clean
+
+run: $(STAMP)
+	PORT=$(PORT) $(PY) -m local_stack
+
+test: $(STAMP) lint unit integration e2e openapi-check template
+	@echo "make test: every check passed"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leadwire needs Python 3.11 or newer")'
+	@echo "==> creating $(VENV) and installing leadwire with its dev tools"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+lint: $(STAMP)
+	@echo "==> ruff"
+	$(VENV)/bin/ruff check .
+
+unit: $(STAMP)
+	@echo "==> unit tests (no sockets)"
+	$(PY) -m pytest tests/unit -q
+
+integration: $(STAMP)
+	@echo "==> integration tests (moto)"
+	$(PY) -m pytest tests/integration -q
+
+e2e: $(STAMP)
+	@echo "==> end-to-end tests (local stack over HTTP, headless Chromium)"
+	bash scripts/ensure-chromium.sh
+	$(PY) -m pytest tests/e2e -q
+
+openapi: $(STAMP)
+	$(PY) -m local_stack.openapi > openapi.json
+
+openapi-check: $(STAMP)
+	@echo "==> openapi.json matches the routes"
+	$(PY) -m local_stack.openapi --check openapi.json
+
+template: $(STAMP)
+	@echo "==> template: cfn-lint, sam validate --lint, sam build"
+	bash scripts/template-check.sh
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache .ruff_cache

@@ -1,0 +1,219 @@
+"""`leadwire`: the owner's command line for a leadwire API (the local stack unless told otherwise).
+
+    leadwire leads list [--stage S] [--status S] [--owner REP] [--source SRC] [--limit N] [--all]
+    leadwire leads show ID
+    leadwire leads timeline ID
+    leadwire report funnel [--from DAY] [--to DAY]
+    leadwire config get
+    leadwire config put FILE          (JSON or YAML)
+    leadwire reps list
+    leadwire reps put FILE            (one rep or a list of reps, each with an "id"; JSON or YAML)
+
+The API is `--url` or $LEADWIRE_URL (default http://127.0.0.1:3000), the key `--key` or $LEADWIRE_API_KEY
+(default dev-key, the local stack's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote, urlencode
+from urllib.request import Request, urlopen
+
+
+class ApiError(Exception):
+    pass
+
+
+class Client:
+    def __init__(self, url: str, key: str) -> None:
+        self.url = url.rstrip("/")
+        self.key = key
+
+    def call(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
+        wanted = {name: value for name, value in (query or {}).items() if value not in (None, "")}
+        target = self.url + path + (f"?{urlencode(wanted)}" if wanted else "")
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"authorization": f"Bearer {self.key}", "accept": "application/json"}
+        if data is not None:
+            headers["content-type"] = "application/json"
+        try:
+            with urlopen(Request(target, data=data, method=method, headers=headers), timeout=30) as response:
+                raw = response.read()
+        except HTTPError as error:
+            raise ApiError(_explain(error.code, error.read())) from error
+        except URLError as error:
+            raise ApiError(f"cannot reach {self.url}: {error.reason} (is `make run` running?)") from error
+        return json.loads(raw) if raw else None
+
+
+def _explain(status: int, raw: bytes) -> str:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return f"HTTP {status}"
+    lines = [f"HTTP {status}: {body.get('message', body)}"]
+    lines += [f"  - {detail.get('field')}: {detail.get('reason')}" for detail in body.get("details") or []]
+    return "\n".join(lines)
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A plain aligned text table; empty cells show as '-'."""
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max([len(column), *(len(line[index]) for line in cells)]) for index, column in enumerate(columns)]
+    lines = ["  ".join(column.upper().ljust(width) for column, width in zip(columns, widths, strict=True))]
+    lines += ["  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)) for line in cells]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value in (None, "", []):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _load(path: str) -> Any:
+    text = Path(path).read_text()
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+
+        return yaml.safe_load(text)
+    return json.loads(text)
+
+
+def _name(lead: dict[str, Any]) -> str:
+    return " ".join(part for part in (lead.get("first_name"), lead.get("last_name")) if part) or "-"
+
+
+def leads_list(client: Client, args: argparse.Namespace) -> str:
+    query = {"stage": args.stage, "status": args.status, "owner": args.owner, "source": args.source,
+             "limit": args.limit}
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = client.call("GET", "/leads", query={**query, "cursor": cursor})
+        rows += page["items"]
+        cursor = page["cursor"]
+        if not cursor or not args.all:
+            break
+    shown = [{**lead, "name": _name(lead), "created": lead["created_at"][:16].replace("T", " ")} for lead in rows]
+    footer = f"\n{len(rows)} lead(s)" + ("; more with --all" if cursor else "")
+    return table(shown, ["id", "created", "name", "source", "score", "stage", "status", "owner"]) + footer
+
+
+def leads_show(client: Client, args: argparse.Namespace) -> str:
+    lead = client.call("GET", f"/leads/{quote(args.id)}")
+    fields = ["id", "created_at", "source", "email", "phone", "company", "job_title", "country", "score", "fit",
+              "engagement", "stage", "status", "owner", "assigned_at", "first_contact_at", "touches"]
+    lines = [f"{name:<17}{_cell(lead.get(name))}" for name in fields]
+    lines.insert(1, f"{'name':<17}{_name(lead)}")
+    lines.append("score reasons:")
+    lines += [f"  {reason['points']:+g}  {reason['rule']}" for reason in lead.get("score_reasons", [])]
+    return "\n".join(lines)
+
+
+def leads_timeline(client: Client, args: argparse.Namespace) -> str:
+    items = client.call("GET", f"/leads/{quote(args.id)}/timeline")["items"]
+    rows = [{"at": item["at"], "what": item["kind"], "by": item["actor"],
+             "detail": ", ".join(f"{key}={value}" for key, value in item["detail"].items()
+                                 if key not in ("reasons", "explanation"))} for item in items]
+    return table(rows, ["at", "what", "by", "detail"])
+
+
+def report_funnel(client: Client, args: argparse.Namespace) -> str:
+    report = client.call("GET", "/reports/funnel", query={"from": args.from_day, "to": args.to_day})
+    rows = [{"source": source, **figures, "first_contact_p50_min": figures["first_contact_minutes"]["median"],
+             "first_contact_p90_min": figures["first_contact_minutes"]["p90"]}
+            for source, figures in [*report["by_source"].items(), ("ALL", report["total"])]]
+    columns = ["source", "leads", "mql", "sql", "mql_rate", "sql_rate", "won", "lost", "sla_breach_rate",
+               "first_contact_p50_min", "first_contact_p90_min"]
+    return f"Funnel for leads created {report['from']} .. {report['to']}\n" + table(rows, columns)
+
+
+def config_get(client: Client, args: argparse.Namespace) -> str:
+    return json.dumps(client.call("GET", "/config"), indent=2)
+
+
+def config_put(client: Client, args: argparse.Namespace) -> str:
+    answer = client.call("PUT", "/config", _load(args.file))
+    return f"config version {answer['version']} in force; open leads are being re-scored"
+
+
+def reps_list(client: Client, args: argparse.Namespace) -> str:
+    reps = client.call("GET", "/reps")["items"]
+    return table(reps, ["id", "name", "email", "active", "weight", "capacity", "open_leads", "timezone"])
+
+
+def reps_put(client: Client, args: argparse.Namespace) -> str:
+    document = _load(args.file)
+    reps = document if isinstance(document, list) else [document]
+    saved = []
+    for rep in reps:
+        rep_id = rep.pop("id", None)
+        if not rep_id:
+            raise ApiError(f"{args.file}: every rep needs an 'id'")
+        saved.append(client.call("PUT", f"/reps/{quote(rep_id)}", rep))
+    return table(saved, ["id", "name", "email", "active", "weight", "capacity"])
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="leadwire", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("--url", default=os.environ.get("LEADWIRE_URL", "http://127.0.0.1:3000"))
+    root.add_argument("--key", default=os.environ.get("LEADWIRE_API_KEY", "dev-key"))
+    nouns = root.add_subparsers(dest="noun", required=True)
+
+    leads = nouns.add_parser("leads", help="find leads and read their story").add_subparsers(dest="verb", required=True)
+    listing = leads.add_parser("list", help="newest first")
+    for name in ("stage", "status", "owner", "source"):
+        listing.add_argument(f"--{name}")
+    listing.add_argument("--limit", type=int, default=25)
+    listing.add_argument("--all", action="store_true", help="follow the cursor through every page")
+    listing.set_defaults(run=leads_list)
+    for verb, run in (("show", leads_show), ("timeline", leads_timeline)):
+        command = leads.add_parser(verb)
+        command.add_argument("id")
+        command.set_defaults(run=run)
+
+    report = nouns.add_parser("report", help="the funnel").add_subparsers(dest="verb", required=True)
+    funnel = report.add_parser("funnel")
+    today = datetime.now(UTC).date()
+    funnel.add_argument("--from", dest="from_day", default=str(today - timedelta(days=30)))
+    funnel.add_argument("--to", dest="to_day", default=str(today))
+    funnel.set_defaults(run=report_funnel)
+
+    config = nouns.add_parser("config", help="scoring, routing and follow-up rules")
+    config_verbs = config.add_subparsers(dest="verb", required=True)
+    config_verbs.add_parser("get").set_defaults(run=config_get)
+    put = config_verbs.add_parser("put")
+    put.add_argument("file")
+    put.set_defaults(run=config_put)
+
+    reps = nouns.add_parser("reps", help="the sales team").add_subparsers(dest="verb", required=True)
+    reps.add_parser("list").set_defaults(run=reps_list)
+    reps_file = reps.add_parser("put")
+    reps_file.add_argument("file")
+    reps_file.set_defaults(run=reps_put)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        print(args.run(Client(args.url, args.key), args))
+    except (ApiError, OSError, ValueError) as error:
+        print(f"leadwire: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The funnel: counters per creation day and source, moved in the same transaction as the change they count,
+so each is exact under stream redelivery and read without a Scan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from leadwire.errors import ValidationFailed
+from leadwire.store import Store, Update
+
+FUNNEL_PARTITION = "FUNNEL"
+COUNTS = ("leads", "mql", "sql", "contacted", "won", "lost", "sla_breached")
+
+
+def counter_key(lead: Mapping[str, Any]) -> dict[str, str]:
+    """Leads are counted in the cohort of the day they arrived, by source."""
+    return {"pk": FUNNEL_PARTITION, "sk": f"{lead['created_at'][:10]}#{lead['source']}"}
+
+
+def count_action(store: Store, lead: Mapping[str, Any], first_contact_s: float | None = None,
+                 **increments: int) -> dict[str, Any]:
+    """A transaction action adding to the lead's cohort counters (and its time to first contact)."""
+    update = Update().add(**increments)
+    if first_contact_s is not None:
+        update.append(first_contact_s=[round(first_contact_s, 3)])
+    return store.update_action(counter_key(lead), update)
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `share` of all values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _figures(counts: Mapping[str, float], first_contacts: list[float]) -> dict[str, Any]:
+    leads = counts.get("leads", 0)
+
+    def rate(part: float) -> float | None:
+        return round(part / leads, 4) if leads else None
+
+    return {
+        **{name: int(counts.get(name, 0)) for name in COUNTS},
+        "mql_rate": rate(counts.get("mql", 0)), "sql_rate": rate(counts.get("sql", 0)),
+        "won_rate": rate(counts.get("won", 0)), "sla_breach_rate": rate(counts.get("sla_breached", 0)),
+        "first_contact_minutes": {
+            "contacted": len(first_contacts),
+            "median": None if not first_contacts else round(_percentile(first_contacts, 0.5) / 60, 2),
+            "p90": None if not first_contacts else round(_percentile(first_contacts, 0.9) / 60, 2),
+        },
+    }
+
+
+def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
+    """Figures for leads created between two days (inclusive, by UTC day), in total and per source."""
+    start, end = created_from[:10], created_to[:10]
+    if len(start) != 10 or len(end) != 10 or start > end:
+        raise ValidationFailed([{"field": "from", "reason": "give ISO dates or instants with from <= to"}])
+    per_source: dict[str, dict[str, float]] = {}
+    contacts: dict[str, list[float]] = {}
+    total: dict[str, float] = {}
+    all_contacts: list[float] = []
+    for item in store.query_all(FUNNEL_PARTITION, sk_between=(f"{start}#", f"{end}#~")):
+        source = item["sk"].partition("#")[2]
+        counts = per_source.setdefault(source, {})
+        for name in COUNTS:
+            counts[name] = counts.get(name, 0) + item.get(name, 0)
+            total[name] = total.get(name, 0) + item.get(name, 0)
+        contacts.setdefault(source, []).extend(item.get("first_contact_s", []))
+        all_contacts.extend(item.get("first_contact_s", []))
+    return {"from": start, "to": end, "total": _figures(total, all_contacts),
+            "by_source": {source: _figures(counts, contacts[source]) for source, counts in sorted(per_source.items())}}
