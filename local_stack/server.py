@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from leadwire.clock import parse_iso
 from local_stack.apigw import Route, build_event, find_route, response_parts
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ PAGES = {"/": "index.html", "/thanks": "thanks.html", "/board": "board.html"}
 
 
 def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
-    routes = [Route(method, path) for method, path in stack.template.routes()]
+    routes = [Route(route.method, route.path) for route in stack.template.routes()]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -74,7 +75,12 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
                 if not at:
                     return self._json(400, {"error": "malformed", "message": "give the sweep's instant as 'at'",
                                             "details": [{"field": "at", "reason": "required"}]})
-                return self._json(200, stack.sweep(at))
+                try:
+                    moment = parse_iso(at)
+                except ValueError:
+                    return self._json(400, {"error": "malformed", "message": "'at' is not an ISO-8601 instant",
+                                            "details": [{"field": "at", "reason": "not ISO-8601"}]})
+                return self._json(200, stack.sweep(moment))
             if path == "/_local/drain" and self.command == "POST":
                 return self._json(200, {"delivered": stack.pump.drain()})
             if path == "/_local/outbox" and self.command == "GET":

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local_stack.lambdas import Function
+from local_stack.moto_fidelity import serialise_dynamodb
 from local_stack.pump import StreamPump, Subscription
 from local_stack.template import load_template
 
@@ -51,13 +52,14 @@ class LocalAws:
     def start(self, table_kwargs: dict[str, Any], ttl_attribute: str | None) -> None:
         import boto3
 
+        serialise_dynamodb()
         self._mock.start()
         self._record_sent_emails()
         env = os.environ
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.streams = boto3.client("dynamodbstreams", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
-        table = self.dynamodb.create_table(**{**table_kwargs, "TableName": env["TABLE_NAME"]})
+        table = self.dynamodb.create_table(**table_kwargs)
         self.stream_arn = table["TableDescription"]["LatestStreamArn"]
         if ttl_attribute:
             self.dynamodb.update_time_to_live(TableName=env["TABLE_NAME"], TimeToLiveSpecification={
@@ -143,17 +145,17 @@ class LocalStack:
         self.port = self.server.server_address[1]
         os.environ["PUBLIC_BASE_URL"] = self.url
         runtime.reset()
-        self.aws.start(self.template.table_create_kwargs(), self.template.ttl_attribute())
-        self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout, spec.memory)
+        self.aws.start(self.template.table_create_kwargs(self.env["TABLE_NAME"]), self.template.ttl_attribute())
+        self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout_s, spec.memory_mb)
                           for spec in self.template.functions().values()}
         self.pump = StreamPump(self.aws.streams, self.aws.sqs, self.aws.stream_arn, self.aws.dlq_url, [
             Subscription(function=self.functions[sub.function_id], batch_size=sub.batch_size, filters=sub.filters,
-                         max_retries=sub.max_retries, max_record_age_s=sub.max_record_age,
+                         max_retries=sub.max_retries, max_record_age_s=sub.max_record_age_s,
                          report_failures=sub.report_batch_item_failures, bisect=sub.bisect)
             for sub in self.template.stream_subscriptions()])
-        schedule = self.template.schedule()
-        self.followup = next(fn for fn in self.functions.values() if fn.code_dir == schedule.code_dir)
-        self.schedule_rate_s = schedule.rate_seconds
+        self.schedule = self.template.schedule()
+        self.followup = self.functions[self.schedule.function_id]
+        self.schedule_rate_s = self.schedule.rate_s
         self._spawn(self.server.serve_forever, "http")
         self._spawn(self._pump_loop, "stream")
         if self.schedule_enabled:
@@ -180,12 +182,12 @@ class LocalStack:
 
     def _schedule_loop(self) -> None:
         while not self._stop.wait(timeout=self.schedule_rate_s):
-            self.sweep(datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+            self.sweep(datetime.now(UTC))
 
-    def sweep(self, at: str) -> Any:
+    def sweep(self, at: datetime) -> Any:
         """Fire the follow-up function as the schedule would at `at`, then drain what it caused."""
         with self.sweep_lock:
-            report = self.followup.invoke({"time": at, "source": "aws.scheduler", "detail-type": "Scheduled Event"})
+            report = self.followup.invoke(self.schedule.event(at))
         self.pump.drain()
         return report
 

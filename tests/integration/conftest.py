@@ -16,11 +16,12 @@ from leadwire.notify import Notifier
 from leadwire.store import Store
 from local_stack.apigw import Route, build_event, find_route
 from local_stack.lambdas import Context, load_handler_module
+from local_stack.moto_fidelity import serialise_dynamodb
 from local_stack.stack import LOCAL_ENV, REGION
 from local_stack.template import load_template
 
 TEMPLATE = load_template()
-ROUTES = [Route(method, path) for method, path in TEMPLATE.routes()]
+ROUTES = [Route(route.method, route.path) for route in TEMPLATE.routes()]
 
 
 @pytest.fixture
@@ -28,9 +29,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name, value in {**LOCAL_ENV, "LEADWIRE_API_KEYS": "test-key,old-key",
                         "PUBLIC_BASE_URL": "https://leads.example.test"}.items():
         monkeypatch.setenv(name, value)
+    serialise_dynamodb()
     with mock_aws():
         boto3.client("dynamodb", region_name=REGION).create_table(
-            **{**TEMPLATE.table_create_kwargs(), "TableName": LOCAL_ENV["TABLE_NAME"]})
+            **TEMPLATE.table_create_kwargs(LOCAL_ENV["TABLE_NAME"]))
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=LOCAL_ENV["SENDER_EMAIL"])
         boto3.client("events", region_name=REGION).create_event_bus(Name=LOCAL_ENV["EVENT_BUS_NAME"])
         runtime.reset()

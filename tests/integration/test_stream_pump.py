@@ -49,7 +49,7 @@ def make_pump(recorder: Recorder, subscription_index: int = 0) -> tuple[StreamPu
     declared = TEMPLATE.stream_subscriptions()[subscription_index]
     function = Function("Recorder", "functions/score", 30, 256, module=SimpleNamespace(lambda_handler=recorder))
     subscription = Subscription(function=function, batch_size=declared.batch_size, filters=[],
-                                max_retries=declared.max_retries, max_record_age_s=declared.max_record_age,
+                                max_retries=declared.max_retries, max_record_age_s=declared.max_record_age_s,
                                 report_failures=True, bisect=declared.bisect)
     pump = StreamPump(boto3.client("dynamodbstreams", region_name=REGION), sqs, stream_arn, dlq, [subscription])
     return pump, subscription, dlq

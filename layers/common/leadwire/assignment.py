@@ -12,7 +12,7 @@ from leadwire.clock import iso
 from leadwire.config import Config, load_config
 from leadwire.notify import Notifier
 from leadwire.roster import counters_action, load_reps, rep_key
-from leadwire.routing import Decision, choose_rep, company_domain, pick_pool
+from leadwire.routing import Decision, choose_rep, company_domain, pick_pool, pool_key
 from leadwire.scoring import stage_rank
 from leadwire.store import ConditionFailed, Store, Update, lead_key
 
@@ -63,7 +63,7 @@ class Assigner:
         rule_id, _ = pick_pool(lead, reps, routing)
         ticket = 0
         if routing.strategy in ("round_robin", "weighted"):
-            ticket = self.store.next_number({"pk": "COUNTER#routing", "sk": f"{routing.strategy}#{rule_id or 'team'}"})
+            ticket = self.store.next_number({"pk": "COUNTER#routing", "sk": f"{routing.strategy}#{pool_key(rule_id)}"})
         return choose_rep(lead, reps, routing, now, ticket, previous_owner=self._previous_owner(lead, now),
                           exclude=exclude)
 

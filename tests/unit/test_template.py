@@ -1,0 +1,425 @@
+"""template.yaml against the plan: the table, the stream consumers, the schedule, the API, least privilege, secrets."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import json
+import re
+import sys
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+from moto.events.models import EventPattern
+
+from local_stack.template import CloudFormationLoader, StreamSubscription, load_template, merge_globals, rate_seconds
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template()
+
+FUNCTIONS = {  # logical id → (code dir, timeout in seconds)
+    "IntakeFunction": ("functions/intake", 10),
+    "ScoreFunction": ("functions/score", 30),
+    "AssignFunction": ("functions/assign", 30),
+    "FollowupFunction": ("functions/followup", 240),
+}
+STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction")
+
+INDEXES = {  # name → (hash key, range key, projection type, non-key attributes)
+    "by_created": ("list_pk", "created_at", "INCLUDE", {"stage", "status", "owner", "source"}),
+    "by_owner": ("owner", "created_at", "INCLUDE", {"stage", "status", "source", "list_pk"}),
+    "due": ("due_shard", "due_at", "KEYS_ONLY", set()),
+}
+
+SCORE_FILTER = {"dynamodb": {"NewImage": {"sk": {"S": ["LEAD"]}, "score_due": {"N": [{"exists": True}]}}}}
+ASSIGN_FILTER = {"dynamodb": {"NewImage": {
+    "sk": {"S": ["LEAD"]}, "status": {"S": ["new"]}, "stage": {"S": [{"exists": True}]},
+    "owner": {"S": [{"exists": False}]}, "score_due": {"N": [{"exists": False}]},
+    "assign_blocked": {"S": [{"exists": False}]},
+}}}
+
+ROUTES = {
+    ("POST", "/leads"), ("GET", "/leads"), ("GET", "/leads/{id}"), ("PATCH", "/leads/{id}"),
+    ("DELETE", "/leads/{id}"), ("POST", "/leads/{id}/events"), ("GET", "/leads/{id}/timeline"),
+    ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
+    ("POST", "/webhooks/typeform"), ("POST", "/webhooks/generic"), ("PUT", "/reps/{id}"), ("GET", "/reps"),
+    ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("GET", "/reports/funnel"),
+    ("GET", "/openapi.json"),
+}
+
+ENVIRONMENT = {
+    "TABLE_NAME", "EVENT_BUS_NAME", "LEADWIRE_SECRET_ARN", "SENDER_EMAIL", "META_GRAPH_URL", "DEFAULT_REGION",
+    "PUBLIC_BASE_URL", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+}
+SECRET_KEYS = {
+    "LEADWIRE_API_KEYS", "META_APP_SECRET", "META_VERIFY_TOKEN", "META_PAGE_TOKEN", "GOOGLE_ADS_KEY",
+    "TYPEFORM_SECRET", "WEBHOOK_SECRETS", "UNSUBSCRIBE_SECRET",
+}
+
+# Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
+# "dynamodb:TransactWriteItems" is not an IAM action at all.
+SENDS_EMAIL = {"ses:SendEmail", "ses:SendRawEmail"}
+COMMON = {"events:PutEvents", "secretsmanager:GetSecretValue"}
+ACTIONS = {
+    "IntakeFunction": COMMON | SENDS_EMAIL | {
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+        "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"},
+    "ScoreFunction": COMMON | {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+    "AssignFunction": COMMON | SENDS_EMAIL | {
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
+    "FollowupFunction": COMMON | SENDS_EMAIL | {
+        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+}
+
+
+def references(node: Any) -> set[str]:
+    """Every logical id a piece of template refers to, through Ref, GetAtt or a ${...} inside Sub."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if "Ref" in node:
+            found.add(str(node["Ref"]))
+        if "Fn::GetAtt" in node:
+            found.add(str(node["Fn::GetAtt"][0]))
+        if "Fn::Sub" in node:
+            text, local = (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]
+            found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)} - set(local)
+            return found | references(local)
+        for value in node.values():
+            found |= references(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= references(value)
+    return found
+
+
+def stream_record(new_image: dict[str, Any] | None, event_name: str = "MODIFY") -> dict[str, Any]:
+    """A DynamoDB stream record as Lambda filtering sees it, from plain attribute values."""
+    def typed(value: Any) -> dict[str, Any]:
+        return {"N": str(value)} if isinstance(value, int | float) else {"S": str(value)}
+
+    dynamodb: dict[str, Any] = {"Keys": {"pk": {"S": "LEAD#1"}, "sk": {"S": "LEAD"}}, "SequenceNumber": "1"}
+    if new_image is not None:
+        dynamodb["NewImage"] = {name: typed(value) for name, value in new_image.items()}
+    return {"eventID": "1", "eventName": event_name, "eventSource": "aws:dynamodb", "dynamodb": dynamodb}
+
+
+def lead_image(**attributes: Any) -> dict[str, Any]:
+    return {"pk": "LEAD#1", "sk": "LEAD", "status": "new", **attributes}
+
+
+def subscription(function_id: str) -> StreamSubscription:
+    return next(item for item in TEMPLATE.stream_subscriptions() if item.function_id == function_id)
+
+
+def matches(function_id: str, record: dict[str, Any]) -> bool:
+    patterns = [EventPattern.load(json.dumps(pattern)) for pattern in subscription(function_id).filters]
+    return any(pattern.matches_event(record) for pattern in patterns)
+
+
+# --- the loader ------------------------------------------------------------------------------------------------
+def test_loader_turns_short_tags_into_long_forms() -> None:
+    text = "a: !Ref Table\nb: !GetAtt Table.StreamArn\nc: !Sub '${X}-y'\nd: !If [Cond, 1, !Ref AWS::NoValue]\n"
+
+    document = yaml.load(text, Loader=CloudFormationLoader)  # a SafeLoader subclass
+
+    assert document == {"a": {"Ref": "Table"}, "b": {"Fn::GetAtt": ["Table", "StreamArn"]}, "c": {"Fn::Sub": "${X}-y"},
+                        "d": {"Fn::If": ["Cond", 1, {"Ref": "AWS::NoValue"}]}}
+
+
+def test_globals_merge_like_sam() -> None:
+    merged = merge_globals({"Timeout": 3, "Layers": ["a"], "Environment": {"Variables": {"A": "1", "B": "2"}}},
+                           {"Timeout": 10, "Layers": ["b"], "Environment": {"Variables": {"B": "3"}}})
+
+    assert merged == {"Timeout": 10, "Layers": ["a", "b"], "Environment": {"Variables": {"A": "1", "B": "3"}}}
+
+
+@pytest.mark.parametrize(("expression", "seconds"), [("rate(5 minutes)", 300), ("rate(1 minute)", 60),
+                                                    ("rate(2 hours)", 7200), ("rate(1 day)", 86400)])
+def test_rate_expressions_become_seconds(expression: str, seconds: int) -> None:
+    assert rate_seconds(expression) == seconds
+
+
+def test_cron_has_no_fixed_rate() -> None:
+    with pytest.raises(ValueError, match="not a rate"):
+        rate_seconds("cron(0/5 * * * ? *)")
+
+
+# --- the table -------------------------------------------------------------------------------------------------
+def test_one_table_on_demand_with_stream_ttl_recovery_and_encryption() -> None:
+    props = TEMPLATE.resource(TEMPLATE.table_id())["Properties"]
+
+    assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert TEMPLATE.ttl_attribute() == "expires_at"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_the_table_has_exactly_the_planned_indexes() -> None:
+    kwargs = TEMPLATE.table_create_kwargs()
+
+    found = {index["IndexName"]: (index["KeySchema"][0]["AttributeName"], index["KeySchema"][1]["AttributeName"],
+                                  index["Projection"]["ProjectionType"],
+                                  set(index["Projection"].get("NonKeyAttributes", [])))
+             for index in kwargs["GlobalSecondaryIndexes"]}
+    assert found == INDEXES
+    defined = {item["AttributeName"]: item["AttributeType"] for item in kwargs["AttributeDefinitions"]}
+    assert defined == dict.fromkeys(["pk", "sk", "list_pk", "created_at", "owner", "due_shard", "due_at"], "S")
+
+
+def test_create_table_kwargs_build_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given moto in process (no sockets)
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("dynamodb")
+
+        # When the local stack creates the table the way it does
+        client.create_table(**TEMPLATE.table_create_kwargs("leads"))
+
+        # Then it is the template's table
+        table = client.describe_table(TableName="leads")["Table"]
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == set(INDEXES)
+
+
+# --- the stream consumers --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("function_id", STREAM_CONSUMERS)
+def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: str) -> None:
+    found = subscription(function_id)
+
+    assert found.code_dir == FUNCTIONS[function_id][0]
+    assert (found.batch_size, found.batching_window_s, found.starting_position) == (10, 1, "LATEST")
+    assert found.report_batch_item_failures and found.bisect
+    assert (found.max_retries, found.max_record_age_s) == (3, 3600)
+    assert found.on_failure == "DeadLetterQueue"
+
+
+def test_only_score_and_assign_read_the_stream() -> None:
+    assert sorted(item.function_id for item in TEMPLATE.stream_subscriptions()) == sorted(STREAM_CONSUMERS)
+
+
+@pytest.mark.parametrize(("function_id", "pattern"),
+                         [("ScoreFunction", SCORE_FILTER), ("AssignFunction", ASSIGN_FILTER)])
+def test_filters_are_the_plans(function_id: str, pattern: dict[str, Any]) -> None:
+    assert subscription(function_id).filters == [pattern]
+
+
+@pytest.mark.parametrize(("image", "wanted"), [
+    (lead_image(score_due=1), True),
+    (lead_image(), False),
+    ({"pk": "LEAD#1", "sk": "TL#2026-10-01T09:24:10.377Z#1", "score_due": 1}, False),
+])
+def test_score_sees_only_leads_whose_score_is_due(image: dict[str, Any], wanted: bool) -> None:
+    assert matches("ScoreFunction", stream_record(image)) is wanted
+
+
+def test_score_ignores_removals() -> None:
+    assert not matches("ScoreFunction", stream_record(None, event_name="REMOVE"))
+
+
+@pytest.mark.parametrize(("image", "wanted"), [
+    (lead_image(stage="lead"), True),
+    (lead_image(stage="lead", owner="anna"), False),
+    (lead_image(stage="lead", score_due=1), False),
+    (lead_image(stage="lead", assign_blocked="no-rep"), False),
+    (lead_image(stage="lead", status="contacted"), False),
+    (lead_image(), False),
+])
+def test_assign_sees_only_scored_new_leads_without_owner(image: dict[str, Any], wanted: bool) -> None:
+    assert matches("AssignFunction", stream_record(image)) is wanted
+
+
+def test_dead_letter_queue_is_encrypted_and_keeps_messages_14_days() -> None:
+    props = TEMPLATE.resource("DeadLetterQueue")["Properties"]
+
+    assert TEMPLATE.resource("DeadLetterQueue")["Type"] == "AWS::SQS::Queue"
+    assert props["SqsManagedSseEnabled"] is True
+    assert props["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+# --- the schedule ----------------------------------------------------------------------------------------------
+def test_followup_runs_every_5_minutes_with_the_scheduled_time() -> None:
+    schedule = TEMPLATE.schedule()
+
+    assert (schedule.function_id, schedule.code_dir, schedule.rate_s) == ("FollowupFunction", "functions/followup", 300)
+    assert schedule.input_template == '{"time": "<aws.scheduler.scheduled-time>"}'
+    assert schedule.event(datetime(2026, 10, 1, 9, 25, tzinfo=UTC)) == {"time": "2026-10-01T09:25:00Z"}
+
+
+# --- code and build --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_functions_are_arm64_python313_built_with_make(function_id: str) -> None:
+    spec = TEMPLATE.function(function_id)
+    code_dir, timeout_s = FUNCTIONS[function_id]
+
+    assert (spec.code_dir, spec.handler, spec.runtime, spec.architectures) == (
+        code_dir, "app.lambda_handler", "python3.13", ["arm64"])
+    assert (spec.build_method, spec.memory_mb, spec.timeout_s) == ("makefile", 256, timeout_s)
+    assert spec.properties["Layers"] == [{"Ref": "CommonLayer"}]
+    makefile = (ROOT / code_dir / "Makefile").read_text()
+    assert f"build-{function_id}:" in makefile
+    assert "$(ARTIFACTS_DIR)" in makefile
+
+
+def test_the_common_layer_is_built_for_arm64_python313_with_make() -> None:
+    layer = TEMPLATE.resource("CommonLayer")
+    makefile = (ROOT / "layers/common/Makefile").read_text()
+
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["ContentUri"] == "layers/common"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert "build-CommonLayer:" in makefile
+    for flag in ("--platform manylinux2014_aarch64", "--implementation cp", "--python-version 3.13",
+                 "--only-binary=:all:", '-t "$(ARTIFACTS_DIR)/python"'):
+        assert flag in makefile
+
+
+def requirement_name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def imported_modules(package: Path) -> set[str]:
+    """Top-level names of everything a package's modules import, relative imports left out."""
+    found = set()
+    for module in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_layer_ships_what_the_domain_imports_but_not_boto3() -> None:
+    # Given what the layer installs and what the project declares
+    lines = (ROOT / "layers/common/requirements.txt").read_text().splitlines()
+    shipped = {requirement_name(line) for line in lines if line.strip() and not line.startswith("#")}
+    declared = {requirement_name(item)
+                for item in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+
+    # When we look at every third-party import of the domain package
+    third_party = imported_modules(ROOT / "layers/common/leadwire") - set(sys.stdlib_module_names) - {
+        "leadwire", "boto3", "botocore"}
+    distributions = importlib.metadata.packages_distributions()
+    needed = {requirement_name(distributions[module][0]) for module in third_party}
+
+    # Then the layer has each of them, declared by the project too (tzdata is the layer's own, see requirements.txt)
+    assert needed <= shipped
+    assert shipped - {"tzdata"} <= declared - {"boto3"}
+    assert {"aws-lambda-powertools", "pydantic", "pydantic-settings", "phonenumberslite", "email-validator"} <= shipped
+
+
+# --- environment and secrets -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_every_function_gets_the_planned_environment(function_id: str) -> None:
+    environment = TEMPLATE.function(function_id).environment
+
+    assert set(environment) == ENVIRONMENT
+    assert environment["POWERTOOLS_SERVICE_NAME"] == environment["POWERTOOLS_METRICS_NAMESPACE"] == "leadwire"
+    assert environment["LEADWIRE_SECRET_ARN"] == {"Ref": "LeadwireSecret"}
+
+
+def test_only_functions_off_the_api_reference_its_url() -> None:
+    # The API refers to the intake function, so intake referring back to the API would be a cycle.
+    assert "LeadwireApi" not in references(TEMPLATE.function("IntakeFunction").properties["Environment"])
+    for function_id in ("ScoreFunction", "AssignFunction", "FollowupFunction"):
+        assert "LeadwireApi" in references(TEMPLATE.function(function_id).environment["PUBLIC_BASE_URL"])
+
+
+def test_secrets_live_in_one_secret_with_no_values_in_the_template() -> None:
+    props = TEMPLATE.resource("LeadwireSecret")["Properties"]
+    placeholder = json.loads(props["GenerateSecretString"]["SecretStringTemplate"])
+
+    assert set(TEMPLATE.secret_keys()) == SECRET_KEYS
+    assert "SecretString" not in props
+    assert set(placeholder.values()) == {""}
+    for spec in TEMPLATE.functions().values():
+        assert not SECRET_KEYS & set(spec.environment)
+    for name, parameter in TEMPLATE.document["Parameters"].items():
+        if re.search(r"secret|token|password|key", name, re.IGNORECASE):
+            assert not parameter.get("Default")
+
+
+# --- least privilege -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_each_function_may_do_exactly_what_it_uses(function_id: str) -> None:
+    assert TEMPLATE.policy_templates(function_id) == []  # no DynamoDBCrudPolicy or any other broad template
+    assert TEMPLATE.policy_actions(function_id) == ACTIONS[function_id]
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_each_permission_names_its_resource(function_id: str) -> None:
+    owners = {"dynamodb": {"LeadsTable"}, "events": {"DomainEventBus"}, "secretsmanager": {"LeadwireSecret"},
+              "ses": {"SenderEmail"}}
+    for statement in TEMPLATE.policy_statements(function_id):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        services = {action.split(":")[0] for action in actions}
+        assert len(services) == 1, statement
+        assert "*" not in json.dumps(statement["Resource"]).replace("/index/*", "")
+        assert references(statement["Resource"]) - {"AWS::Partition", "AWS::Region", "AWS::AccountId"} == owners[
+            services.pop()]
+
+
+def test_the_domain_events_bus_is_our_own() -> None:
+    assert TEMPLATE.resource("DomainEventBus")["Type"] == "AWS::Events::EventBus"
+    assert TEMPLATE.function("IntakeFunction").environment["EVENT_BUS_NAME"] == {"Ref": "DomainEventBus"}
+
+
+# --- the HTTP API ----------------------------------------------------------------------------------------------
+def test_the_api_serves_every_route_through_intake_and_nothing_local() -> None:
+    routes = TEMPLATE.routes()
+
+    assert {(route.method, route.path) for route in routes} == ROUTES
+    assert len(routes) == len(ROUTES)
+    assert {route.function_id for route in routes} == {"IntakeFunction"}
+    assert {route.payload_format for route in routes} == {"2.0"}
+    assert not [route for route in routes if route.path.startswith("/_local")]
+    for event in TEMPLATE.function("IntakeFunction").properties["Events"].values():
+        assert event["Properties"]["ApiId"] == {"Ref": "LeadwireApi"}
+
+
+def test_cors_origins_come_from_the_parameter_without_credentials() -> None:
+    cors = TEMPLATE.resource("LeadwireApi")["Properties"]["CorsConfiguration"]
+
+    assert cors["AllowOrigins"] == {"Ref": "CorsOrigins"}
+    assert cors["AllowCredentials"] is False
+    assert TEMPLATE.document["Parameters"]["CorsOrigins"]["Type"] == "CommaDelimitedList"
+
+
+# --- observability and outputs ---------------------------------------------------------------------------------
+def alarms_on(metric: str) -> dict[str, set[str]]:
+    """Alarm logical id → the resources its dimensions point at, for alarms on one metric."""
+    found = {}
+    for logical_id in TEMPLATE.logical_ids("AWS::CloudWatch::Alarm"):
+        props = TEMPLATE.resource(logical_id)["Properties"]
+        if props["MetricName"] == metric:
+            found[logical_id] = references(props["Dimensions"])
+    return found
+
+
+def test_alarms_watch_the_dead_letter_queue_errors_and_stream_lag() -> None:
+    assert list(alarms_on("ApproximateNumberOfMessagesVisible").values()) == [{"DeadLetterQueue"}]
+    dlq_alarm = TEMPLATE.resource("DeadLetterQueueAlarm")["Properties"]
+    assert (dlq_alarm["Threshold"], dlq_alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert sorted(ref for refs in alarms_on("Errors").values() for ref in refs) == sorted(FUNCTIONS)
+    assert sorted(ref for refs in alarms_on("IteratorAge").values() for ref in refs) == sorted(STREAM_CONSUMERS)
+    assert TEMPLATE.resource("AlarmTopic")["Condition"] == "HasAlarmEmail"
+    assert TEMPLATE.logical_ids("AWS::CloudWatch::Dashboard") == ["Dashboard"]
+
+
+def test_outputs_name_what_an_owner_needs() -> None:
+    outputs = TEMPLATE.document["Outputs"]
+
+    assert {"ApiUrl", "TableName", "EventBusName", "DeadLetterQueueUrl", "DeadLetterQueueArn", "SecretArn"} <= set(
+        outputs)
