@@ -89,6 +89,8 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
                 return self._json(200, stack.aws.read_events())
             if path == "/_local/dead-letters" and self.command == "GET":
                 return self._json(200, stack.aws.dead_letters())
+            if path == "/_local/table" and self.command == "GET":
+                return self._json(200, stack.aws.table_items())
             if path == "/_local/invocations" and self.command == "GET":
                 return self._json(200, {name: fn.invocations for name, fn in stack.functions.items()})
             return self._json(404, {"error": "not_found", "message": f"no control route {self.command} {path}"})

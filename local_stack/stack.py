@@ -108,6 +108,11 @@ class LocalAws:
                 self.events.append(json.loads(message["Body"]))
                 self.sqs.delete_message(QueueUrl=self.events_url, ReceiptHandle=message["ReceiptHandle"])
 
+    def table_items(self) -> list[dict[str, Any]]:
+        """Every item of the table, as stored (a dev-only look behind the product, which never scans)."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=os.environ["TABLE_NAME"])
+        return [item for page in pages for item in page["Items"]]
+
     def dead_letters(self) -> list[dict[str, Any]]:
         answer = self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
         return [json.loads(message["Body"]) for message in answer.get("Messages", [])]

@@ -58,6 +58,12 @@ def _now():
     return received_at(app.current_event.raw_event)
 
 
+def _base_url() -> str:
+    """Links in emails: the configured public URL, else the address this request came to."""
+    domain = app.current_event.raw_event.get("requestContext", {}).get("domainName", "")
+    return runtime.settings().public_base_url or f"https://{domain}"
+
+
 def _body() -> bytes:
     return raw_body(app.current_event.raw_event)
 
@@ -140,7 +146,7 @@ def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[s
 @app.patch("/leads/<lead_id>", middlewares=[require_api_key])
 def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response:
     store, now = runtime.store(), _now()
-    assigner = Assigner(store, runtime.notifier(), runtime.settings().public_base_url)
+    assigner = Assigner(store, runtime.notifier(), _base_url())
     changed = leads.change(store, lead_id, patch, now, assigner.config,
                            lambda lead, at, to: assigner.reassign(lead, at, to=to, actor="api"))
     return _json(200, changed)

@@ -74,7 +74,8 @@ ACTIONS = {
     "AssignFunction": COMMON | SENDS_EMAIL | {
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
     "FollowupFunction": COMMON | SENDS_EMAIL | {
-        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+        "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
+        "dynamodb:DeleteItem"},
 }
 
 
