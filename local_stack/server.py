@@ -126,6 +126,7 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
 def render(page: str, base_url: str, api_key: str) -> str:
     """The demo pages with the drop-in snippet pasted in and pointed at this stack, as an owner would do."""
     if "<!-- leadwire-form -->" in page and SNIPPET.is_file():
-        snippet = SNIPPET.read_text().replace("https://YOUR-API-URL", base_url)
+        snippet = (SNIPPET.read_text().replace("https://YOUR-API-URL", base_url)
+                   .replace("https://YOUR-SITE/thanks", f"{base_url}/thanks"))
         page = page.replace("<!-- leadwire-form -->", snippet)
     return page.replace("__LEADWIRE_DEV_KEY__", api_key).replace("__LEADWIRE_BASE_URL__", base_url)
