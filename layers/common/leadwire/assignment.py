@@ -131,7 +131,7 @@ class Assigner:
             self.notifier.send(emails.new_owner(lead, rep, deadline, self.base_url))
         old_rep = self.store.get(rep_key(previous)) if previous else None
         if old_rep and rep:
-            self.notifier.send(emails.taken_away(lead, old_rep, rep))
+            self.notifier.send(emails.taken_away(lead, old_rep, rep, self.base_url))
         self.notifier.publish("lead.assigned", {"lead_id": lead["id"], "owner": decision.rep_id,
                                                 "previous_owner": previous, "strategy": decision.strategy,
                                                 "rule": decision.rule_id, "source": lead["source"]})

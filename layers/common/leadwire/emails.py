@@ -50,12 +50,12 @@ def reminder(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, bas
     )
 
 
-def taken_away(lead: Mapping[str, Any], rep: Mapping[str, Any], new_rep: Mapping[str, Any]) -> Email:
+def taken_away(lead: Mapping[str, Any], rep: Mapping[str, Any], new_rep: Mapping[str, Any], base_url: str) -> Email:
     return Email(
         to=rep["email"], kind="owner_reassigned_away",
         subject=f"Lead {person_name(lead)} was reassigned to {new_rep['name']}",
-        text=f"Hi {rep['name']},\n\nThe lead {person_name(lead)} was not contacted in time and now belongs to "
-             f"{new_rep['name']}.\n",
+        text=f"Hi {rep['name']},\n\nThe lead {person_name(lead)} now belongs to {new_rep['name']}.\n"
+             f"Lead:     {base_url.rstrip('/')}/leads/{lead['id']}\n",
     )
 
 

@@ -16,5 +16,5 @@ def lead_id_of(record: DynamoDBRecord) -> str:
 
 def record_time(record: DynamoDBRecord) -> datetime:
     """When the change happened, as the stream says: the clock every consumer uses for that record."""
-    moment = record.dynamodb.approximate_creation_date_time if record.dynamodb else None
-    return moment.astimezone(UTC) if moment else datetime.now(UTC)
+    epoch = record.raw_event.get("dynamodb", {}).get("ApproximateCreationDateTime")
+    return datetime.fromtimestamp(float(epoch), UTC) if epoch is not None else datetime.now(UTC)

@@ -1,0 +1,119 @@
+"""Follow-up on a clock through the local stack, with `POST /_local/sweep` at chosen instants."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from leadwire.clock import iso, parse_iso
+
+pytestmark = pytest.mark.e2e
+
+REPS = {"uma": "uma@team.example", "vic": "vic@team.example"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def team(stack):
+    for rep_id, email in REPS.items():
+        stack.request("PUT", f"/reps/{rep_id}", {"name": rep_id.title(), "email": email})
+
+
+def new_lead(stack, email: str, consent: bool = False) -> dict:
+    body = {"name": "Walt Wait", "email": email, **({"consent": "yes", "consent_text": "Send me news"}
+                                                    if consent else {})}
+    lead_id = stack.request("POST", "/leads", body, auth=False).json()["id"]
+    stack.drain()
+    return stack.request("GET", f"/leads/{lead_id}").json()
+
+
+def at(lead: dict, **delta: float) -> str:
+    return iso(parse_iso(lead["assigned_at"]) + timedelta(**delta))
+
+
+def mail_since(stack, count: int, lead: dict | None = None) -> list[dict]:
+    """Emails sent since `count`, only those about `lead` when given (sweeps are global: other leads fall due too)."""
+    return [mail for mail in stack.outbox()[count:] if lead is None or lead["id"] in mail["text"]]
+
+
+def test_reminder_breach_and_reassignment_on_the_clock(stack):
+    # Given a lead assigned at T
+    lead = new_lead(stack, "xena@clock.example")
+    first_owner = lead["owner"]
+    seen = len(stack.outbox())
+
+    # When the sweep runs at T+14, T+15, T+16 and T+61 minutes
+    stack.sweep(at(lead, minutes=14))
+    assert mail_since(stack, seen, lead) == []
+    stack.sweep(at(lead, minutes=15))
+    reminders = mail_since(stack, seen, lead)
+    stack.sweep(at(lead, minutes=16))
+    stack.sweep(at(lead, minutes=61))
+
+    # Then the owner was reminded at T+15, the SLA breached at the deadline, and at T+60 another rep took over
+    assert [(mail["to"], "Reminder" in mail["subject"]) for mail in reminders] == [(REPS[first_owner], True)]
+    breaches = [event for event in stack.events()
+                if event["detail-type"] == "lead.sla_breached" and event["detail"]["lead_id"] == lead["id"]]
+    assert len(breaches) == 1
+    after = stack.request("GET", f"/leads/{lead['id']}").json()
+    assert after["owner"] not in (None, first_owner)
+    told = {mail["to"] for mail in mail_since(stack, seen, lead)[1:]}
+    assert told == {REPS[first_owner], REPS[after["owner"]]}
+
+
+def test_marking_contacted_before_the_deadline_stops_everything(stack):
+    lead = new_lead(stack, "yara@quick.example")
+    assert stack.request("PATCH", f"/leads/{lead['id']}", {"status": "contacted"}).status == 200
+    seen = len(stack.outbox())
+    for minutes in (15, 16, 61, 120):
+        stack.sweep(at(lead, minutes=minutes))
+    assert mail_since(stack, seen, lead) == []
+    assert stack.request("GET", f"/leads/{lead['id']}").json()["owner"] == lead["owner"]
+
+
+def test_nurture_arrives_on_schedule_and_the_unsubscribe_link_stops_it(stack):
+    # Given a lead who agreed to marketing email
+    lead = new_lead(stack, "zoe@nurture.example", consent=True)
+    created = parse_iso(lead["created_at"])
+    seen = len(stack.outbox())
+
+    # When the first sweep runs, the welcome email arrives
+    stack.sweep(iso(created + timedelta(minutes=1)))
+    welcome = [mail for mail in mail_since(stack, seen) if mail["to"] == "zoe@nurture.example"]
+    assert len(welcome) == 1 and "Thanks" in welcome[0]["subject"]
+
+    # And following its unsubscribe link stops the sequence
+    link = re.search(r"(https?://\S+/unsubscribe\?t=\S+)", welcome[0]["text"]).group(1)
+    tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+    assert stack.request("GET", urlsplit(tampered)._replace(scheme="", netloc="").geturl(), auth=False).status == 403
+    page = stack.request("GET", urlsplit(link)._replace(scheme="", netloc="").geturl(), auth=False)
+    assert page.status == 200 and "unsubscribed" in html.unescape(page.body.decode()).lower()
+    stack.sweep(iso(created + timedelta(hours=49)))
+    assert [mail for mail in mail_since(stack, seen) if mail["to"] == "zoe@nurture.example"] == welcome
+    kinds = [entry["kind"] for entry in stack.request("GET", f"/leads/{lead['id']}/timeline").json()["items"]]
+    assert "unsubscribed" in kinds
+
+
+def test_the_check_in_arrives_after_48_hours_when_nobody_unsubscribes(stack):
+    lead = new_lead(stack, "abe@nurture.example", consent=True)
+    created = parse_iso(lead["created_at"])
+    seen = len(stack.outbox())
+    stack.sweep(iso(created + timedelta(hours=47)))
+    stack.sweep(iso(created + timedelta(hours=48, minutes=1)))
+    subjects = [mail["subject"] for mail in mail_since(stack, seen) if mail["to"] == "abe@nurture.example"]
+    assert len(subjects) == 2 and "Still looking" in subjects[1]
+
+
+def test_running_every_sweep_twice_changes_nothing_the_second_time(stack):
+    lead = new_lead(stack, "bea@twice.example", consent=True)
+    for minutes in (1, 15, 16, 61, 48 * 60 + 1):
+        moment = at(lead, minutes=minutes)
+        stack.sweep(moment)
+        outbox = stack.outbox()
+        timeline = stack.request("GET", f"/leads/{lead['id']}/timeline").json()["items"]
+        stack.sweep(moment)
+        assert stack.outbox() == outbox
+        assert stack.request("GET", f"/leads/{lead['id']}/timeline").json()["items"] == timeline
