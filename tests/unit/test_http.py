@@ -1,0 +1,46 @@
+"""Raw bodies, API keys and unsubscribe tokens: the small security-bearing pieces."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from leadwire.errors import Forbidden, Malformed, PayloadTooLarge, Unauthorized
+from leadwire.http import MAX_BODY_BYTES, check_api_key, raw_body, validation_details
+from leadwire.settings import Settings
+from leadwire.unsubscribe import lead_of, token
+
+
+def test_form_bodies_are_decoded_from_base64_and_limited_to_256_kib():
+    assert raw_body({"body": base64.b64encode(b"a=1&b=2").decode(), "isBase64Encoded": True}) == b"a=1&b=2"
+    assert raw_body({"body": '{"x": 1}'}) == b'{"x": 1}'
+    assert raw_body({}) == b""
+    with pytest.raises(PayloadTooLarge):
+        raw_body({"body": "x" * (MAX_BODY_BYTES + 1)})
+    with pytest.raises(Malformed):
+        raw_body({"body": "not base64!", "isBase64Encoded": True})
+
+
+def test_api_keys_match_any_configured_key_and_nothing_else():
+    hashes = Settings(leadwire_api_keys="new-key, old-key").api_key_hashes()
+    check_api_key("Bearer new-key", hashes)
+    check_api_key("bearer old-key", hashes)
+    for header in (None, "", "Bearer", "Bearer wrong", "Basic new-key", "new-key"):
+        with pytest.raises(Unauthorized):
+            check_api_key(header, hashes)
+
+
+def test_validation_details_name_the_field_without_the_body_prefix():
+    details = validation_details([{"loc": ("body", "scoring", "fit", 0, "if"), "msg": "bad"}])
+    assert details == [{"field": "scoring.fit.0.if", "reason": "bad"}]
+
+
+def test_unsubscribe_tokens_cannot_be_forged_or_altered():
+    given = token("secret", "lead123")
+    assert lead_of("secret", given) == "lead123"
+    for forged in (token("other", "lead123"), given[:-1], "lead124" + given[7:], "lead123", "", given + "x"):
+        with pytest.raises(Forbidden):
+            lead_of("secret", forged)
+    with pytest.raises(Forbidden):
+        lead_of("", token("", "lead123"))
