@@ -149,9 +149,7 @@ def _smooth_weighted_sequence(weights: tuple[tuple[str, int], ...]) -> tuple[str
     The sequence is periodic in sum(weights), so a ticket's position in it replaces the per-rep state nginx keeps.
     Dividing by the common factor gives the same order with a shorter period (every running total scales alike).
     """
-    common = 0
-    for _, weight in weights:
-        common = gcd(common, weight)
+    common = gcd(*(weight for _, weight in weights))
     reduced = [(rep_id, weight // common) for rep_id, weight in weights]
     total = sum(weight for _, weight in reduced)
     current = dict.fromkeys((rep_id for rep_id, _ in reduced), 0)
@@ -159,24 +157,26 @@ def _smooth_weighted_sequence(weights: tuple[tuple[str, int], ...]) -> tuple[str
     for _ in range(total):
         for rep_id, weight in reduced:
             current[rep_id] += weight
-        chosen = max(current, key=lambda rep_id: current[rep_id])  # first of the highest wins ties, as in nginx
+        chosen = max(current, key=current.__getitem__)  # first of the highest wins ties, as in nginx
         current[chosen] -= total
         sequence.append(chosen)
     return tuple(sequence)
 
 
 # Free-mail providers: their domain says nothing about the company, so it never makes routing sticky.
-FREE_MAIL_DOMAINS: frozenset[str] = frozenset("""
-gmail.com googlemail.com outlook.com live.com msn.com passport.com icloud.com me.com mac.com aol.com aim.com
-ymail.com rocketmail.com mail.com email.com gmx.com web.de t-online.de freenet.de arcor.de posteo.de mailbox.org
-proton.me protonmail.com protonmail.ch pm.me tutanota.com tutanota.de tuta.io fastmail.com fastmail.fm hey.com
-zoho.com zohomail.com hushmail.com mail.ru inbox.ru list.ru bk.ru internet.ru rambler.ru ya.ru qq.com 163.com
-126.com sina.com sohu.com naver.com daum.net hanmail.net orange.fr wanadoo.fr free.fr laposte.net sfr.fr
-libero.it virgilio.it tiscali.it alice.it seznam.cz wp.pl o2.pl interia.pl onet.pl bluewin.ch telenet.be skynet.be
-ziggo.nl kpnmail.nl btinternet.com sky.com virginmedia.com comcast.net verizon.net att.net sbcglobal.net
-bellsouth.net cox.net charter.net earthlink.net shaw.ca rogers.com sympatico.ca bigpond.com optusnet.com.au
-rediffmail.com uol.com.br bol.com.br terra.com.br
-""".split())
+FREE_MAIL_DOMAINS: frozenset[str] = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "live.com", "msn.com", "passport.com", "icloud.com", "me.com",
+    "mac.com", "aol.com", "aim.com", "ymail.com", "rocketmail.com", "mail.com", "email.com", "gmx.com", "web.de",
+    "t-online.de", "freenet.de", "arcor.de", "posteo.de", "mailbox.org", "proton.me", "protonmail.com", "protonmail.ch",
+    "pm.me", "tutanota.com", "tutanota.de", "tuta.io", "fastmail.com", "fastmail.fm", "hey.com", "zoho.com",
+    "zohomail.com", "hushmail.com", "mail.ru", "inbox.ru", "list.ru", "bk.ru", "internet.ru", "rambler.ru", "ya.ru",
+    "qq.com", "163.com", "126.com", "sina.com", "sohu.com", "naver.com", "daum.net", "hanmail.net", "orange.fr",
+    "wanadoo.fr", "free.fr", "laposte.net", "sfr.fr", "libero.it", "virgilio.it", "tiscali.it", "alice.it", "seznam.cz",
+    "wp.pl", "o2.pl", "interia.pl", "onet.pl", "bluewin.ch", "telenet.be", "skynet.be", "ziggo.nl", "kpnmail.nl",
+    "btinternet.com", "sky.com", "virginmedia.com", "comcast.net", "verizon.net", "att.net", "sbcglobal.net",
+    "bellsouth.net", "cox.net", "charter.net", "earthlink.net", "shaw.ca", "rogers.com", "sympatico.ca", "bigpond.com",
+    "optusnet.com.au", "rediffmail.com", "uol.com.br", "bol.com.br", "terra.com.br",
+})
 # Providers with a domain per country (yahoo.co.uk, hotmail.fr, gmx.at, yandex.ru, …).
 _FREE_MAIL_BRANDS = re.compile(
     r"^(?:yahoo|hotmail|outlook|live|windowslive|gmx|yandex|aol|ymail)\.(?:(?:co|com|ne|or)\.)?[a-z]{2,3}$")
