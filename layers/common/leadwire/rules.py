@@ -3,72 +3,120 @@ the wrong type simply does not match (bad regular expressions are refused when t
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from leadwire.config import Condition
 
+_NESTED = ("utm", "fields")
+
 
 def field_value(lead: Mapping[str, Any], field: str) -> Any:
     """A lead field, `email_domain`, `utm.<key>` or `fields.<name>`; None when absent."""
     if field == "email_domain":
-        email = lead.get("email")
-        return email.rpartition("@")[2].lower() if isinstance(email, str) and "@" in email else None
+        return _email_domain(lead.get("email"))
     head, _, rest = field.partition(".")
-    if rest and head in ("utm", "fields"):
+    if rest and head in _NESTED:
         nested = lead.get(head)
         return nested.get(rest) if isinstance(nested, Mapping) else None
     return lead.get(field)
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def matches(condition: Condition, lead: Mapping[str, Any]) -> bool:
+    """True when the lead meets the condition; False for anything missing or of the wrong type, never an error."""
+    value = field_value(lead, condition.field)
+    if condition.op == "exists":
+        return _present(value) is (condition.value is not False)
+    if not _present(value):
+        return False
+    return _OPS[condition.op](value, condition.value)
 
 
-def _folded(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+def _email_domain(email: Any) -> str | None:
+    if not isinstance(email, str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    local, at, domain = email.strip().rpartition("@")
+    return domain.lower() if at and local and domain else None
 
 
 def _present(value: Any) -> bool:
-    return value not in (None, "", [], {})
+    if isinstance(value, str):
+        return value.strip() != ""
+    return value is not None and value != [] and value != {}
 
 
-def matches(condition: Condition, lead: Mapping[str, Any]) -> bool:
-    value = field_value(lead, condition.field)
-    op, wanted = condition.op, condition.value
-    if op == "exists":
-        return _present(value) is (wanted is not False)
-    if not _present(value):
+def _number(value: Any) -> float | None:
+    """A finite number from a number or a numeric string; None for anything else (bools are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _comparable(value: Any) -> tuple[str, Any] | None:
+    """What equality compares: strings ignoring case, numbers by value, bools only with bools, nothing else."""
+    if isinstance(value, str):
+        return ("text", value.casefold())
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float | Decimal):
+        number = _number(value)
+        return ("number", number) if number is not None else None
+    return None
+
+
+def _elements(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _equals(value: Any, wanted: Any) -> bool:
+    target = _comparable(wanted)
+    return target is not None and any(_comparable(item) == target for item in _elements(value))
+
+
+def _in(value: Any, wanted: Any) -> bool:
+    if not isinstance(wanted, list):
         return False
-    values = value if isinstance(value, list) else [value]
-    if op == "equals":
-        return any(_folded(item) == _folded(wanted) for item in values)
-    if op == "in":
-        choices = {_folded(choice) for choice in wanted if isinstance(choice, str | int | float)}
-        return any(_folded(item) in choices for item in values if isinstance(item, str | int | float))
-    if op == "contains":
-        if isinstance(value, list):
-            return any(_folded(item) == _folded(wanted) for item in value)
-        return isinstance(value, str) and isinstance(wanted, str) and wanted.casefold() in value.casefold()
-    if op == "matches":
-        return any(isinstance(item, str) and _regex(wanted).search(item) is not None for item in values)
-    number = _number(value)
-    if number is None:
-        return False
-    return number >= wanted if op == "gte" else number <= wanted
+    choices = {key for choice in wanted if (key := _comparable(choice)) is not None}
+    return any(_comparable(item) in choices for item in _elements(value))
+
+
+def _contains(value: Any, wanted: Any) -> bool:
+    if isinstance(value, list):
+        return _equals(value, wanted)
+    return isinstance(value, str) and isinstance(wanted, str) and wanted.casefold() in value.casefold()
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None  # unreachable for validated configs; a condition must still never raise
+
+
+def _matches(value: Any, wanted: Any) -> bool:
+    regex = _regex(wanted) if isinstance(wanted, str) else None
+    return regex is not None and any(isinstance(item, str) and regex.search(item) for item in _elements(value))
+
+
+def _compare(at_least: bool) -> Callable[[Any, Any], bool]:
+    def compare(value: Any, wanted: Any) -> bool:
+        number, bound = _number(value), _number(wanted)
+        if number is None or bound is None:
+            return False
+        return number >= bound if at_least else number <= bound
+    return compare
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": _equals, "in": _in, "contains": _contains, "matches": _matches,
+    "gte": _compare(at_least=True), "lte": _compare(at_least=False),
+}

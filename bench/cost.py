@@ -1,0 +1,171 @@
+"""Turning what one lead makes AWS do into dollars per million leads, line by line.
+
+The inputs are measured (requests, capacity units, log bytes, CPU per invocation); what cannot be measured on a
+laptop is an assumption named here: how fast Lambda's CPU share is at a given memory size, and how long each AWS
+call waits on the network in-region.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bench.prices import PRICES, Price
+
+MILLION = 1_000_000
+GB = 1024**3
+HOURS_PER_MONTH = 730  # AWS pricing pages' month
+
+# AWS Lambda "Memory and computing power": at 1,769 MB a function has the equivalent of one vCPU; below it, a share.
+FULL_VCPU_MB = 1769
+# Assumed in-region round trips (ms) while a function waits on an AWS call: typical figures, not measured here.
+CALL_WAIT_MS: dict[str, float] = {
+    "dynamodb": 6.0, "dynamodb.TransactWriteItems": 12.0, "dynamodb.BatchGetItem": 8.0,
+    "ses": 40.0, "events": 20.0, "secretsmanager": 25.0,
+}
+DEFAULT_CALL_WAIT_MS = 20.0
+# Per invocation, Lambda writes START, END and REPORT lines itself (text log format); measured length of a typical set.
+PLATFORM_LOG_LINES = (
+    "START RequestId: 0f3c9a52-8a53-4f7e-9a34-7d4f3c2b1a00 Version: $LATEST\n",
+    "END RequestId: 0f3c9a52-8a53-4f7e-9a34-7d4f3c2b1a00\n",
+    "REPORT RequestId: 0f3c9a52-8a53-4f7e-9a34-7d4f3c2b1a00\tDuration: 41.52 ms\tBilled Duration: 42 ms\t"
+    "Memory Size: 256 MB\tMax Memory Used: 98 MB\t\n",
+)
+# CloudWatch Logs bills each log event's bytes plus 26 bytes of metadata.
+LOG_EVENT_OVERHEAD_BYTES = 26
+
+
+def cpu_slowdown(memory_mb: int) -> float:
+    """How much longer CPU work takes in Lambda at `memory_mb` than on one full core."""
+    return max(1.0, FULL_VCPU_MB / memory_mb)
+
+
+def call_wait_ms(calls: Mapping[str, float]) -> float:
+    """Time spent waiting on AWS for calls given as {"dynamodb.GetItem": count, ...}."""
+    total = 0.0
+    for name, count in calls.items():
+        service = name.split(".", 1)[0]
+        total += count * CALL_WAIT_MS.get(name, CALL_WAIT_MS.get(service, DEFAULT_CALL_WAIT_MS))
+    return total
+
+
+def billed_ms(cpu_ms: float, memory_mb: int, calls: Mapping[str, float]) -> int:
+    """Lambda's billed duration (1 ms granularity) of one invocation: CPU at the memory's share, plus AWS waits."""
+    return max(1, math.ceil(cpu_ms * cpu_slowdown(memory_mb) + call_wait_ms(calls)))
+
+
+def platform_log_bytes() -> int:
+    return sum(len(line.encode()) + LOG_EVENT_OVERHEAD_BYTES for line in PLATFORM_LOG_LINES)
+
+
+@dataclass(frozen=True)
+class FunctionLoad:
+    """What one function does for each lead, and what each of its invocations costs."""
+
+    name: str
+    memory_mb: int
+    invocations_per_lead: float
+    billed_ms: float  # per invocation
+    log_bytes: float  # per invocation, what the function itself prints (logs, EMF metrics)
+    log_events: float  # per invocation, lines printed
+
+    def gb_seconds_per_lead(self) -> float:
+        return self.invocations_per_lead * self.billed_ms / 1000 * self.memory_mb / 1024
+
+    def log_bytes_per_lead(self) -> float:
+        own = self.log_bytes + self.log_events * LOG_EVENT_OVERHEAD_BYTES
+        return self.invocations_per_lead * (own + platform_log_bytes())
+
+
+@dataclass(frozen=True)
+class LeadUsage:
+    """Everything one lead makes AWS do, averaged over the leads of a run."""
+
+    functions: list[FunctionLoad]
+    write_units: float
+    read_units: float
+    api_requests: float
+    custom_events: float
+    emails: float
+    secret_calls: float  # GetSecretValue per lead: one per cold start, amortised
+    access_log_bytes: float  # API Gateway access log per lead
+    stream_reads: float = 0.0  # GetRecords made for this lead by the event source mappings (free)
+
+
+@dataclass(frozen=True)
+class LineItem:
+    name: str
+    quantity: float  # per lead
+    unit: str
+    price: Price
+    headline: bool = True  # counted in the headline (everything but email)
+
+    @property
+    def usd_per_million_leads(self) -> float:
+        return self.quantity * self.price.usd * MILLION
+
+
+def line_items(usage: LeadUsage, prices: Mapping[str, Price] = PRICES) -> list[LineItem]:
+    items = [LineItem("API Gateway HTTP API requests", usage.api_requests, "request", prices["apigw_http_request"])]
+    for function in usage.functions:
+        items.append(LineItem(f"Lambda {function.name} invocations", function.invocations_per_lead, "invocation",
+                              prices["lambda_request"]))
+        items.append(LineItem(f"Lambda {function.name} duration", function.gb_seconds_per_lead(), "GB-second",
+                              prices["lambda_gb_second_arm64"]))
+    log_bytes = sum(function.log_bytes_per_lead() for function in usage.functions)
+    log_bytes += usage.access_log_bytes + LOG_EVENT_OVERHEAD_BYTES * usage.api_requests
+    items += [
+        LineItem("DynamoDB write request units", usage.write_units, "WRU", prices["dynamodb_write_request_unit"]),
+        LineItem("DynamoDB read request units", usage.read_units, "RRU", prices["dynamodb_read_request_unit"]),
+        LineItem("DynamoDB Streams reads by Lambda", usage.stream_reads, "call",
+                 prices["dynamodb_streams_lambda_read"]),
+        LineItem("EventBridge custom events", usage.custom_events, "event", prices["eventbridge_custom_event"]),
+        LineItem("CloudWatch Logs ingestion", log_bytes / GB, "GB", prices["cloudwatch_logs_ingestion_gb"]),
+        LineItem("Secrets Manager calls (cold starts)", usage.secret_calls, "call", prices["secretsmanager_api_call"]),
+        LineItem("SES emails", usage.emails, "email", prices["ses_outbound_email"], headline=False),
+    ]
+    return items
+
+
+def total(items: list[LineItem], headline_only: bool = True) -> float:
+    return sum(item.usd_per_million_leads for item in items if item.headline or not headline_only)
+
+
+def dominant(items: list[LineItem], count: int = 3) -> list[LineItem]:
+    """The headline items that cost the most."""
+    return sorted((item for item in items if item.headline), key=lambda item: -item.usd_per_million_leads)[:count]
+
+
+@dataclass(frozen=True)
+class FixedCosts:
+    """What the stack costs per month whatever the number of leads."""
+
+    sweeps_per_month: float
+    sweep_billed_ms: float
+    sweep_memory_mb: int
+    sweep_read_units: float
+    custom_metrics: int
+    alarms: int
+    dashboards: int
+    secrets: int
+
+    def monthly(self, prices: Mapping[str, Price] = PRICES) -> dict[str, float]:
+        sweep_gb_s = self.sweeps_per_month * self.sweep_billed_ms / 1000 * self.sweep_memory_mb / 1024
+        return {
+            "followup schedule (invocations, duration, reads, scheduler)": round(
+                self.sweeps_per_month * (prices["lambda_request"].usd + prices["scheduler_invocation"].usd
+                                         + self.sweep_read_units * prices["dynamodb_read_request_unit"].usd)
+                + sweep_gb_s * prices["lambda_gb_second_arm64"].usd, 4),
+            "CloudWatch custom metrics (EMF)": round(self.custom_metrics
+                                                     * prices["cloudwatch_custom_metric_month"].usd, 2),
+            "CloudWatch alarms": round(self.alarms * prices["cloudwatch_alarm_month"].usd, 2),
+            "CloudWatch dashboard": round(self.dashboards * prices["cloudwatch_dashboard_month"].usd, 2),
+            "Secrets Manager secret": round(self.secrets * prices["secretsmanager_secret_month"].usd, 2),
+        }
+
+
+def storage_per_million_leads(bytes_per_lead: float, prices: Mapping[str, Price] = PRICES) -> float:
+    """USD per month to keep a million leads (table storage with its index overhead, plus PITR)."""
+    gigabytes = bytes_per_lead * MILLION / GB
+    return gigabytes * (prices["dynamodb_storage_gb_month"].usd + prices["dynamodb_pitr_gb_month"].usd)
