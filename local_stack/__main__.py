@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import threading
+import warnings
 
 from local_stack.stack import LocalStack
 
@@ -16,6 +17,8 @@ def main() -> None:
                         help="port on 127.0.0.1 (default: $PORT or 3000; 0 picks a free one)")
     parser.add_argument("--no-schedule", action="store_true", help="do not fire the follow-up sweep on its own")
     args = parser.parse_args()
+    # Powertools warns on every invocation that published no metric; locally that is noise, not news.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     stack = LocalStack(port=args.port, schedule=not args.no_schedule).start()
     print(f"leadwire local stack at {stack.url} (API key: {stack.api_key})", flush=True)
     print(f"  demo form and board: {stack.url}/   follow-up sweep every {stack.schedule_rate_s:g} s;"

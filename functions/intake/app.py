@@ -1,8 +1,6 @@
 """HTTP API: website forms, ad-platform webhooks and the management API. Each route delegates to the domain."""
 
-from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -40,16 +38,16 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(status, "application/json", json.dumps(body), headers)
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status, "application/json", body, headers)
 
 
-def _stored(accepted: Accepted) -> Response:
+def _stored(accepted: Accepted) -> Response[Any]:
     metrics.add_metric(name=f"Leads{accepted.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
     return _json(201 if accepted.outcome == "created" else 200, {"id": accepted.lead_id, "status": accepted.outcome})
 
 
-def require_api_key(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+def require_api_key(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     check_api_key(router.current_event.headers.get("authorization"), runtime.settings().api_key_hashes())
     return next_middleware(router)
 
@@ -78,7 +76,7 @@ def _query() -> dict[str, str]:
 
 # --- the doors leads come through ------------------------------------------------------------------------------
 @app.post("/leads")
-def post_website_lead() -> Response:
+def post_website_lead() -> Response[Any]:
     result = inbox.website_form(_body(), _headers(), _query(), _now(), runtime.store(), runtime.settings())
     if result.accepted is None:
         metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
@@ -90,34 +88,34 @@ def post_website_lead() -> Response:
 
 
 @app.get("/webhooks/meta")
-def meta_handshake() -> Response:
+def meta_handshake() -> Response[Any]:
     return Response(200, "text/plain", inbox.meta_handshake(_query(), runtime.settings()))
 
 
 @app.post("/webhooks/meta")
-def meta_notification() -> Response:
+def meta_notification() -> Response[Any]:
     results = inbox.meta_notification(_body(), _headers(), _now(), runtime.store(), runtime.settings())
     return _json(200, {"leads": [{"id": item.lead_id, "status": item.outcome} for item in results]})
 
 
 @app.post("/webhooks/google")
-def google_lead() -> Response:
+def google_lead() -> Response[Any]:
     _stored(inbox.google_lead(_body(), _now(), runtime.store(), runtime.settings()))
     return _json(200, {})
 
 
 @app.post("/webhooks/typeform")
-def typeform_response() -> Response:
+def typeform_response() -> Response[Any]:
     return _stored(inbox.typeform_response(_body(), _headers(), _now(), runtime.store(), runtime.settings()))
 
 
 @app.post("/webhooks/generic")
-def generic_webhook() -> Response:
+def generic_webhook() -> Response[Any]:
     return _stored(inbox.generic_webhook(_body(), _headers(), _now(), runtime.store(), runtime.settings()))
 
 
 @app.get("/unsubscribe")
-def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response:
+def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response[Any]:
     settings = runtime.settings()
     unsubscribe.unsubscribe(runtime.store(), settings.unsubscribe_secret.get_secret_value(), t, _now())
     page = ("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
@@ -127,7 +125,7 @@ def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> 
 
 # --- the management API ----------------------------------------------------------------------------------------
 @app.get("/leads/<lead_id>", middlewares=[require_api_key])
-def get_lead(lead_id: str) -> Response:
+def get_lead(lead_id: str) -> Response[Any]:
     return _json(200, leads.show(leads.load(runtime.store(), lead_id)))
 
 
@@ -137,14 +135,14 @@ def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[s
                created_from: Annotated[str | None, Query(alias="from")] = None,
                created_to: Annotated[str | None, Query(alias="to")] = None,
                limit: Annotated[int, Query(ge=1, le=leads.MAX_PAGE)] = 25,
-               cursor: Annotated[str | None, Query()] = None) -> Response:
+               cursor: Annotated[str | None, Query()] = None) -> Response[Any]:
     filters = leads.LeadFilters.model_validate({"stage": stage, "status": status, "owner": owner, "source": source,
                                                 "created_from": created_from, "created_to": created_to})
     return _json(200, leads.list_page(runtime.store(), filters, limit, cursor))
 
 
 @app.patch("/leads/<lead_id>", middlewares=[require_api_key])
-def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response:
+def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
     store, now = runtime.store(), _now()
     assigner = Assigner(store, runtime.notifier(), _base_url())
     changed = leads.change(store, lead_id, patch, now, assigner.config,
@@ -153,43 +151,43 @@ def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response:
 
 
 @app.delete("/leads/<lead_id>", middlewares=[require_api_key])
-def delete_lead(lead_id: str) -> Response:
+def delete_lead(lead_id: str) -> Response[Any]:
     erased = leads.erase(runtime.store(), lead_id)
     runtime.notifier().publish("lead.erased", erased)
     return Response(204, None, "")
 
 
 @app.post("/leads/<lead_id>/events", middlewares=[require_api_key])
-def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response:
+def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
     store = runtime.store()
     event_id, new = leads.record_event(store, lead_id, event, _now(), load_config(store)[1])
     return _json(201 if new else 200, {"id": event_id, "status": "recorded" if new else "duplicate"})
 
 
 @app.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
-def get_timeline(lead_id: str) -> Response:
+def get_timeline(lead_id: str) -> Response[Any]:
     leads.load(runtime.store(), lead_id)
     return _json(200, {"items": timeline.read(runtime.store(), lead_id), "cursor": None})
 
 
 @app.put("/reps/<rep_id>", middlewares=[require_api_key])
-def put_rep(rep_id: RepId, rep: RepIn) -> Response:
+def put_rep(rep_id: RepId, rep: RepIn) -> Response[Any]:
     return _json(200, save_rep(runtime.store(), rep_id, rep, iso(_now())).model_dump(mode="json"))
 
 
 @app.get("/reps", middlewares=[require_api_key])
-def get_reps() -> Response:
+def get_reps() -> Response[Any]:
     return _json(200, {"items": [rep.model_dump(mode="json") for rep in load_reps(runtime.store())], "cursor": None})
 
 
 @app.get("/config", middlewares=[require_api_key])
-def get_config() -> Response:
+def get_config() -> Response[Any]:
     version, config = load_config(runtime.store())
     return _json(200, {"version": version, "document": config.model_dump(by_alias=True, mode="json")})
 
 
 @app.put("/config", middlewares=[require_api_key])
-def put_config(document: Config) -> Response:
+def put_config(document: Config) -> Response[Any]:
     store, now = runtime.store(), _now()
     version = save_config(store, document, iso(now))
     queued = qualification.queue_rescore(store, version, iso(now))
@@ -199,12 +197,12 @@ def put_config(document: Config) -> Response:
 
 @app.get("/reports/funnel", middlewares=[require_api_key])
 def funnel(created_from: Annotated[str, Query(alias="from")], created_to: Annotated[str, Query(alias="to")]
-           ) -> Response:
+           ) -> Response[Any]:
     return _json(200, reports.funnel(runtime.store(), created_from, created_to))
 
 
 @app.get("/openapi.json")
-def openapi() -> Response:
+def openapi() -> Response[Any]:
     return Response(200, "application/json", openapi_document())
 
 
@@ -215,7 +213,7 @@ def openapi_document() -> str:
 
 # --- errors, mapped once ---------------------------------------------------------------------------------------
 @app.exception_handler(LeadwireError)
-def domain_error(error: LeadwireError) -> Response:
+def domain_error(error: LeadwireError) -> Response[Any]:
     if error.status >= 400:
         metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
     logger.info("request refused", extra={"status": error.status, "error": error.code})
@@ -223,7 +221,7 @@ def domain_error(error: LeadwireError) -> Response:
 
 
 @app.exception_handler(RequestValidationError)
-def invalid_request(error: RequestValidationError) -> Response:
+def invalid_request(error: RequestValidationError) -> Response[Any]:
     problems = error.errors()
     if any(problem.get("type") == "json_invalid" for problem in problems):
         return domain_error(Malformed("body is not valid JSON"))

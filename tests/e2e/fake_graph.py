@@ -8,24 +8,17 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# The documented platform samples (valid signatures, secrets inside), kept as the files they are.
-SAMPLES = ROOT.parent / "shared" / "fixtures"
+from tests.fixtures import platform_sample
+
 GRAPH_VERSION = "v22.0"
 PAGE_TOKEN = "EAAB-fake-page-token-for-tests"
 # What the Graph API answers for a lead node when no `fields` are asked for.
 DEFAULT_FIELDS = ("id", "created_time", "field_data")
-
-
-def platform_sample(name: str) -> dict[str, Any]:
-    """One of the documented request/response samples, e.g. `platform_sample("meta_leadgen.json")`."""
-    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

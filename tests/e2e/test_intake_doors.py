@@ -20,8 +20,9 @@ import pytest
 
 from leadwire.clock import iso, parse_iso
 from tests.e2e.conftest import Answer, RunningStack
-from tests.e2e.fake_graph import FakeGraph, platform_sample
+from tests.e2e.fake_graph import FakeGraph
 from tests.e2e.fake_graph import fake_graph_server as fake_graph_server  # the `fake_graph` fixture, found by name
+from tests.fixtures import platform_sample
 
 pytestmark = pytest.mark.e2e
 

@@ -84,7 +84,7 @@ FM FSM Micronesia, Federated States of|Federated States of Micronesia|Micronesia
 FO FRO Faroe Islands
 FR FRA France|French Republic|Frankreich|Francia
 GA GAB Gabon|Gabonese Republic
-GB GBR United Kingdom|United Kingdom of Great Britain and Northern Ireland|UK|Great Britain|Britain|England|Scotland|Wales|Northern Ireland|Grossbritannien|Großbritannien
+GB GBR United Kingdom|United Kingdom of Great Britain and Northern Ireland|UK|Great Britain|England|Großbritannien
 GD GRD Grenada
 GE GEO Georgia
 GF GUF French Guiana
@@ -267,10 +267,6 @@ def country_code(text: str) -> str | None:
     if compact.upper() in codes:
         return codes[compact.upper()]
     return names.get(_name_key(compact))
-
-
-def is_alpha2(code: str) -> bool:
-    return code in _index()[0] and len(code) == 2
 
 
 @cache

@@ -80,7 +80,7 @@ def generic_webhook(body: bytes, headers: Mapping[str, str], now: datetime, stor
     return accept(normalize(raw, settings.default_region), store, now)
 
 
-def fetch_meta_lead(ref: Any, settings: Settings) -> RawLead | None:
+def fetch_meta_lead(ref: meta.MetaLeadRef, settings: Settings) -> RawLead | None:
     """The lead's answers from the Graph API; None when it fails or times out (the sweep tries again later)."""
     url = meta.graph_lead_url(settings.meta_graph_url, ref.leadgen_id, settings.meta_page_token.get_secret_value())
     try:
@@ -94,8 +94,7 @@ def fetch_meta_lead(ref: Any, settings: Settings) -> RawLead | None:
 
 def enrich(lead: dict[str, Any], now: datetime, store: Store, settings: Settings) -> bool:
     """Retry a pending Meta lead; on failure back off exponentially (capped) so it is never dropped."""
-    ref = meta.MetaLeadRef(leadgen_id=lead["source_ref"], **(lead.get("fields") or {}).get("meta_ref", {}))
-    raw = fetch_meta_lead(ref, settings)
+    raw = fetch_meta_lead(meta.MetaLeadRef(leadgen_id=lead["source_ref"]), settings)
     attempts = int(lead.get("enrich_attempts", 0)) + 1
     if raw is None:
         backoff = min(timedelta(minutes=2 ** attempts), MAX_ENRICH_BACKOFF)

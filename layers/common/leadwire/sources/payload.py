@@ -12,9 +12,10 @@ from leadwire.errors import Malformed
 # The names people and platforms give each RawLead field; the key is the name lower-cased with spaces and dashes
 # turned into underscores. Meta's standard questions, Google's column ids and Typeform's refs are all in here.
 LEAD_FIELD_NAMES: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e_mail", "email_address", "mail", "your_email", "_replyto", "replyto", "reply_to"),
+    "email": ("email", "e_mail", "email_address", "mail", "your_email", "_replyto", "replyto", "reply_to",
+              "work_email"),
     "phone": ("phone", "phone_number", "tel", "telephone", "mobile", "mobile_phone", "mobile_number", "cell",
-              "cellphone", "phonenumber"),
+              "cellphone", "phonenumber", "work_phone", "work_phone_number"),
     "full_name": ("name", "full_name", "fullname", "your_name", "contact_name"),
     "first_name": ("first_name", "firstname", "given_name", "fname", "forename", "vorname"),
     "last_name": ("last_name", "lastname", "surname", "family_name", "lname", "nachname"),
@@ -26,6 +27,8 @@ LEAD_FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "postal_code": ("postal_code", "postcode", "post_code", "zip", "zipcode", "zip_code", "plz"),
     "message": ("message", "comments", "comment", "msg", "enquiry", "inquiry", "notes", "question", "nachricht"),
 }
+# What a ticked checkbox or a yes sends: "on" is a browser's default value for a checkbox.
+YES = frozenset({"on", "true", "yes", "y", "1", "checked", "accepted", "agree", "agreed"})
 _FIELD_BY_NAME = {name: field for field, names in LEAD_FIELD_NAMES.items() for name in names}
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -63,6 +66,15 @@ def split_lead_fields(pairs: Iterable[tuple[str, Any]]) -> tuple[dict[str, str],
 
 def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
+
+
+def is_yes(answer: Any) -> bool:
+    """A consent-like answer: true, "on", "yes", "1"…; a list (repeated checkbox) when any of it is."""
+    if isinstance(answer, list):
+        return any(is_yes(item) for item in answer)
+    if isinstance(answer, bool):
+        return answer
+    return isinstance(answer, str | int) and str(answer).strip().lower() in YES
 
 
 def json_body(body: bytes, what: str, parse_int: Callable[[str], Any] | None = None) -> dict[str, Any]:

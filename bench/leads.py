@@ -1,0 +1,55 @@
+"""The made-up people and team every measurement uses: the same lead for the same number, every run.
+
+Each lead is a different person (own email and phone, so none merges into another), spread over companies and free
+mail, most with a phone, some senior, half with marketing consent: the mix a small business's website form sees.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+TEAM: dict[str, dict[str, Any]] = {
+    "anna": {"name": "Anna Berg", "email": "anna@shop.example", "timezone": "Europe/Berlin", "languages": ["de", "en"]},
+    "ben": {"name": "Ben Ode", "email": "ben@shop.example", "timezone": "America/New_York", "languages": ["en"]},
+    "cleo": {"name": "Cleo Park", "email": "cleo@shop.example", "timezone": "Asia/Tokyo", "languages": ["en"]},
+}
+
+_FIRST = ("Dana", "Erik", "Femi", "Gita", "Hugo", "Ines", "Jonas", "Kira", "Luis", "Mona", "Nils", "Olga")
+_LAST = ("Fox", "Stone", "Adeyemi", "Rao", "Meyer", "Costa", "Berg", "Ito", "Garcia", "Haddad", "Lund", "Novak")
+_TITLES = ("Founder", "Office manager", "Head of Operations", "Engineer", "Owner", "Buyer", "VP Sales", "Student")
+_FREEMAIL = ("gmail.com", "outlook.com", "yahoo.com")
+_COUNTRIES = ("DE", "US", "GB", "FR", "AT", "NL")
+_MESSAGES = ("Could you send me a quote for the spring season?",
+             "We need help with about 40 sites, please call me back this week.",
+             "Just browsing, what do you charge for a small office?")
+LEAD_LINK = re.compile(r"/leads/([0-9a-f]{20})\b")
+
+
+def website_lead(number: int, run: str = "a") -> dict[str, Any]:
+    """The JSON a website form posts for lead `number` (distinct people for distinct numbers and runs)."""
+    first, last = _FIRST[number % len(_FIRST)], _LAST[(number // len(_FIRST)) % len(_LAST)]
+    company = f"{last} {('Builders', 'Heating', 'Logistics', 'Dental')[number % 4]}"
+    domain = _FREEMAIL[number % 3] if number % 5 == 0 else f"{last.lower()}-{number % 97}.example"
+    body: dict[str, Any] = {
+        "name": f"{first} {last}",
+        "email": f"{first.lower()}.{last.lower()}.{run}{number}@{domain}",
+        "company": company,
+        "job_title": _TITLES[number % len(_TITLES)],
+        "country": _COUNTRIES[number % len(_COUNTRIES)],
+        "message": _MESSAGES[number % len(_MESSAGES)],
+        "utm_source": ("google", "newsletter", "linkedin")[number % 3],
+        "utm_medium": ("cpc", "email", "social")[number % 3],
+        "utm_campaign": "spring-offer",
+    }
+    if number % 4 != 3:
+        body["phone"] = f"+1 212 {200 + number // 10_000:03d} {number % 10_000:04d}"  # valid NANP, unique per number
+    if number % 2 == 0:
+        body["consent"] = "yes"
+        body["consent_text"] = "Yes, send me news and offers by email."
+    return body
+
+
+def lead_ids_in(text: str) -> list[str]:
+    """The lead ids an email links to (owner emails link to /leads/<id>)."""
+    return LEAD_LINK.findall(text)

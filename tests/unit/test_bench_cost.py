@@ -1,0 +1,108 @@
+"""The benchmark's cost model: its arithmetic on hand-made usage, with prices made up to keep the sums readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.cost import (
+    FixedCosts,
+    FunctionLoad,
+    LeadUsage,
+    billed_ms,
+    call_wait_ms,
+    cpu_slowdown,
+    dominant,
+    line_items,
+    platform_log_bytes,
+    storage_per_million_leads,
+    total,
+)
+from bench.prices import PRICES, Price
+
+GB = 1024**3
+# One dollar per unit everywhere: a line's dollars per million leads is then its quantity per lead times a million.
+DOLLAR = {name: Price(1.0, price.unit, "test") for name, price in PRICES.items()}
+
+
+def usage(**overrides: object) -> LeadUsage:
+    fields: dict[str, object] = {
+        "functions": [], "write_units": 0.0, "read_units": 0.0, "api_requests": 0.0, "custom_events": 0.0,
+        "emails": 0.0, "secret_calls": 0.0, "access_log_bytes": 0.0,
+    }
+    return LeadUsage(**{**fields, **overrides})  # type: ignore[arg-type]
+
+
+def by_name(usage: LeadUsage) -> dict[str, float]:
+    return {item.name: item.usd_per_million_leads for item in line_items(usage, DOLLAR)}
+
+
+def test_lambda_cpu_share_grows_with_memory_up_to_one_vcpu() -> None:
+    assert cpu_slowdown(1769) == 1.0
+    assert cpu_slowdown(3538) == 1.0
+    assert cpu_slowdown(256) == pytest.approx(6.91, abs=0.01)
+
+
+def test_billed_duration_is_cpu_at_the_memory_share_plus_waits_rounded_up_to_the_millisecond() -> None:
+    waits = call_wait_ms({"dynamodb.GetItem": 2, "dynamodb.TransactWriteItems": 1, "ses.SendEmail": 1})
+    assert waits == 2 * 6 + 12 + 40
+    assert billed_ms(10.0, 1769, {}) == 10
+    assert billed_ms(10.0, 1769, {"dynamodb.GetItem": 1}) == 16
+    assert billed_ms(1.01, 3538, {}) == 2
+    assert billed_ms(0.0, 256, {}) == 1
+
+
+def test_a_function_costs_its_invocations_and_gb_seconds_per_lead() -> None:
+    # Given a stream consumer called once per 10 leads, 100 ms at 512 MB each time
+    score = FunctionLoad("score", memory_mb=512, invocations_per_lead=0.1, billed_ms=100, log_bytes=0, log_events=0)
+
+    # When the lines are priced at a dollar a unit
+    lines = by_name(usage(functions=[score]))
+
+    # Then invocations and GB-seconds per lead, times a million
+    assert lines["Lambda score invocations"] == pytest.approx(0.1 * 1_000_000)
+    assert lines["Lambda score duration"] == pytest.approx(0.1 * 0.1 * 0.5 * 1_000_000)
+
+
+def test_logs_count_what_functions_print_platform_lines_metadata_and_the_access_log() -> None:
+    intake = FunctionLoad("intake", memory_mb=256, invocations_per_lead=1, billed_ms=1, log_bytes=1000, log_events=4)
+    lines = by_name(usage(functions=[intake], api_requests=1, access_log_bytes=200))
+    expected_bytes = 1000 + 4 * 26 + platform_log_bytes() + 200 + 26
+    assert lines["CloudWatch Logs ingestion"] == pytest.approx(expected_bytes / GB * 1_000_000)
+
+
+def test_email_is_priced_but_left_out_of_the_headline() -> None:
+    items = line_items(usage(write_units=10, read_units=4, emails=1, api_requests=1), DOLLAR)
+    assert total(items) == pytest.approx((10 + 4 + 1) * 1_000_000)
+    assert total(items, headline_only=False) == pytest.approx((10 + 4 + 1 + 1) * 1_000_000)
+
+
+def test_real_prices_for_a_plain_lead() -> None:
+    # Given 10 write units and 4 read units per lead, one API request, two events and one email
+    items = line_items(usage(write_units=10, read_units=4, api_requests=1, custom_events=2, emails=1))
+    lines = {item.name: item.usd_per_million_leads for item in items}
+
+    # Then DynamoDB: $0.625 and $0.125 per million units; API $1 per million; events $1 per million; SES $0.10/1000
+    assert lines["DynamoDB write request units"] == pytest.approx(6.25)
+    assert lines["DynamoDB read request units"] == pytest.approx(0.5)
+    assert lines["API Gateway HTTP API requests"] == pytest.approx(1.0)
+    assert lines["EventBridge custom events"] == pytest.approx(2.0)
+    assert lines["SES emails"] == pytest.approx(100.0)
+    access_log_metadata = 26 / GB * 0.50 * 1_000_000  # 26 bytes per log event at $0.50 per GB
+    assert lines["CloudWatch Logs ingestion"] == pytest.approx(access_log_metadata)
+    assert total(items) == pytest.approx(6.25 + 0.5 + 1.0 + 2.0 + access_log_metadata)
+    assert [item.name for item in dominant(items, 2)] == ["DynamoDB write request units", "EventBridge custom events"]
+
+
+def test_fixed_costs_per_month() -> None:
+    fixed = FixedCosts(sweeps_per_month=1000, sweep_billed_ms=1000, sweep_memory_mb=1024, sweep_read_units=2,
+                       custom_metrics=10, alarms=3, dashboards=1, secrets=1)
+    monthly = fixed.monthly(DOLLAR)
+    assert monthly["followup schedule (invocations, duration, reads, scheduler)"] == 1000 * (1 + 1 + 2) + 1000
+    assert monthly["CloudWatch custom metrics (EMF)"] == 10
+    assert monthly["CloudWatch alarms"] == 3
+    assert monthly["CloudWatch dashboard"] == 1
+    assert monthly["Secrets Manager secret"] == 1
+
+
+def test_storage_of_a_million_leads_per_month() -> None:
+    assert storage_per_million_leads(GB / 1_000_000, DOLLAR) == pytest.approx(2.0)  # storage + PITR, $1 each
