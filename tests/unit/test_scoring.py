@@ -65,7 +65,7 @@ def test_a_custom_half_life_is_honoured() -> None:
 
 def test_caps_bound_each_event_type() -> None:
     opens = [event("email_open") for _ in range(20)]
-    assert points_by_rule({}, opens + [event("link_click")]) == {"engagement:email_open": 10,
+    assert points_by_rule({}, [*opens, event("link_click")]) == {"engagement:email_open": 10,
                                                                  "engagement:link_click": 5}
 
 
@@ -182,7 +182,7 @@ def test_the_reasons_always_sum_to_the_score(lead: dict[str, Any], history: list
 def test_adding_a_positive_event_never_lowers_the_score(lead: dict[str, Any], history: list[tuple[str, float]],
                                                         extra: str, days_ago: float) -> None:
     before = score_lead(lead, events_of(history), SCORING, NOW)
-    after = score_lead(lead, events_of(history) + [event(extra, days_ago)], SCORING, NOW)
+    after = score_lead(lead, [*events_of(history), event(extra, days_ago)], SCORING, NOW)
     assert after.score >= before.score
     assert stage_rank(after.stage) >= stage_rank(before.stage)
 

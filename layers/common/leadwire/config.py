@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from leadwire.store import Store
+if TYPE_CHECKING:
+    from leadwire.store import Store
 
 CURRENT_KEY = {"pk": "CONFIG", "sk": "CURRENT"}
 Op = Literal["exists", "equals", "in", "contains", "matches", "gte", "lte"]
