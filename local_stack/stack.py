@@ -13,7 +13,7 @@ from typing import Any
 
 from local_stack.lambdas import Function
 from local_stack.moto_fidelity import serialise_dynamodb
-from local_stack.pump import StreamPump, Subscription
+from local_stack.pump import MotoStream, StreamPump, Subscription
 from local_stack.template import load_template
 
 REGION = "us-east-1"
@@ -57,10 +57,8 @@ class LocalAws:
         self._record_sent_emails()
         env = os.environ
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
-        self.streams = boto3.client("dynamodbstreams", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
-        table = self.dynamodb.create_table(**table_kwargs)
-        self.stream_arn = table["TableDescription"]["LatestStreamArn"]
+        self.dynamodb.create_table(**table_kwargs)
         if ttl_attribute:
             self.dynamodb.update_time_to_live(TableName=env["TABLE_NAME"], TimeToLiveSpecification={
                 "Enabled": True, "AttributeName": ttl_attribute})
@@ -153,11 +151,13 @@ class LocalStack:
         self.aws.start(self.template.table_create_kwargs(self.env["TABLE_NAME"]), self.template.ttl_attribute())
         self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout_s, spec.memory_mb)
                           for spec in self.template.functions().values()}
-        self.pump = StreamPump(self.aws.streams, self.aws.sqs, self.aws.stream_arn, self.aws.dlq_url, [
+        self.pump = StreamPump(MotoStream(self.env["TABLE_NAME"]), self.aws.sqs, self.aws.dlq_url, [
             Subscription(function=self.functions[sub.function_id], batch_size=sub.batch_size, filters=sub.filters,
                          max_retries=sub.max_retries, max_record_age_s=sub.max_record_age_s,
                          report_failures=sub.report_batch_item_failures, bisect=sub.bisect)
             for sub in self.template.stream_subscriptions()])
+        for function in self.functions.values():
+            function.warm()
         self.schedule = self.template.schedule()
         self.followup = self.functions[self.schedule.function_id]
         self.schedule_rate_s = self.schedule.rate_s

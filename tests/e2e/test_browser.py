@@ -75,9 +75,10 @@ def open_browser() -> Iterator[Callable[..., WebDriver]]:
 
 
 def person(**overrides: str) -> dict[str, str]:
-    """Someone filling in the form; a fresh email each time so tests never merge into each other's leads."""
-    unique = uuid.uuid4().hex[:8]
-    return {"name": "Dana Fox", "email": f"dana.{unique}@fox-builders.example", "phone": "+49 30 1234567",
+    """Someone filling in the form; a fresh email and phone each time, so tests never merge into each other's leads."""
+    unique = uuid.uuid4()
+    return {"name": "Dana Fox", "email": f"dana.{unique.hex[:8]}@fox-builders.example",
+            "phone": f"+49 30 {unique.int % 10_000_000:07d}",
             "company": "Fox Builders", "message": "We need a quote for\na heat pump.", **overrides}
 
 
@@ -380,7 +381,7 @@ def test_the_demo_page_with_leads_on_the_board_is_saved_for_the_readme(stack, op
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                             {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
     browser.get(stack.url + "/")
-    fill(browser, person(name="Dana Fox", email="dana@fox-builders.example"))
+    fill(browser, person(name="Dana Fox", email="dana@fox-builders.example", phone="+49 30 1234567"))
     open_board_in_demo_page(browser)
     for lead_id in ids:
         board_row(browser, lead_id)

@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.client import HTTPConnection
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -142,6 +142,12 @@ def multipart(fields: list[tuple[str, str]], boundary: str) -> bytes:
     return ("".join(parts) + f"--{boundary}--\r\n").encode()
 
 
+def first_schedule_at_or_after(moment: datetime) -> datetime:
+    """Scheduler fires at whole seconds: the first instant it can fire at or after `moment`."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 def lead_of(stack: RunningStack, lead_id: str) -> dict[str, Any]:
     answer = stack.request("GET", f"/leads/{lead_id}")
     assert answer.status == 200, answer.body
@@ -253,11 +259,11 @@ def test_a_meta_lead_the_graph_api_cannot_give_is_kept_pending_and_enriched_by_a
     assert [request.answered for request in fake_graph.requests_for(leadgen_id)] == [None if trouble == "hang_next"
                                                                                       else 500]
 
-    # When the sweep runs before the first retry is due, and then when it is due
-    created = parse_iso(pending["created_at"])
-    stack.sweep(iso(created + timedelta(seconds=30)))
+    # When the sweep runs before the first retry is due, and then once it is due
+    first_retry = first_schedule_at_or_after(parse_iso(pending["created_at"]) + timedelta(minutes=1))
+    stack.sweep(iso(first_retry - timedelta(seconds=30)))
     assert len(fake_graph.requests_for(leadgen_id)) == 1
-    stack.sweep(iso(created + timedelta(minutes=1)))
+    stack.sweep(iso(first_retry))
     stack.drain()
 
     # Then the lead holds the person, is scored and has an owner
@@ -279,19 +285,19 @@ def test_a_graph_api_still_failing_at_the_retry_backs_off_and_the_lead_is_never_
     fake_graph.add_lead(graph_lead(leadgen_id, "still.late@example.de", "Otto Spät"))
     fake_graph.fail_next(1)
     lead_id = notify_meta(stack, leadgen_id).json()["leads"][0]["id"]
-    created = parse_iso(lead_of(stack, lead_id)["created_at"])
+    first_retry = first_schedule_at_or_after(parse_iso(lead_of(stack, lead_id)["created_at"]) + timedelta(minutes=1))
 
     # When the Graph API fails again at the first retry
     fake_graph.fail_next(1)
-    stack.sweep(iso(created + timedelta(minutes=1)))
+    stack.sweep(iso(first_retry))
 
     # Then the lead is still pending, and the next try waits for the backoff (2 minutes), not the next sweep
     assert lead_of(stack, lead_id)["pending_enrichment"] is True
-    stack.sweep(iso(created + timedelta(minutes=2)))
+    stack.sweep(iso(first_retry + timedelta(minutes=1)))
     assert [request.answered for request in fake_graph.requests_for(leadgen_id)] == [500, 500]
 
     # When the backoff is over
-    stack.sweep(iso(created + timedelta(minutes=3)))
+    stack.sweep(iso(first_retry + timedelta(minutes=2)))
 
     # Then the lead is enriched
     assert [request.answered for request in fake_graph.requests_for(leadgen_id)] == [500, 500, 200]

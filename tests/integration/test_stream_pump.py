@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from local_stack.lambdas import Function
-from local_stack.pump import StreamPump, Subscription
+from local_stack.pump import MotoStream, StreamPump, Subscription
 from local_stack.stack import LOCAL_ENV, REGION
 
 from .conftest import TEMPLATE
@@ -42,8 +42,6 @@ class Recorder:
 
 
 def make_pump(recorder: Recorder, subscription_index: int = 0) -> tuple[StreamPump, Subscription, str]:
-    client = boto3.client("dynamodb", region_name=REGION)
-    stream_arn = client.describe_table(TableName=LOCAL_ENV["TABLE_NAME"])["Table"]["LatestStreamArn"]
     sqs = boto3.client("sqs", region_name=REGION)
     dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
     declared = TEMPLATE.stream_subscriptions()[subscription_index]
@@ -51,7 +49,7 @@ def make_pump(recorder: Recorder, subscription_index: int = 0) -> tuple[StreamPu
     subscription = Subscription(function=function, batch_size=declared.batch_size, filters=[],
                                 max_retries=declared.max_retries, max_record_age_s=declared.max_record_age_s,
                                 report_failures=True, bisect=declared.bisect)
-    pump = StreamPump(boto3.client("dynamodbstreams", region_name=REGION), sqs, stream_arn, dlq, [subscription])
+    pump = StreamPump(MotoStream(LOCAL_ENV["TABLE_NAME"]), sqs, dlq, [subscription])
     return pump, subscription, dlq
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -78,9 +79,10 @@ def is_yes(answer: Any) -> bool:
 
 
 def json_body(body: bytes, what: str, parse_int: Callable[[str], Any] | None = None) -> dict[str, Any]:
-    """A JSON object from the raw bytes; anything else is Malformed. NaN and Infinity are refused (not JSON)."""
+    """A JSON object from the raw bytes; anything else is Malformed. NaN, Infinity and numbers too large for a
+    double (1e999) are refused: no store could keep them."""
     try:
-        document = json.loads(body, parse_int=parse_int, parse_constant=_refuse_constant)
+        document = json.loads(body, parse_int=parse_int, parse_float=_finite_float, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise Malformed(f"{what} body is not valid JSON: {_reason(error)}") from error
     if not isinstance(document, dict):
@@ -96,6 +98,13 @@ def id_text(value: Any) -> str | None:
         text = str(value).strip()
         return text or None
     return None
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return number
 
 
 def _refuse_constant(name: str) -> Any:
