@@ -78,23 +78,24 @@ class LocalAws:
         events.put_targets(Rule="local-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
 
     def _record_sent_emails(self) -> None:
-        """Note each email with the instant SES accepted it (moto keeps the message but not the time)."""
-        from moto.ses.models import SESBackend
+        """Keep each email's plain text and the instant SES accepted it (moto keeps only the HTML part, no time)."""
+        from moto.ses.responses import EmailResponse
 
-        original = SESBackend.send_email
+        original = EmailResponse.send_email
         stack = self
 
-        def send_email(backend: SESBackend, source: str, subject: str, body: str,
-                       destinations: dict[str, list[str]]) -> Any:
-            message = original(backend, source, subject, body, destinations)
+        def send_email(response: EmailResponse) -> Any:
+            answer = original(response)
             sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            text = response._get_param("Message.Body.Text.Data") or response._get_param("Message.Body.Html.Data")
+            subject = response._get_param("Message.Subject.Data")
             with stack._outbox_lock:
-                for address in destinations.get("ToAddresses", []):
-                    stack.outbox.append(SentEmail(address, subject, body, sent_at))
-            return message
+                for address in response._get_param("Destination", {}).get("ToAddresses", []):
+                    stack.outbox.append(SentEmail(address, subject, text, sent_at))
+            return answer
 
-        SESBackend.send_email = send_email  # type: ignore[method-assign]
-        self._restore_ses = lambda: setattr(SESBackend, "send_email", original)
+        EmailResponse.send_email = send_email  # type: ignore[method-assign]
+        self._restore_ses = lambda: setattr(EmailResponse, "send_email", original)
 
     def read_events(self) -> list[dict[str, Any]]:
         while True:

@@ -31,7 +31,9 @@ def new_lead(stack, email: str, consent: bool = False) -> dict:
 
 
 def at(lead: dict, **delta: float) -> str:
-    return iso(parse_iso(lead["assigned_at"]) + timedelta(**delta))
+    """T + delta, rounded up to the whole second: the schedule's `time` has no fractions, the lead's clock does."""
+    moment = parse_iso(lead["assigned_at"]) + timedelta(**delta)
+    return iso(moment.replace(microsecond=0) + timedelta(seconds=1 if moment.microsecond else 0))
 
 
 def mail_since(stack, count: int, lead: dict | None = None) -> list[dict]:
