@@ -8,7 +8,7 @@ PORT ?= 3000
 .PHONY: run test lint unit integration e2e browser template openapi openapi-check bench clean
 
 run: $(STAMP)
-	PORT=$(PORT) $(PY) -m local_stack
+	PORT=$(PORT) $(PY) -m local_stack --demo
 
 test: $(STAMP) lint unit integration e2e openapi-check template
 	@echo "make test: every check passed"

@@ -16,10 +16,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
                         help="port on 127.0.0.1 (default: $PORT or 3000; 0 picks a free one)")
     parser.add_argument("--no-schedule", action="store_true", help="do not fire the follow-up sweep on its own")
+    parser.add_argument("--demo", action="store_true", help="start with two demo reps so leads get an owner")
     args = parser.parse_args()
     # Powertools warns on every invocation that published no metric; locally that is noise, not news.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     stack = LocalStack(port=args.port, schedule=not args.no_schedule).start()
+    if args.demo:
+        stack.add_demo_team()
     print(f"leadwire local stack at {stack.url} (API key: {stack.api_key})", flush=True)
     print(f"  demo form and board: {stack.url}/   follow-up sweep every {stack.schedule_rate_s:g} s;"
           " Ctrl-C stops", flush=True)

@@ -142,7 +142,12 @@ class LocalStack:
         from leadwire import runtime
         from local_stack.server import serve
 
-        os.environ.update(self.env)  # fake credentials too: the local stack never reaches real AWS
+        for name, value in self.env.items():
+            # Fake credentials always (the local stack never reaches real AWS); other settings only as defaults.
+            if name.startswith("AWS_"):
+                os.environ[name] = value
+            else:
+                os.environ.setdefault(name, value)
         os.environ.setdefault("LEADWIRE_API_KEYS", DEV_KEY)
         self.api_key = os.environ["LEADWIRE_API_KEYS"].split(",")[0].strip()
         self.server = serve(self, self.host, self.port)
@@ -167,6 +172,16 @@ class LocalStack:
         if self.schedule_enabled:
             self._spawn(self._schedule_loop, "schedule")
         return self
+
+    def add_demo_team(self) -> None:
+        """Two reps, so that a lead sent from the demo page gets an owner and an email."""
+        from leadwire import runtime
+        from leadwire.clock import iso
+        from leadwire.reps import RepIn
+        from leadwire.roster import save_rep
+
+        for rep_id, name in (("anna", "Anna Demo"), ("ben", "Ben Demo")):
+            save_rep(runtime.store(), rep_id, RepIn(name=name, email=f"{rep_id}@example.com"), iso(datetime.now(UTC)))
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}", daemon=True)

@@ -281,9 +281,11 @@ class Store:
                     between: tuple[str, str] | None = None, filters: Mapping[str, str] | None = None,
                     limit: int = 50, cursor: Mapping[str, Any] | None = None, newest_first: bool = True
                     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        names = {"#h": hash_name, "#r": range_name}
+        names = {"#h": hash_name}
         values: dict[str, Any] = {":h": hash_value}
         condition = "#h = :h"
+        if upto is not None or between is not None:
+            names["#r"] = range_name
         if upto is not None:
             condition += " AND #r <= :upto"
             values[":upto"] = upto
