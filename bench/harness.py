@@ -42,14 +42,16 @@ class Harness:
 
         from leadwire import runtime
         from local_stack.lambdas import Function
-        from local_stack.pump import StreamPump, Subscription
+        from local_stack.pump import MotoStream, StreamPump, Subscription
         from local_stack.stack import LOCAL_ENV, REGION, LocalAws
 
         os.environ.update({**LOCAL_ENV, **self.env})
-        boto3.setup_default_session(region_name=REGION)  # a fresh session: every client the code makes gets the hooks
-        self.counter.attach(boto3.DEFAULT_SESSION.events)
         self.aws = LocalAws()
         self.aws.start(self.template.table_create_kwargs(os.environ["TABLE_NAME"]), self.template.ttl_attribute())
+        # moto drops boto3's default session when it starts; a fresh one now gives every client the code makes later
+        # the hooks (the clients copy the session's event emitter when they are created).
+        boto3.setup_default_session(region_name=REGION)
+        self.counter.attach(boto3.DEFAULT_SESSION.events)
         secrets = boto3.client("secretsmanager", region_name=REGION)
         os.environ["LEADWIRE_SECRET_ARN"] = secrets.create_secret(
             Name="leadwire-bench", SecretString=json.dumps(SECRET_VALUES))["ARN"]
@@ -59,7 +61,7 @@ class Harness:
         for function in self.functions.values():
             function.invoke = self._wrapped(function.name, function.invoke)  # type: ignore[method-assign]
         self.subscriptions = {sub.function_id: sub for sub in self.template.stream_subscriptions()}
-        self.pump = StreamPump(self.aws.streams, self.aws.sqs, self.aws.stream_arn, self.aws.dlq_url, [
+        self.pump = StreamPump(MotoStream(os.environ["TABLE_NAME"]), self.aws.sqs, self.aws.dlq_url, [
             Subscription(function=self.functions[sub.function_id], batch_size=sub.batch_size, filters=sub.filters,
                          max_retries=sub.max_retries, max_record_age_s=sub.max_record_age_s,
                          report_failures=sub.report_batch_item_failures, bisect=sub.bisect)

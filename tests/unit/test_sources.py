@@ -607,7 +607,7 @@ def test_every_platform_sample_is_parsed_by_some_test_here():
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
-    max_leaves=25,
+    max_leaves=15,
 )
 lead_keys = st.sampled_from(["email", "phone", "name", "full_name", "first_name", "country", "utm", "consent",
                              "fields", "data", "type", "entry", "changes", "field", "value", "leadgen_id",
@@ -659,7 +659,7 @@ def test_arbitrary_bytes_raise_nothing_but_leadwire_errors(body, content_type):
     parse_everything(body, content_type)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(document=json_objects | st.builds(lambda inner: {"entry": [{"changes": [{"field": "leadgen", "value": inner}]}],
                                                         "form_response": inner, "data": inner,
                                                         "user_column_data": [inner], "field_data": [inner],

@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire import signatures, timeline
 from leadwire.clock import iso
-from leadwire.errors import Forbidden
+from leadwire.errors import Forbidden, LeadwireError
 from leadwire.intake import Accepted, accept, claim_person_keys
 from leadwire.models import RawLead
 from leadwire.normalize import normalize
@@ -87,7 +87,7 @@ def fetch_meta_lead(ref: meta.MetaLeadRef, settings: Settings) -> RawLead | None
         with urlopen(Request(url, headers={"Accept": "application/json"}), timeout=settings.meta_graph_timeout_s) as r:
             payload = json.load(r)
         return meta.map_graph_lead(payload, ref)
-    except (URLError, TimeoutError, OSError, ValueError) as error:
+    except (URLError, TimeoutError, OSError, ValueError, LeadwireError) as error:
         logger.warning("Graph API fetch failed", extra={"error": type(error).__name__})
         return None
 

@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from leadwire.errors import Malformed
 
@@ -50,7 +50,23 @@ def text_of(value: Any) -> str | None:
     return None
 
 
-def split_lead_fields(pairs: Iterable[tuple[str, Any]]) -> tuple[dict[str, str], dict[str, Any]]:
+class PersonFields(TypedDict, total=False):
+    """The RawLead fields a submission's answers can fill, as text."""
+
+    email: str
+    phone: str
+    full_name: str
+    first_name: str
+    last_name: str
+    company: str
+    job_title: str
+    country: str
+    city: str
+    postal_code: str
+    message: str
+
+
+def split_lead_fields(pairs: Iterable[tuple[str, Any]]) -> tuple[PersonFields, dict[str, Any]]:
     """Named answers into (RawLead fields, everything else): the first non-empty answer for a lead field wins,
     and what does not fit a lead field is kept under its own name so nothing the person sent is lost."""
     lead: dict[str, str] = {}
@@ -60,13 +76,9 @@ def split_lead_fields(pairs: Iterable[tuple[str, Any]]) -> tuple[dict[str, str],
         text = text_of(value) if field else None
         if field and text and text.strip() and field not in lead:
             lead[field] = text
-        elif not (field and is_empty(value)):  # an empty optional input for a lead field says nothing
+        elif not (field and _is_empty(value)):  # an empty optional input for a lead field says nothing
             rest.setdefault(name, value)
-    return lead, rest
-
-
-def is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
+    return cast(PersonFields, lead), rest
 
 
 def is_yes(answer: Any) -> bool:
@@ -98,6 +110,10 @@ def id_text(value: Any) -> str | None:
         text = str(value).strip()
         return text or None
     return None
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
 
 
 def _finite_float(text: str) -> float:

@@ -51,7 +51,7 @@ def _answers(answers: Any) -> list[tuple[str, str, Any]]:
         name = _text(answer["field"].get("ref")) or _text(answer["field"].get("id"))
         kind = answer.get("type")
         value = _value(kind, answer.get(kind)) if isinstance(kind, str) else None
-        if name and value is not None:
+        if name and isinstance(kind, str) and value is not None:
             found.append((name, kind, value))
     return found
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from leadwire.errors import Malformed, UnsupportedMediaType
 from leadwire.models import UTM_KEYS, Consent, RawLead
-from leadwire.sources.payload import is_empty, is_yes, json_body, split_lead_fields, text_of
+from leadwire.sources.payload import is_yes, json_body, split_lead_fields, text_of
 
 MAX_FORM_FIELDS = 1000
 MAX_NEXT_URL = 2048
@@ -47,18 +47,15 @@ def parse_form(body: bytes, content_type: str | None, headers: Mapping[str, str]
     referer = _header(headers, "referer")
     landing_page = _first_text(form, LANDING_NAMES) or referer
     lead, fields = split_lead_fields(_person_pairs(visible, controls))
-    for name, value in query.items():
-        if not name.startswith("_") and not name.lower().startswith("utm_") and name not in form:
-            fields.setdefault(name, value)
     raw = RawLead(
-        source="website", **lead, fields=fields,
+        source="website", **lead, fields={**_query_fields(query), **fields},
         utm=_utm(visible, query, landing_page, referer),
         consent=_consent(_lowered(visible).get("consent"), _first_text(form, CONSENT_TEXT_NAMES), received_at),
         referrer=_first_text(visible, REFERRER_NAMES) or referer,
         landing_page=landing_page,
         submitted_at=received_at,
     )
-    return WebsiteSubmission(raw, honeypot=not is_empty(controls.get("_gotcha")), next_url=_next_url(controls))
+    return WebsiteSubmission(raw, honeypot=_is_filled(controls.get("_gotcha")), next_url=_next_url(controls))
 
 
 # --- the body --------------------------------------------------------------------------------------------------
@@ -70,8 +67,9 @@ def _pairs(body: bytes, content_type: str | None) -> list[tuple[str, Any]]:
         return _urlencoded(body, parameters.get("charset", "utf-8"))
     if media_type == "multipart/form-data":
         return _multipart(body, parameters.get("boundary"))
-    raise UnsupportedMediaType(f"a form must be sent as {', '.join(ACCEPTED_TYPES)}, not {media_type or 'nothing'}",
-                               [{"field": "content-type", "reason": f"{media_type or 'missing'} is not accepted"}])
+    shown = media_type[:100] or "nothing"
+    raise UnsupportedMediaType(f"a form must be sent as {', '.join(ACCEPTED_TYPES)}, not {shown}",
+                               [{"field": "content-type", "reason": f"{shown} is not accepted"}])
 
 
 def _media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
@@ -124,10 +122,9 @@ def _part(section: bytes) -> tuple[str, str] | None:
     if not rest.startswith(b"\r\n"):
         raise Malformed("multipart boundary is not followed by a line break")
     head, separator, content = rest.partition(b"\r\n\r\n")
-    head = head.removeprefix(b"\r\n")
     if not separator:
         raise Malformed("a multipart part has no blank line after its headers")
-    part_headers = _part_headers(head)
+    part_headers = _part_headers(head.removeprefix(b"\r\n"))
     disposition = _parameters(part_headers.get("content-disposition", ""))
     name = disposition.get("name")
     if not part_headers.get("content-disposition", "").lower().startswith("form-data") or name is None:
@@ -191,6 +188,12 @@ def _person_pairs(visible: Mapping[str, Any], controls: Mapping[str, Any]) -> li
     return pairs
 
 
+def _query_fields(query: Mapping[str, str]) -> dict[str, str]:
+    """Parameters of the URL the form posts to (`/leads?form=quote`): kept like fields, the form's own win."""
+    return {name: value for name, value in query.items()
+            if not name.startswith("_") and not name.lower().startswith("utm_")}
+
+
 def _utm(visible: Mapping[str, Any], query: Mapping[str, str], landing_page: str | None,
          referer: str | None) -> dict[str, str]:
     """UTM from the first place that has any: the form's fields, the URL the form posted to, the landing page's
@@ -203,9 +206,10 @@ def _utm(visible: Mapping[str, Any], query: Mapping[str, str], landing_page: str
 def _utm_of(pairs: Iterable[tuple[str, Any]]) -> dict[str, str]:
     utm: dict[str, str] = {}
     for name, value in pairs:
-        key = name.strip().lower().removeprefix("utm_")
+        lowered = name.strip().lower()
+        key = lowered.removeprefix("utm_")
         text = text_of(value)
-        if name.strip().lower().startswith("utm_") and key in UTM_KEYS and text and text.strip():
+        if key != lowered and key in UTM_KEYS and text and text.strip():
             utm.setdefault(key, text)
     return utm
 
@@ -236,10 +240,18 @@ def _consent(answer: Any, consent_text: str | None, received_at: str) -> Consent
     return Consent(marketing=is_yes(answer), text=consent_text, captured_at=received_at)
 
 
+def _is_filled(honeypot: Any) -> bool:
+    """People never see the `_gotcha` input, so anything in it was put there by a bot."""
+    text = text_of(honeypot)
+    return bool(text and text.strip()) or honeypot is True
+
+
 def _next_url(controls: Mapping[str, Any]) -> str | None:
-    """`_next` when it is an absolute http(s) URL that is safe in a Location header; anything else is ignored."""
+    """`_next` when it is an absolute http(s) URL that is safe in a Location header (ASCII, no spaces or control
+    characters); anything else is ignored."""
     url = text_of(controls.get("_next"))
-    if not url or len(url) > MAX_NEXT_URL or any(char.isspace() or not char.isprintable() for char in url):
+    if not url or len(url) > MAX_NEXT_URL or not url.isascii() or any(char.isspace() or not char.isprintable()
+                                                                       for char in url):
         return None
     try:
         parts = urlsplit(url)
@@ -254,7 +266,10 @@ def _first_text(form: Mapping[str, Any], names: Iterable[str]) -> str | None:
 
 
 def _lowered(form: Mapping[str, Any]) -> dict[str, Any]:
-    return {name.lower(): value for name, value in reversed(form.items())}  # the first spelling wins
+    lowered: dict[str, Any] = {}
+    for name, value in form.items():
+        lowered.setdefault(name.lower(), value)  # "Email" and "email" both sent: the first one wins
+    return lowered
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
