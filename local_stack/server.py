@@ -118,9 +118,13 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _Server((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the stdlib's 5 resets bursts of concurrent clients (webhook retries, benchmarks)
 
 
 def render(page: str, base_url: str, api_key: str) -> str:
