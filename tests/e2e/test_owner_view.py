@@ -82,7 +82,7 @@ def population(stack):
 def every_page(stack, query: str) -> list[str]:
     ids, cursor = [], None
     while True:
-        answer = stack.request("GET", f"/leads?limit=9&{query}" + (f"&cursor={cursor}" if cursor else ""))
+        answer = stack.request("GET", f"/leads?limit=25&{query}" + (f"&cursor={cursor}" if cursor else ""))
         assert answer.status == 200, answer.body
         page = answer.json()
         ids += [lead["id"] for lead in page["items"]]
