@@ -44,3 +44,18 @@ def test_unsubscribe_tokens_cannot_be_forged_or_altered():
             lead_of("secret", forged)
     with pytest.raises(Forbidden):
         lead_of("", token("", "lead123"))
+
+
+def test_a_platform_lead_keeps_what_is_valid_and_sets_the_rest_aside():
+    from leadwire.errors import ValidationFailed
+    from leadwire.inbox import keep_what_is_valid
+    from leadwire.models import RawLead
+
+    # Given a Google lead whose email is broken but whose phone works
+    lead = keep_what_is_valid(RawLead(source="google", email="jo@@example", phone="+4917612345678"), None)
+
+    # Then it is stored with the phone, the broken email kept aside as given
+    assert (lead.email, lead.phone, lead.fields["invalid_email"]) == (None, "+4917612345678", "jo@@example")
+    # And a lead with no way to reach the person is still refused
+    with pytest.raises(ValidationFailed):
+        keep_what_is_valid(RawLead(source="google", email="jo@@example"), None)

@@ -14,9 +14,9 @@ from aws_lambda_powertools import Logger
 
 from leadwire import signatures, timeline
 from leadwire.clock import iso
-from leadwire.errors import Forbidden, LeadwireError
+from leadwire.errors import Forbidden, LeadwireError, ValidationFailed
 from leadwire.intake import Accepted, accept, claim_person_keys
-from leadwire.models import RawLead
+from leadwire.models import LeadInput, RawLead
 from leadwire.normalize import normalize
 from leadwire.settings import Settings
 from leadwire.sources import google, meta, typeform, webhook, website
@@ -57,27 +57,41 @@ def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, st
     results = []
     for ref in meta.parse_notification(body):
         raw = fetch_meta_lead(ref, settings) or meta.pending_raw_lead(ref)
-        results.append(accept(normalize(raw, settings.default_region), store, now))
+        results.append(accept(keep_what_is_valid(raw, settings.default_region), store, now))
     return results
 
 
 def google_lead(body: bytes, now: datetime, store: Store, settings: Settings) -> Accepted:
     delivery = google.parse_google(body)
     signatures.verify_google_key(delivery.google_key, settings.google_ads_key.get_secret_value())
-    return accept(normalize(delivery.lead, settings.default_region), store, now)
+    return accept(keep_what_is_valid(delivery.lead, settings.default_region), store, now)
 
 
 def typeform_response(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                       settings: Settings) -> Accepted:
     signatures.verify_typeform(body, headers.get("typeform-signature"), settings.typeform_secret.get_secret_value())
-    return accept(normalize(typeform.parse_typeform(body), settings.default_region), store, now)
+    return accept(keep_what_is_valid(typeform.parse_typeform(body), settings.default_region), store, now)
 
 
 def generic_webhook(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                     settings: Settings) -> Accepted:
     signatures.verify_standard_webhook(body, headers, settings.webhook_secret_list(), now.timestamp())
     raw = webhook.parse_generic(body, headers["webhook-id"])
-    return accept(normalize(raw, settings.default_region), store, now)
+    return accept(keep_what_is_valid(raw, settings.default_region), store, now)
+
+
+def keep_what_is_valid(raw: RawLead, default_region: str | None) -> LeadInput:
+    """Normalise a platform's lead, which nobody can correct and resend: a field that fails validation is kept as
+    given under `fields.invalid_<name>` and the rest stored. Only a lead with no way to reach the person is refused."""
+    try:
+        return normalize(raw, default_region)
+    except ValidationFailed as refused:
+        bad = {str(detail["field"]) for detail in refused.details} & (set(RawLead.model_fields) - {"source", "fields"})
+        if not bad:
+            raise
+        kept = {f"invalid_{name}": getattr(raw, name) for name in sorted(bad)}
+        return normalize(raw.model_copy(update={**dict.fromkeys(bad), "fields": {**raw.fields, **kept}}),
+                         default_region)
 
 
 def fetch_meta_lead(ref: meta.MetaLeadRef, settings: Settings) -> RawLead | None:
@@ -100,7 +114,7 @@ def enrich(lead: dict[str, Any], now: datetime, store: Store, settings: Settings
         backoff = min(timedelta(minutes=2 ** attempts), MAX_ENRICH_BACKOFF)
         store.update(lead_key(lead["id"]), Update().set(enrich_attempts=attempts, enrich_next_at=iso(now + backoff)))
         return False
-    found = normalize(raw, settings.default_region)
+    found = keep_what_is_valid(raw, settings.default_region)
     at = iso(now)
     update = (Update().set(**found.person_fields(), utm=found.utm, fields=found.fields, updated_at=at, score_due=1,
                            consent=found.consent.model_dump(exclude_none=True) if found.consent else None)
