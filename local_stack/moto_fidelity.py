@@ -23,7 +23,7 @@ def serialise_dynamodb() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     if not getattr(DynamoDBBackend.transact_write_items, "_leadwire_serialised", False):
-        DynamoDBBackend.transact_write_items = _check_then_write  # type: ignore[method-assign]
+        DynamoDBBackend.transact_write_items = _locked(_check_then_write)  # type: ignore[method-assign]
     for name in _OPERATIONS:
         method = getattr(DynamoDBBackend, name, None)
         if method is None or getattr(method, "_leadwire_serialised", False):
@@ -85,5 +85,3 @@ def _check_then_write(backend: Any, transact_items: list[dict[str, Any]]) -> Non
         elif op_type == "Update":
             backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"], **expression)
 
-
-_check_then_write._leadwire_serialised = True  # type: ignore[attr-defined]

@@ -32,22 +32,20 @@ def _lead_card(lead: Mapping[str, Any], base_url: str) -> str:
     return "\n".join(lines)
 
 
+def _to_owner(kind: str, subject: str, news: str, lead: Mapping[str, Any], rep: Mapping[str, Any],
+              base_url: str) -> Email:
+    return Email(to=rep["email"], kind=kind, subject=subject,
+                 text=f"Hi {rep['name']},\n\n{news}\n\n{_lead_card(lead, base_url)}\n")
+
+
 def new_owner(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, base_url: str) -> Email:
-    return Email(
-        to=rep["email"], kind="owner_assigned",
-        subject=f"New lead for you: {person_name(lead)} — contact by {deadline}",
-        text=f"Hi {rep['name']},\n\nYou own a new lead. Please make first contact by {deadline}.\n\n"
-             f"{_lead_card(lead, base_url)}\n",
-    )
+    return _to_owner("owner_assigned", f"New lead for you: {person_name(lead)} — contact by {deadline}",
+                     f"You own a new lead. Please make first contact by {deadline}.", lead, rep, base_url)
 
 
 def reminder(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, base_url: str) -> Email:
-    return Email(
-        to=rep["email"], kind="owner_reminder",
-        subject=f"Reminder: {person_name(lead)} is waiting — first contact due {deadline}",
-        text=f"Hi {rep['name']},\n\nThis lead has not been contacted yet. First contact is due {deadline}.\n\n"
-             f"{_lead_card(lead, base_url)}\n",
-    )
+    return _to_owner("owner_reminder", f"Reminder: {person_name(lead)} is waiting — first contact due {deadline}",
+                     f"This lead has not been contacted yet. First contact is due {deadline}.", lead, rep, base_url)
 
 
 def taken_away(lead: Mapping[str, Any], rep: Mapping[str, Any], new_rep: Mapping[str, Any], base_url: str) -> Email:

@@ -23,16 +23,13 @@ class Consent(BaseModel):
     captured_at: str | None = None
 
 
-class RawLead(BaseModel):
-    """A submission as a source parsed it, before normalisation: strings as the person typed them."""
-
-    model_config = ConfigDict(extra="forbid")
+class Submission(BaseModel):
+    """What every source can say about a person and where they came from."""
 
     source: Source
     source_ref: str | None = None
     email: str | None = None
     phone: str | None = None
-    full_name: str | None = None
     first_name: str | None = None
     last_name: str | None = None
     company: str | None = None
@@ -47,35 +44,24 @@ class RawLead(BaseModel):
     is_test: bool = False
     referrer: str | None = None
     landing_page: str | None = None
-    submitted_at: str | None = None
     # Meta notifications carry ids only; the person arrives when the Graph API answers.
     pending_enrichment: bool = False
 
 
-class LeadInput(BaseModel):
+class RawLead(Submission):
+    """A submission as a source parsed it, before normalisation: strings as the person typed them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = None
+    submitted_at: str | None = None
+
+
+class LeadInput(Submission):
     """A normalised submission: ready to be stored or merged into a known person."""
 
-    source: Source
-    source_ref: str | None = None
-    email: str | None = None
-    phone: str | None = None
     phone_raw: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    job_title: str | None = None
-    country: str | None = None
-    city: str | None = None
-    postal_code: str | None = None
-    message: str | None = None
-    utm: dict[str, str] = Field(default_factory=dict)
-    fields: dict[str, Any] = Field(default_factory=dict)
-    consent: Consent | None = None
-    is_test: bool = False
-    referrer: str | None = None
-    landing_page: str | None = None
     submitted_at: str | None = None
-    pending_enrichment: bool = False
 
     def person_fields(self) -> dict[str, Any]:
         """The fields that describe the person, empty ones left out (a merge never overwrites with emptiness)."""
@@ -89,7 +75,7 @@ class ScoreReason(BaseModel):
     points: float
 
 
-class Lead(BaseModel):
+class Lead(Submission):
     """The lead as `GET /leads/{id}` shows it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -97,24 +83,6 @@ class Lead(BaseModel):
     id: str
     created_at: str
     updated_at: str
-    source: Source
-    source_ref: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    job_title: str | None = None
-    country: str | None = None
-    city: str | None = None
-    postal_code: str | None = None
-    message: str | None = None
-    utm: dict[str, str] = Field(default_factory=dict)
-    fields: dict[str, Any] = Field(default_factory=dict)
-    consent: Consent | None = None
-    is_test: bool = False
-    referrer: str | None = None
-    landing_page: str | None = None
     touches: int = 1
     score: float = 0
     fit: float = 0
@@ -127,5 +95,4 @@ class Lead(BaseModel):
     assigned_at: str | None = None
     first_contact_at: str | None = None
     unsubscribed: bool = False
-    pending_enrichment: bool = False
     unassigned_reason: str | None = None
