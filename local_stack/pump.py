@@ -102,6 +102,7 @@ class StreamPump:
             delivered = 0
             for subscription in self.subscriptions:
                 subscription.pending += [record for record in records if subscription.wants(record)]
+                self._expire(subscription)
                 while subscription.pending:
                     delivered += self._deliver(subscription)
             return delivered + len(records)
@@ -140,7 +141,15 @@ class StreamPump:
                 return index, False
         return None, False
 
-    def _dead_letter(self, subscription: Subscription, record: dict[str, Any], attempts: int) -> None:
+    def _expire(self, subscription: Subscription) -> None:
+        """MaximumRecordAgeInSeconds: records older than that are not delivered but dead-lettered."""
+        oldest_allowed = datetime.now(UTC).timestamp() - subscription.max_record_age_s
+        pending = subscription.pending
+        while pending and pending[0]["dynamodb"]["ApproximateCreationDateTime"] < oldest_allowed:
+            self._dead_letter(subscription, subscription.pending.pop(0), 0, "RecordAgeExceeded")
+
+    def _dead_letter(self, subscription: Subscription, record: dict[str, Any], attempts: int,
+                     condition: str = "RetryAttemptsExhausted") -> None:
         """The on-failure record Lambda sends for a stream batch: where it is, not the data itself."""
         sequence = record["dynamodb"]["SequenceNumber"]
         arrived = datetime.fromtimestamp(record["dynamodb"]["ApproximateCreationDateTime"], UTC).isoformat()
@@ -148,7 +157,7 @@ class StreamPump:
             "version": "1.0", "timestamp": datetime.now(UTC).isoformat(),
             "requestContext": {"functionArn": f"arn:aws:lambda:{self.region}:123456789012:function:"
                                               f"{subscription.function.name}",
-                               "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+                               "condition": condition, "approximateInvokeCount": attempts},
             "DDBStreamBatchInfo": {"shardId": self.stream.shard_id, "startSequenceNumber": sequence,
                                    "endSequenceNumber": sequence, "approximateArrivalOfFirstRecord": arrived,
                                    "approximateArrivalOfLastRecord": arrived, "batchSize": 1,

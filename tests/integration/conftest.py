@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -13,7 +14,7 @@ from moto import mock_aws
 
 from leadwire import runtime
 from leadwire.notify import Notifier
-from leadwire.store import Store
+from leadwire.store import Store, lead_key, serialize
 from local_stack.apigw import Route, build_event, find_route
 from local_stack.lambdas import Context, load_handler_module
 from local_stack.moto_fidelity import serialise_dynamodb
@@ -84,3 +85,15 @@ def call(app: ModuleType, event: dict[str, Any]) -> tuple[int, Any, dict[str, st
     except ValueError:
         parsed = body
     return answer["statusCode"], parsed, answer.get("headers") or {}
+
+
+RECORDED = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
+
+
+def stream_record(item: dict[str, Any], sequence: int, at: datetime = RECORDED) -> dict[str, Any]:
+    """A MODIFY record as Lambda delivers it for a lead item."""
+    return {"eventID": str(sequence), "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
+            "dynamodb": {"ApproximateCreationDateTime": at.timestamp(), "Keys": serialize(lead_key(item["id"])),
+                         "NewImage": serialize(item), "SequenceNumber": f"{sequence:021d}", "SizeBytes": 100,
+                         "StreamViewType": "NEW_AND_OLD_IMAGES"}}

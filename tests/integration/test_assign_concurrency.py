@@ -12,22 +12,13 @@ from leadwire.intake import accept
 from leadwire.models import LeadInput
 from leadwire.reps import RepIn
 from leadwire.roster import load_reps, save_rep
-from leadwire.store import lead_key, serialize
+from leadwire.store import lead_key
 from local_stack.lambdas import Context, load_handler_module
 
-from .conftest import sent_emails
+from .conftest import sent_emails, stream_record
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)
-
-
-def stream_record(item: dict, sequence: int) -> dict:
-    """A MODIFY record as Lambda delivers it for a lead item."""
-    return {"eventID": str(sequence), "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-            "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
-            "dynamodb": {"ApproximateCreationDateTime": NOW.timestamp(), "Keys": serialize(lead_key(item["id"])),
-                         "NewImage": serialize(item), "SequenceNumber": f"{sequence:021d}", "SizeBytes": 100,
-                         "StreamViewType": "NEW_AND_OLD_IMAGES"}}
 
 
 def test_two_invocations_of_the_same_batch_give_one_owner_and_one_email_per_lead(store, notifier):

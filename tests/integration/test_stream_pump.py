@@ -102,3 +102,19 @@ def test_filter_criteria_from_the_template_keep_score_write_backs_away_from_the_
     assert subscription.wants(due)
     assert not subscription.wants(written_back)
     assert not subscription.wants(timeline_entry)
+
+
+def test_records_older_than_the_maximum_age_are_dead_lettered_not_delivered(aws):
+    # Given a subscription whose records are all older than its maximum record age
+    recorder = Recorder()
+    pump, subscription, dlq = make_pump(recorder)
+    subscription.max_record_age_s = -1
+    put_leads(["late"])
+
+    # When the pump drains
+    pump.drain()
+
+    # Then the function never saw it, and the dead-letter queue says why
+    assert recorder.seen == []
+    body = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=dlq)["Messages"][0]["Body"]
+    assert json.loads(body)["requestContext"]["condition"] == "RecordAgeExceeded"
