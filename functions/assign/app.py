@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,8 +19,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def assign_record(record: DynamoDBRecord, assigner: Assigner) -> None:
-    if assigner.assign(lead_id_of(record), record_time(record)):
-        metrics.add_metric(name="LeadsAssigned", unit=MetricUnit.Count, value=1)
+    assigner.assign(lead_id_of(record), record_time(record))
 
 
 @metrics.log_metrics

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire import inbox, leads, qualification, reports, runtime, timeline, unsubscribe
@@ -44,6 +44,9 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
 
 def _stored(accepted: Accepted) -> Response[Any]:
     metrics.add_metric(name=f"Leads{accepted.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    if accepted.outcome == "created":
+        with single_metric(name="LeadsReceived", unit=MetricUnit.Count, value=1) as by_source:
+            by_source.add_dimension(name="source", value=accepted.source)
     return _json(201 if accepted.outcome == "created" else 200, {"id": accepted.lead_id, "status": accepted.outcome})
 
 

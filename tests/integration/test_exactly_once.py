@@ -47,7 +47,7 @@ def test_the_same_person_merges_filling_gaps_without_overwriting(store):
 
     # Then one lead holds both, the first name and company kept, touches counted
     lead = store.get(lead_key(first.lead_id))
-    assert second == type(second)(first.lead_id, "merged")
+    assert (second.lead_id, second.outcome) == (first.lead_id, "merged")
     assert (lead["company"], lead["first_name"], lead["phone"], lead["touches"]) == \
         ("Ida's Bakery", "Ida", "+4930123456", 2)
     # And the new phone now finds the same person

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 
-from leadwire import emails, followup, timeline
-from leadwire.clock import iso
+from leadwire import emails, followup, notify, timeline
+from leadwire.clock import iso, parse_iso
 from leadwire.config import Config, load_config
 from leadwire.notify import Notifier
 from leadwire.roster import counters_action, load_reps, rep_key
@@ -132,6 +133,8 @@ class Assigner:
         old_rep = self.store.get(rep_key(previous)) if previous else None
         if old_rep and rep:
             self.notifier.send(emails.taken_away(lead, old_rep, rep, self.base_url))
+        created = parse_iso(lead["created_at"])
+        notify.count("TimeToAssign", round((now - created).total_seconds(), 3), MetricUnit.Seconds)
         self.notifier.publish("lead.assigned", {"lead_id": lead["id"], "owner": decision.rep_id,
                                                 "previous_owner": previous, "strategy": decision.strategy,
                                                 "rule": decision.rule_id, "source": lead["source"]})

@@ -25,6 +25,7 @@ _ATTEMPTS = 5
 class Accepted:
     lead_id: str
     outcome: Outcome
+    source: str
 
 
 def ref_key(source: str, ref: str) -> dict[str, str]:
@@ -53,7 +54,7 @@ def accept(lead: LeadInput, store: Store, now: datetime) -> Accepted:
             continue  # the key we collided with was deleted meanwhile (erasure): try creating again
         if known[1] == "duplicate":
             logger.info("duplicate delivery", extra={"source": lead.source})
-            return Accepted(known[0], "duplicate")
+            return Accepted(known[0], "duplicate", lead.source)
         try:
             return _merge(known[0], lead, store, now)
         except ConditionFailed:
@@ -87,7 +88,7 @@ def _create(lead: LeadInput, store: Store, now: datetime) -> Accepted:
     actions.append(reports.count_action(store, item, leads=1))
     store.transact(actions)
     logger.info("lead created", extra={"lead_id": lead_id, "source": lead.source})
-    return Accepted(lead_id, "created")
+    return Accepted(lead_id, "created", lead.source)
 
 
 def new_lead_item(lead_id: str, lead: LeadInput, now: datetime) -> dict[str, Any]:
@@ -128,11 +129,11 @@ def _merge(lead_id: str, lead: LeadInput, store: Store, now: datetime) -> Accept
         store.transact(actions)
     except ConditionFailed as failure:
         if lead.source_ref and len(failure.reasons) > 1 and failure.reasons[1] == "ConditionalCheckFailed":
-            return Accepted(lead_id, "duplicate")
+            return Accepted(lead_id, "duplicate", lead.source)
         raise
     claim_person_keys(lead_id, lead, store)
     logger.info("lead merged", extra={"lead_id": lead_id, "source": lead.source})
-    return Accepted(lead_id, "merged")
+    return Accepted(lead_id, "merged", lead.source)
 
 
 def claim_person_keys(lead_id: str, lead: LeadInput, store: Store) -> None:

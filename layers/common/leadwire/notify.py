@@ -6,9 +6,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(child=True)
+metrics = Metrics()  # shares the handler's metric set; flushed as EMF when the handler returns
+
+# Each domain event is also a CloudWatch metric, so the dashboard and alarms see what the bus sees.
+EVENT_METRICS = {"lead.qualified": "LeadsQualified", "lead.assigned": "LeadsAssigned",
+                 "lead.unassigned": "LeadsUnassigned", "lead.sla_breached": "SlaBreaches", "lead.stale": "LeadsStale",
+                 "lead.erased": "LeadsErased"}
+
+
+def count(name: str, value: float = 1, unit: str = MetricUnit.Count) -> None:
+    metrics.add_metric(name=name, unit=unit, value=value)
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class Notifier:
             Destination={"ToAddresses": [email.to]},
             Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body},
         )
+        count("EmailsSent")
         logger.info("email sent", extra={"kind": email.kind})
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
@@ -60,5 +72,7 @@ class Notifier:
             "Source": "leadwire", "DetailType": detail_type, "EventBusName": self.bus_name,
             "Detail": json.dumps(detail, default=str),
         }])
+        if detail_type in EVENT_METRICS:
+            count(EVENT_METRICS[detail_type])
         if answer.get("FailedEntryCount"):
             logger.warning("domain event not published", extra={"detail_type": detail_type})
