@@ -84,3 +84,28 @@ def test_with_nobody_eligible_the_lead_waits_unassigned_and_is_retried(stack):
     assert stack.request("GET", f"/leads/{lead_id}").json()["owner"] == "anna"
     for rep_id, (name, email) in REPS.items():
         stack.request("PUT", f"/reps/{rep_id}", {"name": name, "email": email})
+
+
+def test_the_owner_reassigns_by_hand_and_the_new_rep_is_told(stack):
+    # Given a lead that went to ben or cara
+    lead_id = stack.request("POST", "/leads", {"email": "finn@hand.example", "country": "US"}, auth=False).json()["id"]
+    stack.drain()
+    first = stack.request("GET", f"/leads/{lead_id}").json()["owner"]
+    other = "cara" if first == "ben" else "ben"
+    seen = len(stack.outbox())
+
+    # When the owner moves it to the other rep, and then marks it contacted
+    moved = stack.request("PATCH", f"/leads/{lead_id}", {"owner": other})
+    contacted = stack.request("PATCH", f"/leads/{lead_id}", {"status": "contacted"})
+
+    # Then the new rep owns it, both reps were told, the timeline says who did it, and contact is recorded once
+    assert moved.status == 200 and moved.json()["owner"] == other
+    assert {mail["to"] for mail in stack.outbox()[seen:]} == {REPS[first][1], REPS[other][1]}
+    entries = stack.request("GET", f"/leads/{lead_id}/timeline").json()["items"]
+    assert any(entry["kind"] == "assigned" and entry["actor"] == "api" and entry["detail"]["previous_owner"] == first
+               for entry in entries)
+    assert contacted.json()["first_contact_at"] is not None
+    again = stack.request("PATCH", f"/leads/{lead_id}", {"status": "won"}).json()
+    assert again["first_contact_at"] == contacted.json()["first_contact_at"]
+    refused = stack.request("PATCH", f"/leads/{lead_id}", {"status": "contacted"})
+    assert refused.status == 409 and refused.json()["details"][0]["allowed"] == []
