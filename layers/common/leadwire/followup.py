@@ -25,7 +25,6 @@ logger = Logger(child=True)
 
 SLA_STATUSES = ("new", "assigned")
 ASSIGN_RETRY = timedelta(minutes=5)
-MAX_ENRICH_BACKOFF = timedelta(hours=6)
 
 
 def _minutes(value: float) -> timedelta:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,16 +26,6 @@ def raw_body(event: Mapping[str, Any]) -> bytes:
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body is over {MAX_BODY_BYTES // 1024} KiB")
     return data
-
-
-def json_object(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise Malformed(f"body is not valid JSON: {error}") from error
-    if not isinstance(document, dict):
-        raise Malformed("body must be a JSON object")
-    return document
 
 
 def received_at(event: Mapping[str, Any]) -> datetime:

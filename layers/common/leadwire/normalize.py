@@ -121,10 +121,9 @@ def normalize_phone(text: str | None, region: str | None) -> tuple[str | None, s
 
 
 def email_domain(email: str | None) -> str | None:
-    """The part after the last "@", lower-cased; None without one."""
-    if not email or "@" not in email:
-        return None
-    return email.rsplit("@", 1)[1].strip().lower() or None
+    """The part after the last "@", lower-cased; None unless there is something on both sides of it."""
+    local, at, domain = (email or "").strip().rpartition("@")
+    return domain.lower() if at and local and domain else None
 
 
 def full_name(first_name: str | None, last_name: str | None) -> str | None:

@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from leadwire.errors import ValidationFailed
+from leadwire.normalize import normalize_email
+
 REP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -95,12 +98,10 @@ class RepIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _valid_email(cls, value: str) -> str:
-        from email_validator import EmailNotValidError, validate_email  # imported on first use: keeps cold starts lean
-
         try:
-            return validate_email(value, check_deliverability=False).normalized.lower()
-        except EmailNotValidError as error:
-            raise ValueError(str(error)) from error
+            return normalize_email(value)
+        except ValidationFailed as error:
+            raise ValueError(error.details[0]["reason"]) from error
 
     @field_validator("timezone")
     @classmethod

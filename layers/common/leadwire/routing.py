@@ -15,6 +15,7 @@ from math import gcd
 from typing import Any, TypedDict
 
 from leadwire.config import Routing
+from leadwire.normalize import email_domain
 from leadwire.reps import Rep, is_working, local_time
 from leadwire.rules import matches
 
@@ -184,9 +185,8 @@ _FREE_MAIL_BRANDS = re.compile(
 
 def company_domain(email: str | None) -> str | None:
     """The company an email address belongs to, by its domain; None for free-mail addresses and non-addresses."""
-    _, at, domain = (email or "").strip().lower().rpartition("@")
-    domain = domain.rstrip(".")
-    if not at or "." not in domain:
+    domain = (email_domain(email) or "").rstrip(".")
+    if "." not in domain:
         return None
     if domain in FREE_MAIL_DOMAINS or _FREE_MAIL_BRANDS.match(domain):
         return None

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from leadwire.config import Condition
+from leadwire.normalize import email_domain
 
 _NESTED = ("utm", "fields")
 
@@ -18,7 +19,8 @@ _NESTED = ("utm", "fields")
 def field_value(lead: Mapping[str, Any], field: str) -> Any:
     """A lead field, `email_domain`, `utm.<key>` or `fields.<name>`; None when absent."""
     if field == "email_domain":
-        return _email_domain(lead.get("email"))
+        email = lead.get("email")
+        return email_domain(email) if isinstance(email, str) else None
     head, _, rest = field.partition(".")
     if rest and head in _NESTED:
         nested = lead.get(head)
@@ -34,13 +36,6 @@ def matches(condition: Condition, lead: Mapping[str, Any]) -> bool:
     if not _present(value):
         return False
     return _OPS[condition.op](value, condition.value)
-
-
-def _email_domain(email: Any) -> str | None:
-    if not isinstance(email, str):
-        return None
-    local, at, domain = email.strip().rpartition("@")
-    return domain.lower() if at and local and domain else None
 
 
 def _present(value: Any) -> bool:
