@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire import qualification, runtime
+from leadwire.config import Config, load_config
 from leadwire.stream import lead_id_of, record_time
 
 logger = Logger()
@@ -17,11 +18,14 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def score_record(record: DynamoDBRecord) -> None:
-    qualification.rescore(lead_id_of(record), runtime.store(), runtime.notifier(), record_time(record))
+def score_record(record: DynamoDBRecord, versioned: tuple[int, Config]) -> None:
+    qualification.rescore(lead_id_of(record), runtime.store(), runtime.notifier(), record_time(record), versioned)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=score_record, processor=processor, context=context)
+    # One config read per batch: every record in it is scored by the same rules.
+    versioned = load_config(runtime.store())
+    return process_partial_response(event=event, record_handler=lambda record: score_record(record, versioned),
+                                    processor=processor, context=context)

@@ -12,7 +12,8 @@ from leadwire import emails, followup, notify, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config, load_config
 from leadwire.notify import Notifier
-from leadwire.roster import counters_action, load_reps, rep_key
+from leadwire.reps import Rep
+from leadwire.roster import counters_action, load_reps
 from leadwire.routing import Decision, choose_rep, company_domain, pick_pool, pool_key
 from leadwire.scoring import stage_rank
 from leadwire.store import ConditionFailed, Store, Update, lead_key
@@ -28,6 +29,14 @@ class Assigner:
         self.notifier = notifier
         self.base_url = base_url
         self.config = config if config is not None else load_config(store)[1]
+        self._reps: dict[str, Rep] | None = None
+
+    @property
+    def reps(self) -> dict[str, Rep]:
+        """The team, read once per Assigner (one per stream batch) and kept current by its own assignments."""
+        if self._reps is None:
+            self._reps = {rep.id: rep for rep in load_reps(self.store)}
+        return self._reps
 
     def assign(self, lead_id: str, now: datetime) -> str | None:
         """Assign a lead that reached the configured stage without an owner; the rep id if this call won."""
@@ -59,7 +68,7 @@ class Assigner:
         return decision.rep_id if self._hand_over(lead, decision, now, previous=previous, actor=actor) else None
 
     def _decide(self, lead: dict[str, Any], now: datetime, exclude: frozenset[str] = frozenset()) -> Decision:
-        reps = load_reps(self.store)
+        reps = list(self.reps.values())
         routing = self.config.routing
         rule_id, _ = pick_pool(lead, reps, routing)
         ticket = 0
@@ -120,17 +129,31 @@ class Assigner:
         except ConditionFailed:
             logger.info("another writer assigned this lead first", extra={"lead_id": lead["id"]})
             return False
+        self._count(decision.rep_id, previous)
         self._tell(lead, decision, now, previous)
         return True
+
+    def _count(self, rep_id: str, previous: str | None) -> None:
+        mine = self.reps.get(rep_id)
+        if mine:
+            self.reps[rep_id] = mine.model_copy(update={"open_leads": mine.open_leads + 1,
+                                                        "assigned_total": mine.assigned_total + 1})
+        old = self.reps.get(previous or "")
+        if old:
+            self.reps[old.id] = old.model_copy(update={"open_leads": old.open_leads - 1})
+
+    def _contact(self, rep_id: str) -> dict[str, Any] | None:
+        rep = self.reps.get(rep_id)
+        return {"name": rep.name, "email": rep.email} if rep else None
 
     def _tell(self, lead: dict[str, Any], decision: Decision, now: datetime, previous: str | None) -> None:
         """Only the writer that won gets here, so each assignment sends its emails once."""
         assert decision.rep_id is not None
-        rep = self.store.get(rep_key(decision.rep_id))
+        rep = self._contact(decision.rep_id)
         deadline = iso(now + timedelta(minutes=self.config.followup.first_contact_sla_minutes))
         if rep:
             self.notifier.send(emails.new_owner(lead, rep, deadline, self.base_url))
-        old_rep = self.store.get(rep_key(previous)) if previous else None
+        old_rep = self._contact(previous) if previous else None
         if old_rep and rep:
             self.notifier.send(emails.taken_away(lead, old_rep, rep, self.base_url))
         created = parse_iso(lead["created_at"])

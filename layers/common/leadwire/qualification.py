@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire import followup, reports, timeline
 from leadwire.clock import iso, parse_iso
-from leadwire.config import load_config
+from leadwire.config import Config, load_config
 from leadwire.models import OPEN_STATUSES
 from leadwire.notify import Notifier
 from leadwire.scoring import next_refresh_at, score_lead, stage_rank
@@ -18,14 +18,16 @@ from leadwire.store import LIST_PK, ConditionFailed, Store, Update, lead_key
 logger = Logger(child=True)
 
 
-def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime) -> bool:
-    """Score the lead if its inputs changed since the last scoring; True when this call wrote the score."""
+def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
+            versioned: tuple[int, Config] | None = None) -> bool:
+    """Score the lead if its inputs changed since the last scoring; True when this call wrote the score.
+    `versioned` is the config in force with its version, when the caller already read it (once per batch)."""
     lead = store.get(lead_key(lead_id))
     if lead is None or "score_due" not in lead:
         return False  # erased, or a redelivered record whose work is already done
     # "now" is the latest instant known for this lead, so a replayed sweep far in the future decays as it should.
     now = max(seen_at, parse_iso(lead["score_as_of"])) if lead.get("score_as_of") else seen_at
-    version, config = load_config(store)
+    version, config = versioned or load_config(store)
     events = list(store.query_all(f"LEAD#{lead_id}", "EVT#"))
     result = score_lead(lead, events, config.scoring, now, current_stage=lead.get("stage", "lead"))
     refresh = next_refresh_at(events, config.scoring, now)
