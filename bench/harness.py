@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.moto_speed import speed_up_queries
 from bench.requests import RequestCounter, on_behalf_of
 
 SECRET_VALUES = {"LEADWIRE_API_KEYS": "dev-key", "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
@@ -40,12 +41,15 @@ class Harness:
     def start(self) -> Harness:
         import boto3
 
+        from local_stack.stack import LOCAL_ENV, REGION, LocalAws
+
+        # The environment first, as Lambda sets it before any import (Powertools reads it when objects are made).
+        os.environ.update({**LOCAL_ENV, **self.env})
         from leadwire import runtime
         from local_stack.lambdas import Function
         from local_stack.pump import MotoStream, StreamPump, Subscription
-        from local_stack.stack import LOCAL_ENV, REGION, LocalAws
 
-        os.environ.update({**LOCAL_ENV, **self.env})
+        speed_up_queries()
         self.aws = LocalAws()
         self.aws.start(self.template.table_create_kwargs(os.environ["TABLE_NAME"]), self.template.ttl_attribute())
         # moto drops boto3's default session when it starts; a fresh one now gives every client the code makes later

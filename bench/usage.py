@@ -64,6 +64,7 @@ class CapacityMeter:
         self.key_names = key_names
         self.indexes = indexes
         self.units: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        self.by_item: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)  # (function, item kind): write units
 
     def attach(self, events: Any) -> None:
         events.register("provide-client-params.dynamodb", self._before, unique_id="bench-capacity-before")
@@ -91,10 +92,18 @@ class CapacityMeter:
             ok = int(getattr(http_response, "status_code", 200)) < 300
             for key, transactional, before in context.get(_BEFORE, []):
                 after = self._item(key) if ok else before  # a refused write still costs its units
-                units["wru"] += write_units(item_size(before), item_size(after), transactional)
-                if ok:
-                    units["wru_gsi"] += sum(index_write_units(before, after, index, self.key_names)
-                                            for index in self.indexes)
+                kind = self.by_item[(function, item_kind(key))]
+                table_units = write_units(item_size(before), item_size(after), transactional)
+                per_index = {index.name: index_write_units(before, after, index, self.key_names) if ok else 0
+                             for index in self.indexes}
+                index_units = sum(per_index.values())
+                for name, count in per_index.items():
+                    self.by_item[(function, f"index {name}")]["wru_gsi"] += count
+                units["wru"] += table_units
+                units["wru_gsi"] += index_units
+                kind["wru"] += table_units
+                kind["wru_gsi"] += index_units
+                kind["writes"] += 1
         else:
             units["rru"] += query_read_units(model.name, context[_PARAMS], parsed)
 
@@ -113,8 +122,35 @@ class CapacityMeter:
         return {name: {unit: round(value / leads, 3) for unit, value in sorted(units.items())}
                 for name, units in sorted(found.items())}
 
+    def by_item_kind(self, functions: tuple[str, ...], leads: int) -> dict[str, dict[str, float]]:
+        """Write units per lead by what was written (the lead, its timeline, dedupe keys, counters, ...)."""
+        found: dict[str, Counter[str]] = defaultdict(Counter)
+        for (function, kind), units in self.by_item.items():
+            if function in functions:
+                found[f"{short_name(function)}: {kind}"].update(units)
+        return {name: {unit: round(value / leads, 3) for unit, value in sorted(units.items())}
+                for name, units in sorted(found.items())}
+
     def reset(self) -> None:
         self.units.clear()
+        self.by_item.clear()
+
+
+def short_name(function_id: str) -> str:
+    return function_id.removesuffix("Function").lower()
+
+
+def item_kind(key: dict[str, Any]) -> str:
+    """What an item is, from its key: the lead, a timeline entry, a dedupe key, a counter, a rep, ..."""
+    pk, sk = str(key["pk"].get("S", "")), str(key["sk"].get("S", ""))
+    if pk.startswith("LEAD#"):
+        return {"LEAD": "lead item", "TL": "timeline entry", "EVT": "engagement event"}.get(sk.split("#")[0], sk)
+    if pk.startswith(("EMAIL#", "PHONE#", "REF#")):
+        return "dedupe key"
+    if pk.startswith("COUNTER#"):
+        return "routing counter"
+    return {"FUNNEL": "funnel counter", "REPS": "rep counters", "CONFIG": "config", "JOB": "job"}.get(
+        pk, pk.split("#")[0].lower() + " item")
 
 
 def query_read_units(operation: str, params: dict[str, Any], answer: dict[str, Any]) -> float:
@@ -183,12 +219,17 @@ def snapshot(counter: RequestCounter, meter: CapacityMeter, deliveries: Deliveri
         "requests_per_lead_by_function": by_function,
         "capacity_per_lead": meter.per_lead(functions, leads),
         "capacity_per_lead_by_operation": meter.by_operation(functions, leads),
+        "write_units_per_lead_by_item": meter.by_item_kind(functions, leads),
         "custom_events_per_lead": round(custom_events(counter.requests, functions) / leads, 3),
         "emails_per_lead": round(sum(requests[name] for name in requests if name.startswith("ses.Send")) / leads, 3),
         "invocations_per_lead": {function: round(deliveries.invocations[function] / leads, 3)
                                  for function in functions},
         "records_per_lead": {function: round(deliveries.records[function] / leads, 3) for function in functions},
     }
+
+
+def email_kind(subject: str) -> str:
+    return "Lead reassigned" if "reassigned" in subject else subject.split(":")[0]
 
 
 def measure(leads: int = LEADS) -> dict[str, Any]:
@@ -224,7 +265,7 @@ def measure(leads: int = LEADS) -> dict[str, Any]:
     pipeline = snapshot(counter, meter, deliveries, PIPELINE, leads)
     pipeline["stored_bytes_per_lead"] = round((stored_bytes(harness.table_items(), indexes, key_names)
                                                - stored_before) / leads, 1)
-    pipeline["outbox"] = dict(Counter(mail.subject.split(":")[0] for mail in harness.aws.outbox))
+    pipeline["outbox"] = dict(Counter(email_kind(mail.subject) for mail in harness.aws.outbox))
 
     say("usage: follow-up sweeps at +1, +16 and +61 minutes, as if nobody acted on the leads")
     counter.reset()
@@ -237,7 +278,7 @@ def measure(leads: int = LEADS) -> dict[str, Any]:
         harness.drain()
     functions = tuple(harness.functions)
     followup = snapshot(counter, meter, deliveries, functions, leads)
-    followup["outbox"] = dict(Counter(mail.subject.split(":")[0] for mail in harness.aws.outbox[outbox_before:]))
+    followup["outbox"] = dict(Counter(email_kind(mail.subject) for mail in harness.aws.outbox[outbox_before:]))
     harness.stop()
     return {"usage": {"leads": leads, "pipeline": pipeline, "followup_if_nobody_acts": followup}}
 

@@ -46,6 +46,7 @@ class Sample:
     moto_cpu_s: float = 0.0
     log_bytes: int = 0
     log_lines: int = 0
+    leads_swept: int = 0  # leads a follow-up sweep worked on (from its report)
     calls: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -74,7 +75,10 @@ class Recorder:
         self._current.sample = sample
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            return invoke()
+            answer = invoke()
+            if isinstance(answer, dict) and isinstance(answer.get("leads"), int):
+                sample.leads_swept = answer["leads"]
+            return answer
         finally:
             sample.cpu_s = time.thread_time() - cpu
             sample.wall_s = time.perf_counter() - wall
@@ -201,7 +205,7 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
     ours = sum(sample.ours_s for sample in samples)
     botocore = sum(sample.botocore_s for sample in samples)
     return {
-        "invocations": invocations, "records": records,
+        "invocations": invocations, "records": records, "leads_swept": sum(sample.leads_swept for sample in samples),
         "per_record": {"ours_ms": per(ours, records), "botocore_ms": per(botocore, records),
                        "cpu_ms": per(ours + botocore, records),
                        "moto_ms": per(sum(sample.moto_cpu_s for sample in samples), records)},

@@ -59,8 +59,8 @@ def test_percentile_is_nearest_rank() -> None:
 
 
 def test_made_up_leads_are_different_people_in_every_run() -> None:
-    runs = ("warmup", "burst", "trickle", "usage", "pipeline", "cold")
-    assert len({phone(number, run) for run in runs for number in range(1000)}) == 6000
+    runs = ("warmup", "burst", "trickle", "usage", "pipeline", "quiet", "cold")
+    assert len({phone(number, run) for run in runs for number in range(1000)}) == 7000
     assert website_lead(7, "usage") == website_lead(7, "usage")
     assert website_lead(7, "usage")["email"] != website_lead(7, "pipeline")["email"]
     assert lead_ids_in("see https://x/leads/0123456789abcdef0123 now") == ["0123456789abcdef0123"]

@@ -1,0 +1,128 @@
+"""The benchmark's results as one readable plain-text table (sections of aligned columns)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+WIDTH = 100
+
+
+def columns(rows: Sequence[Sequence[Any]], header: Sequence[str] | None = None) -> list[str]:
+    """Rows with every column padded to its widest cell; numbers right-aligned, text left-aligned."""
+    cells = [[str(cell) for cell in row] for row in ([header] if header else []) + list(rows)]
+    widths = [max(len(row[index]) for row in cells) for index in range(len(cells[0]))]
+    numeric = [all(_is_number(row[index]) for row in rows) for index in range(len(cells[0]))]
+    lines = []
+    for row in cells:
+        parts = [cell.rjust(width) if numeric[index] else cell.ljust(width)
+                 for index, (cell, width) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  " + "  ".join(parts).rstrip())
+    if header:
+        lines.insert(1, "  " + "  ".join("-" * width for width in widths))
+    return lines
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) or str(value).replace(".", "", 1).replace("-", "", 1).isdigit()
+
+
+def section(title: str) -> list[str]:
+    return ["", f"== {title} " + "=" * max(0, WIDTH - len(title) - 4)]
+
+
+def _money(value: float) -> str:
+    return f"{value:,.4f}" if value < 0.01 else f"{value:,.2f}"
+
+
+def render(result: dict[str, Any]) -> str:
+    machine = result["machine"]
+    lines = [f"leadwire bench  {result['generated_at']}  ({result['runtime_s']:.0f} s)",
+             f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['arch']}, Python {machine['python']} "
+             f"({machine['os']})"]
+    lines += _coldstart(result) + _warm(result) + _pipeline(result) + _requests(result) + _cost(result)
+    lines += section("Findings for the lead") + [f"  - {finding}" for finding in result["findings"]]
+    return "\n".join(lines)
+
+
+def _coldstart(result: dict[str, Any]) -> list[str]:
+    cold = result["coldstart"]
+    runs = len(next(iter(cold.values()))["runs_ms"])
+    lines = section(f"Cold start: import + first event, median of {runs} fresh processes (goal <= 1.5x floor)")
+    rows = [[name, f["import_ms"], f["first_event_ms"], f["ms"], f["floor_ms"], f"{f['ratio']:.2f}x",
+             "yes" if f["ratio"] <= 1.5 else "NO"] for name, f in cold.items()]
+    lines += columns(rows, ["function", "import ms", "1st event ms", "total ms", "floor ms", "ratio", "goal met"])
+    lines.append("  floor = fresh process: import boto3 + one DynamoDB client")
+    layer = result["layer"]
+    largest = ", ".join(f"{name} {mb}" for name, mb in list(layer["largest_packages_mb"].items())[:5])
+    lines.append(f"  layer (arm64, Python 3.13): {result['layer_mb']} MB unzipped, {layer['layer_zip_mb']} MB zipped;"
+                 f" largest (MB): {largest}")
+    lines += section("Imports per handler (python -X importtime), top 10 packages by own import time, ms")
+    imports = result.get("coldstart_imports") or {}
+    for name, profile in imports.items():
+        packages = ", ".join(f"{package} {ms}" for package, ms in profile["by_package_ms"])
+        lines.append(f"  {name:9} {packages}")
+    return lines
+
+
+def _warm(result: dict[str, Any]) -> list[str]:
+    lines = section("Warm CPU per event (moto answers AWS; its time is not counted)")
+    rows = [[name, f["ours_ms"], f["botocore_ms"], f["cpu_ms"], f["moto_ms"], f["per"]]
+            for name, f in result["warm_cpu_per_event_ms"].items()]
+    return lines + columns(rows, ["function", "ours ms", "botocore ms", "total ms", "moto ms", "per"])
+
+
+def _pipeline(result: dict[str, Any]) -> list[str]:
+    pipeline = result["pipeline"]
+    speed = result["speed_to_lead_s"]
+    quiet = result.get("speed_to_lead_one_at_a_time_s") or {}
+    lines = section(f"Pipeline on the local stack: {pipeline['leads']} leads from {pipeline['clients']} clients")
+    rows = [["accepted leads/s", result["throughput_leads_per_s"], f"{pipeline['accepted']} accepted in "
+             f"{pipeline['elapsed_s']} s; response p50 {pipeline['response_ms'].get('p50')} ms"],
+            ["speed to lead p50 s", speed["p50"], "2xx to the owner's email, all 1,000 queued at once"],
+            ["speed to lead p95 s", speed["p95"], f"{speed['emailed']} of {pipeline['accepted']} owners emailed"],
+            ["speed to lead max s", speed["max"], ""]]
+    if quiet:
+        rows.append(["one at a time p50/max s", f"{quiet['p50']}/{quiet['max']}",
+                     f"{quiet['emailed']} leads, each after the previous one's email"])
+    return lines + columns(rows)
+
+
+def _requests(result: dict[str, Any]) -> list[str]:
+    lines = section("AWS requests per lead (intake, score, assign) and DynamoDB capacity units")
+    by_function = result["aws_requests_per_lead_by_function"]
+    names = sorted(result["aws_requests_per_lead"])
+    functions = list(by_function)
+    units = result["capacity_units_per_lead_by_operation"]
+    rows = []
+    for name in names:
+        unit = units.get(name, {})
+        rows.append([name, *[by_function[function].get(name, 0) for function in functions],
+                     result["aws_requests_per_lead"][name], unit.get("wru", 0) + unit.get("wru_gsi", 0),
+                     unit.get("rru", 0)])
+    header = ["operation", *[function.removesuffix("Function").lower() for function in functions], "total",
+              "WRU", "RRU"]
+    lines += columns(rows, header)
+    capacity = result["capacity_units_per_lead"]
+    lines.append(f"  per lead: {capacity.get('wru', 0)} WRU on the table + {capacity.get('wru_gsi', 0)} on GSIs, "
+                 f"{capacity.get('rru', 0)} RRU; {result['stored_bytes_per_lead']:.0f} bytes stored")
+    return lines
+
+
+def _cost(result: dict[str, Any]) -> list[str]:
+    lines = section(f"Cost per million leads, {result['prices_region']}, prices as of {result['prices_as_of']} "
+                    "(not fetched live)")
+    rows = [[line["item"], f"{line['per_lead']:.6g}", line["unit"], _money(line["usd_per_million_leads"]),
+             "" if line["in_headline"] else "(not in headline)"] for line in result["cost_lines"]]
+    lines += columns(rows, ["item", "per lead", "unit", "$ / 1M leads", ""])
+    lines.append(f"  TOTAL without email: ${result['usd_per_million_leads']:.2f} per million leads (goal < $6); "
+                 f"with email ${result['usd_per_million_leads_with_email']:.2f}")
+    lines.append(f"  one stream record per batch (quiet traffic): "
+                 f"${result['usd_per_million_leads_one_record_per_batch']:.2f}; follow-up if nobody acts: "
+                 f"+${result['followup_usd_per_million_leads_if_nobody_acts']:.2f} "
+                 f"and {result['followup_emails_per_lead_if_nobody_acts']} more emails per lead")
+    fixed = result["fixed_usd_per_month"]
+    lines.append("  fixed per month: " + ", ".join(f"{name} ${_money(value)}" for name, value in fixed.items()))
+    lines.append(f"  storage: ${result['storage_usd_per_month_per_million_leads_kept']:.2f} per month per million "
+                 "leads kept (table, indexes, PITR)")
+    return lines

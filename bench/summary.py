@@ -1,0 +1,211 @@
+"""The measurements put together: the cost model fed with what was measured, the headline figures, and findings.
+
+Lambda invocations per lead use the template's batch sizes (a burst fills batches); the "one record per batch"
+figure shows a quiet day, when every stream record is an invocation of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.cost import (
+    FULL_VCPU_MB,
+    HOURS_PER_MONTH,
+    FixedCosts,
+    FunctionLoad,
+    LeadUsage,
+    LineItem,
+    billed_ms,
+    dominant,
+    line_items,
+    storage_per_million_leads,
+    total,
+)
+from bench.prices import PRICES, PRICES_AS_OF, REGION
+
+GOAL_USD_PER_MILLION = 6.0
+COLD_START_SHARE = 0.01  # assumed share of invocations that start a new container (each reads the secret once)
+PIPELINE = ("IntakeFunction", "ScoreFunction", "AssignFunction")
+NOT_IN_FLOOR = ("boto3", "botocore", "urllib3", "dateutil", "jmespath", "s3transfer")
+
+
+def short(function_id: str) -> str:
+    return function_id.removesuffix("Function").lower()
+
+
+def access_log_line(template: Any) -> str:
+    """One API Gateway access log line in the template's format, with typical values."""
+    api = template.resource(template.logical_ids("AWS::Serverless::HttpApi")[0])["Properties"]
+    line = str(api["AccessLogSettings"]["Format"])
+    typical = {"$context.requestId": "JkHe0j1YIAMEVJw=", "$context.routeKey": "POST /leads", "$context.status": "201",
+               "$context.responseLatency": "48", "$context.integrationErrorMessage": "-",
+               "$context.responseLength": "46", "$context.requestTimeEpoch": "1795385392825"}
+    for name, value in typical.items():
+        line = line.replace(name, value)
+    return line + "\n"
+
+
+def function_loads(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str) -> list[FunctionLoad]:
+    """Each pipeline function's work per lead; shape "batched" (template batch sizes) or "single" (one record)."""
+    specs = template.functions()
+    batch_sizes = {sub.function_id: sub.batch_size for sub in template.stream_subscriptions()}
+    phase = "burst" if shape == "batched" else "trickle"
+    loads = []
+    for function_id in PIPELINE:
+        measured = warm[phase][function_id]["per_invocation"]
+        records = usage["records_per_lead"][function_id]
+        per_invocation = batch_sizes.get(function_id, 1) if shape == "batched" else 1
+        loads.append(FunctionLoad(
+            name=short(function_id), memory_mb=specs[function_id].memory_mb,
+            invocations_per_lead=records / per_invocation,
+            billed_ms=billed_ms(measured["cpu_ms"], specs[function_id].memory_mb, measured["calls"]),
+            log_bytes=measured["log_bytes"], log_events=measured["log_lines"]))
+    return loads
+
+
+def lead_usage(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str) -> LeadUsage:
+    loads = function_loads(template, warm, usage, shape)
+    capacity = usage["capacity_per_lead"]
+    return LeadUsage(
+        functions=loads,
+        write_units=capacity.get("wru", 0.0) + capacity.get("wru_gsi", 0.0),
+        read_units=capacity.get("rru", 0.0),
+        api_requests=usage["invocations_per_lead"]["IntakeFunction"],
+        custom_events=usage["custom_events_per_lead"],
+        emails=usage["emails_per_lead"],
+        secret_calls=COLD_START_SHARE * sum(load.invocations_per_lead for load in loads),
+        access_log_bytes=len(access_log_line(template).encode()),
+        stream_reads=sum(load.invocations_per_lead for load in loads if load.name != "intake"),
+    )
+
+
+def followup_usd(template: Any, warm: dict[str, Any], followup: dict[str, Any], leads: int) -> float:
+    """Per million leads: what the sweeps spend on each lead if nobody acts (emails excluded)."""
+    spec = template.function(template.schedule().function_id)
+    sweep = warm["sweep"][spec.logical_id]
+    swept = max(1, sweep["leads_swept"])
+    calls_per_lead = followup["requests_per_lead_by_function"].get(spec.logical_id, {})
+    cpu_ms_per_lead = sweep["per_invocation"]["cpu_ms"] / swept
+    ms_per_lead = billed_ms(cpu_ms_per_lead, spec.memory_mb, calls_per_lead)
+    capacity = followup["capacity_per_lead"]
+    items = [
+        LineItem("follow-up DynamoDB writes", capacity.get("wru", 0) + capacity.get("wru_gsi", 0), "WRU",
+                 PRICES["dynamodb_write_request_unit"]),
+        LineItem("follow-up DynamoDB reads", capacity.get("rru", 0), "RRU", PRICES["dynamodb_read_request_unit"]),
+        LineItem("follow-up Lambda duration", ms_per_lead / 1000 * spec.memory_mb / 1024, "GB-second",
+                 PRICES["lambda_gb_second_arm64"]),
+        LineItem("follow-up EventBridge events", followup["custom_events_per_lead"], "event",
+                 PRICES["eventbridge_custom_event"]),
+    ]
+    return round(total(items), 2)
+
+
+def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str]) -> dict[str, float]:
+    schedule = template.schedule()
+    spec = template.function(schedule.function_id)
+    empty = warm["empty_sweep"][schedule.function_id]["per_invocation"]
+    reads = sum(count * (0.5 if name.endswith("Query") else 1.0) for name, count in empty["calls"].items()
+                if name.startswith("dynamodb."))
+    fixed = FixedCosts(
+        sweeps_per_month=HOURS_PER_MONTH * 3600 / schedule.rate_s,
+        sweep_billed_ms=billed_ms(empty["cpu_ms"], spec.memory_mb, empty["calls"]),
+        sweep_memory_mb=spec.memory_mb, sweep_read_units=reads, custom_metrics=len(metrics),
+        alarms=len(template.logical_ids("AWS::CloudWatch::Alarm")),
+        dashboards=len(template.logical_ids("AWS::CloudWatch::Dashboard")),
+        secrets=len(template.logical_ids("AWS::SecretsManager::Secret")))
+    return fixed.monthly()
+
+
+def cost_lines(items: list[LineItem]) -> list[dict[str, Any]]:
+    return [{"item": item.name, "per_lead": round(item.quantity, 6), "unit": item.unit,
+             "unit_price_usd": item.price.usd, "usd_per_million_leads": round(item.usd_per_million_leads, 4),
+             "in_headline": item.headline, "price_source": item.price.source} for item in items]
+
+
+def warm_per_event(warm: dict[str, Any], template: Any) -> dict[str, Any]:
+    batch = {sub.function_id: sub.batch_size for sub in template.stream_subscriptions()}
+    found: dict[str, Any] = {}
+    for function_id in PIPELINE:
+        per = "request" if function_id not in batch else f"stream record (batches of {batch[function_id]})"
+        found[short(function_id)] = {"per": per, **warm["burst"][function_id]["per_record"]}
+    schedule_id = template.schedule().function_id
+    sweep = warm["sweep"][schedule_id]
+    swept = max(1, sweep["leads_swept"])
+    found[short(schedule_id)] = {"per": f"lead worked on by a sweep ({swept} in the sweep)",
+                                 **{name: round(value * sweep["records"] / swept, 3)
+                                    for name, value in sweep["per_record"].items()}}
+    return found
+
+
+def coldstart_findings(coldstart: dict[str, Any], imports: dict[str, Any]) -> list[str]:
+    findings = []
+    for name, figures in coldstart.items():
+        if figures["ratio"] <= 1.5:
+            continue
+        suspects = [suspect for suspect in imports.get(name, {}).get("suspects", [])
+                    if suspect["package"] not in NOT_IN_FLOOR and suspect["ms"] >= 5]
+        named = "; ".join(f"{s['package']} {s['ms']} ms via {s['pulled_in_by']}"
+                          for s in sorted(suspects, key=lambda s: -float(s["ms"]))[:5])
+        findings.append(f"cold start {name}: {figures['ms']} ms = {figures['ratio']}x the floor "
+                        f"(import {figures['import_ms']} ms, first event {figures['first_event_ms']} ms); "
+                        f"biggest imports outside the floor: {named}")
+    return findings
+
+
+def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
+    warm, usage = results["warm"], results["usage"]
+    pipeline_usage = usage["pipeline"]
+    batched = line_items(lead_usage(template, warm, pipeline_usage, "batched"))
+    single = line_items(lead_usage(template, warm, pipeline_usage, "single"))
+    headline = round(total(batched), 2)
+    findings = coldstart_findings(results["coldstart"], results.get("coldstart_imports", {}))
+    top = dominant(batched, 3)
+    verdict = "under" if headline < GOAL_USD_PER_MILLION else "OVER"
+    findings.append(f"cost: ${headline} per million leads without email ({verdict} the ${GOAL_USD_PER_MILLION:g} goal);"
+                    " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
+    loads = function_loads(template, warm, pipeline_usage, "batched")
+    return {
+        "coldstart": results["coldstart"],
+        "coldstart_floor_runs_ms": results.get("coldstart_floor_runs_ms"),
+        "coldstart_imports": results.get("coldstart_imports"),
+        "layer_mb": results["layer"]["layer_mb"],
+        "layer": results["layer"],
+        "warm_cpu_per_event_ms": warm_per_event(warm, template),
+        "throughput_leads_per_s": results["pipeline"]["throughput_leads_per_s"],
+        "speed_to_lead_s": results["pipeline"]["speed_to_lead_s"],
+        "speed_to_lead_one_at_a_time_s": results["pipeline"].get("speed_to_lead_one_at_a_time_s"),
+        "pipeline": results["pipeline"]["pipeline"],
+        "aws_requests_per_lead": pipeline_usage["aws_requests_per_lead"],
+        "aws_requests_per_lead_by_function": pipeline_usage["requests_per_lead_by_function"],
+        "capacity_units_per_lead": pipeline_usage["capacity_per_lead"],
+        "capacity_units_per_lead_by_operation": pipeline_usage["capacity_per_lead_by_operation"],
+        "lambda_per_lead": {load.name: {"invocations": round(load.invocations_per_lead, 3),
+                                        "billed_ms_per_invocation": load.billed_ms, "memory_mb": load.memory_mb,
+                                        "gb_seconds": round(load.gb_seconds_per_lead(), 6),
+                                        "log_bytes_per_invocation": load.log_bytes} for load in loads},
+        "emails_per_lead": pipeline_usage["emails_per_lead"],
+        "custom_events_per_lead": pipeline_usage["custom_events_per_lead"],
+        "usd_per_million_leads": headline,
+        "usd_per_million_leads_one_record_per_batch": round(total(single), 2),
+        "usd_per_million_leads_with_email": round(total(batched, headline_only=False), 2),
+        "cost_lines": cost_lines(batched),
+        "followup_usd_per_million_leads_if_nobody_acts": followup_usd(
+            template, warm, usage["followup_if_nobody_acts"], usage["leads"]),
+        "followup_emails_per_lead_if_nobody_acts": usage["followup_if_nobody_acts"]["emails_per_lead"],
+        "fixed_usd_per_month": fixed_costs(template, warm, results.get("custom_metrics", [])),
+        "custom_metrics_seen": results.get("custom_metrics", []),
+        "stored_bytes_per_lead": pipeline_usage["stored_bytes_per_lead"],
+        "storage_usd_per_month_per_million_leads_kept": round(
+            storage_per_million_leads(pipeline_usage["stored_bytes_per_lead"]), 2),
+        "prices_as_of": PRICES_AS_OF,
+        "prices_region": REGION,
+        "prices_note": "transcribed by hand from the AWS pricing pages named in cost_lines, not fetched live",
+        "assumptions": {
+            "lambda_cpu": f"Lambda CPU = CPU measured here x {FULL_VCPU_MB}/memory MB (1 vCPU at {FULL_VCPU_MB} MB)",
+            "aws_call_wait_ms": "bench/cost.py CALL_WAIT_MS (typical in-region round trips, not measured)",
+            "cold_start_share": COLD_START_SHARE,
+            "gsi_writes": "not doubled by transactions",
+            "moto": "the local stack and harness run with bench/moto_speed.py (moto Query sort fix)",
+        },
+        "findings": findings,
+    }
