@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,13 @@ def built_layer() -> tuple[Path, str]:
     return build(), "layers/common/Makefile into bench/results/layer (built now)"
 
 
+def layer_packages() -> set[str]:
+    """The top-level names the built layer puts on sys.path (packages and single modules)."""
+    folder = built_layer()[0] / "python"
+    return {path.name.removesuffix(".py") for path in folder.iterdir()
+            if not path.name.endswith((".dist-info", ".pth")) and path.name not in ("bin", "__pycache__")}
+
+
 def measure() -> dict[str, Any]:
     folder, origin = built_layer()
     packages: dict[str, int] = {}
@@ -60,8 +68,10 @@ def measure() -> dict[str, Any]:
         top = path.relative_to(folder / "python").parts[0].split("-")[0].removesuffix(".py")
         packages[top] = packages.get(top, 0) + path.stat().st_size
     largest = sorted(packages.items(), key=lambda pair: -pair[1])[:8]
+    built = datetime.fromtimestamp((folder / "python").stat().st_mtime, UTC)
     return {
         "layer_mb": round(unzipped_bytes(folder) / MB, 2),
+        "built_at": built.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "layer_zip_mb": round(zipped_bytes(folder) / MB, 2),
         "origin": origin,
         "largest_packages_mb": {name: round(size / MB, 2) for name, size in largest},

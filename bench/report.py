@@ -31,6 +31,13 @@ def section(title: str) -> list[str]:
     return ["", f"== {title} " + "=" * max(0, WIDTH - len(title) - 4)]
 
 
+def _quantity(value: float, unit: str) -> tuple[str, str]:
+    """Per-lead quantities as people read them: log volume in bytes rather than millionths of a GB."""
+    if unit == "GB":
+        return f"{value * 1024**3:,.0f}", "bytes"
+    return f"{value:.4g}", unit
+
+
 def _money(value: float) -> str:
     return f"{value:,.4f}" if value < 0.01 else f"{value:,.2f}"
 
@@ -52,16 +59,22 @@ def _coldstart(result: dict[str, Any]) -> list[str]:
     rows = [[name, f["import_ms"], f["first_event_ms"], f["ms"], f["floor_ms"], f"{f['ratio']:.2f}x",
              "yes" if f["ratio"] <= 1.5 else "NO"] for name, f in cold.items()]
     lines += columns(rows, ["function", "import ms", "1st event ms", "total ms", "floor ms", "ratio", "goal met"])
-    lines.append("  floor = fresh process: import boto3 + one DynamoDB client")
+    lines.append("  floor = fresh process: import boto3 + one DynamoDB client; moto's own time is taken out of the "
+                 "first event, one full garbage collection of the handler's heap is counted in")
+    if all("layer_compile_ms" in f for f in cold.values()):
+        compile_ms = ", ".join(f"{name} {f['layer_compile_ms']} ms" for name, f in cold.items())
+        lines.append(f"  + not in the totals: compiling the layer from source, as Lambda must with no .pyc in the "
+                     f"layer: {compile_ms}")
     layer = result["layer"]
     largest = ", ".join(f"{name} {mb}" for name, mb in list(layer["largest_packages_mb"].items())[:5])
     lines.append(f"  layer (arm64, Python 3.13): {result['layer_mb']} MB unzipped, {layer['layer_zip_mb']} MB zipped;"
                  f" largest (MB): {largest}")
-    lines += section("Imports per handler (python -X importtime), top 10 packages by own import time, ms")
+    lines += section("Imports per handler (python -X importtime): top 10 packages by own import time, ms")
     imports = result.get("coldstart_imports") or {}
     for name, profile in imports.items():
-        packages = ", ".join(f"{package} {ms}" for package, ms in profile["by_package_ms"])
-        lines.append(f"  {name:9} {packages}")
+        lines.append(f"  {name:9} " + ", ".join(f"{package} {ms}" for package, ms in profile["by_package_ms"]))
+        beyond = ", ".join(f"{entry['package']} +{entry['ms']}" for entry in profile.get("beyond_floor", [])[:6])
+        lines.append(f"  {'':9} beyond the floor's imports: {beyond}")
     return lines
 
 
@@ -106,13 +119,20 @@ def _requests(result: dict[str, Any]) -> list[str]:
     capacity = result["capacity_units_per_lead"]
     lines.append(f"  per lead: {capacity.get('wru', 0)} WRU on the table + {capacity.get('wru_gsi', 0)} on GSIs, "
                  f"{capacity.get('rru', 0)} RRU; {result['stored_bytes_per_lead']:.0f} bytes stored")
-    return lines
+    lines += section("DynamoDB write units per lead, by what is written (transactional writes count twice)")
+    items = result.get("write_units_per_lead_by_item") or {}
+    def weight(units: dict[str, float]) -> float:
+        return float(units.get("wru", 0)) + float(units.get("wru_gsi", 0))
+
+    rows = [[name, units.get("writes", "-"), units.get("wru", "-"), units.get("wru_gsi", 0)]
+            for name, units in sorted(items.items(), key=lambda pair: -weight(pair[1])) if weight(units) > 0]
+    return lines + columns(rows, ["function: item", "writes", "WRU table", "WRU GSI"])
 
 
 def _cost(result: dict[str, Any]) -> list[str]:
     lines = section(f"Cost per million leads, {result['prices_region']}, prices as of {result['prices_as_of']} "
                     "(not fetched live)")
-    rows = [[line["item"], f"{line['per_lead']:.6g}", line["unit"], _money(line["usd_per_million_leads"]),
+    rows = [[line["item"], *_quantity(line["per_lead"], line["unit"]), _money(line["usd_per_million_leads"]),
              "" if line["in_headline"] else "(not in headline)"] for line in result["cost_lines"]]
     lines += columns(rows, ["item", "per lead", "unit", "$ / 1M leads", ""])
     lines.append(f"  TOTAL without email: ${result['usd_per_million_leads']:.2f} per million leads (goal < $6); "

@@ -26,7 +26,6 @@ from bench.prices import PRICES, PRICES_AS_OF, REGION
 GOAL_USD_PER_MILLION = 6.0
 COLD_START_SHARE = 0.01  # assumed share of invocations that start a new container (each reads the secret once)
 PIPELINE = ("IntakeFunction", "ScoreFunction", "AssignFunction")
-NOT_IN_FLOOR = ("boto3", "botocore", "urllib3", "dateutil", "jmespath", "s3transfer")
 
 
 def short(function_id: str) -> str:
@@ -142,14 +141,48 @@ def coldstart_findings(coldstart: dict[str, Any], imports: dict[str, Any]) -> li
     for name, figures in coldstart.items():
         if figures["ratio"] <= 1.5:
             continue
-        suspects = [suspect for suspect in imports.get(name, {}).get("suspects", [])
-                    if suspect["package"] not in NOT_IN_FLOOR and suspect["ms"] >= 5]
-        named = "; ".join(f"{s['package']} {s['ms']} ms via {s['pulled_in_by']}"
-                          for s in sorted(suspects, key=lambda s: -float(s["ms"]))[:5])
-        findings.append(f"cold start {name}: {figures['ms']} ms = {figures['ratio']}x the floor "
-                        f"(import {figures['import_ms']} ms, first event {figures['first_event_ms']} ms); "
-                        f"biggest imports outside the floor: {named}")
+        split = figures["first_event_split_ms"]
+        profile = imports.get(name, {})
+        named = "; ".join(f"{entry['package']} +{entry['ms']} ms (via {entry['pulled_in_by']})"
+                          for entry in profile.get("beyond_floor", [])[:6])
+        slowest = ", ".join(f"{module} {ms}" for module, ms in profile.get("slowest_leadwire_modules_ms", [])[:4])
+        findings.append(
+            f"cold start {name}: {figures['ms']} ms = {figures['ratio']}x the floor {figures['floor_ms']} ms "
+            f"(import {figures['import_ms']} ms; first event {figures['first_event_ms']} ms = "
+            f"{split['boto3_clients']} ms creating {figures['clients_created']} boto3 clients, "
+            f"{split['botocore_calls']} ms in botocore for {figures['aws_calls']} calls, {split['ours']} ms ours, "
+            f"{split['garbage_collection']} ms garbage collection). Imports beyond the floor: {named}. "
+            f"Slowest leadwire modules (own ms): {slowest}")
+    compile_ms = {name: figures.get("layer_compile_ms") for name, figures in coldstart.items()}
+    if any(compile_ms.values()):
+        findings.append(
+            "cold start, not in the figures above: the layer is built with --no-compile and without __pycache__, "
+            "and Lambda's /opt is read-only, so every cold start compiles the layer's modules from source: "
+            + ", ".join(f"{name} +{ms} ms" for name, ms in compile_ms.items())
+            + " on this machine (measured by compiling the imported layer modules). Shipping bytecode compiled by "
+            "Python 3.13 (unchecked-hash .pyc) would remove it")
     return findings
+
+
+def write_findings(usage: dict[str, Any], items: list[LineItem]) -> list[str]:
+    """Where the write units of a lead go, and what the rest of the bill would be without DynamoDB."""
+    by_operation = usage["capacity_per_lead_by_operation"]
+    transactional = by_operation.get("dynamodb.TransactWriteItems", {}).get("wru", 0.0)
+    index_units = usage["capacity_per_lead"].get("wru_gsi", 0.0)
+    price = PRICES["dynamodb_write_request_unit"].usd * 1_000_000
+    entries = {name: units for name, units in usage["write_units_per_lead_by_item"].items() if "index " not in name}
+    ranked = sorted(entries.items(), key=lambda pair: -pair[1].get("wru", 0))[:6]
+    rest = total([item for item in items if not item.name.startswith("DynamoDB")])
+    saved = transactional / 2 * price
+    return [
+        f"DynamoDB writes: {transactional} of {usage['capacity_per_lead'].get('wru', 0)} table WRU per lead come from "
+        f"TransactWriteItems, where every item write counts twice (written plainly: saves ${saved:.2f}"
+        f" per million leads); GSI maintenance adds {index_units} WRU (${index_units * price:.2f}). Biggest: "
+        + ", ".join(f"{name} {units.get('wru')} WRU ({units.get('writes')} writes)" for name, units in ranked),
+        f"without DynamoDB the rest of the headline is ${rest:.2f} per million leads, so the $6 goal leaves "
+        f"{max(0.0, (GOAL_USD_PER_MILLION - rest) / PRICES['dynamodb_write_request_unit'].usd / 1_000_000):.1f} "
+        "write units per lead (reads aside)",
+    ]
 
 
 def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
@@ -163,6 +196,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
     verdict = "under" if headline < GOAL_USD_PER_MILLION else "OVER"
     findings.append(f"cost: ${headline} per million leads without email ({verdict} the ${GOAL_USD_PER_MILLION:g} goal);"
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
+    findings += write_findings(pipeline_usage, batched)
     loads = function_loads(template, warm, pipeline_usage, "batched")
     return {
         "coldstart": results["coldstart"],
@@ -171,14 +205,15 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "layer_mb": results["layer"]["layer_mb"],
         "layer": results["layer"],
         "warm_cpu_per_event_ms": warm_per_event(warm, template),
-        "throughput_leads_per_s": results["pipeline"]["throughput_leads_per_s"],
-        "speed_to_lead_s": results["pipeline"]["speed_to_lead_s"],
-        "speed_to_lead_one_at_a_time_s": results["pipeline"].get("speed_to_lead_one_at_a_time_s"),
-        "pipeline": results["pipeline"]["pipeline"],
+        "throughput_leads_per_s": results["throughput_leads_per_s"],
+        "speed_to_lead_s": results["speed_to_lead_s"],
+        "speed_to_lead_one_at_a_time_s": results.get("speed_to_lead_one_at_a_time_s"),
+        "pipeline": results["pipeline"],
         "aws_requests_per_lead": pipeline_usage["aws_requests_per_lead"],
         "aws_requests_per_lead_by_function": pipeline_usage["requests_per_lead_by_function"],
         "capacity_units_per_lead": pipeline_usage["capacity_per_lead"],
         "capacity_units_per_lead_by_operation": pipeline_usage["capacity_per_lead_by_operation"],
+        "write_units_per_lead_by_item": pipeline_usage["write_units_per_lead_by_item"],
         "lambda_per_lead": {load.name: {"invocations": round(load.invocations_per_lead, 3),
                                         "billed_ms_per_invocation": load.billed_ms, "memory_mb": load.memory_mb,
                                         "gb_seconds": round(load.gb_seconds_per_lead(), 6),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.imports import blame, by_package, parse, top_imports
+from bench.imports import blame, by_package, parse, slowest_modules, top_imports
 
 # Nested imports come first, indented, before the import that needed them.
 SAMPLE = """\
@@ -35,4 +35,8 @@ def test_the_biggest_direct_imports_by_cumulative_time() -> None:
 
 def test_blame_names_the_import_chain_that_paid_for_a_package() -> None:
     assert blame(parse(SAMPLE), ["email_validator", "aws_xray_sdk"]) == [
-        {"package": "email_validator", "ms": 1.1, "pulled_in_by": "leadwire.reps → email_validator"}]
+        {"package": "email_validator", "ms": 1.0, "pulled_in_by": "leadwire.reps → email_validator"}]
+
+
+def test_the_slowest_modules_of_a_package() -> None:
+    assert slowest_modules(parse(SAMPLE), "botocore") == [("botocore", 0.4), ("botocore.compat", 0.1)]
