@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.moto_speed import speed_up_queries
 from bench.requests import RequestCounter, on_behalf_of
 
 SECRET_VALUES = {"LEADWIRE_API_KEYS": "dev-key", "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
@@ -49,7 +48,6 @@ class Harness:
         from local_stack.lambdas import Function
         from local_stack.pump import MotoStream, StreamPump, Subscription
 
-        speed_up_queries()
         self.aws = LocalAws()
         self.aws.start(self.template.table_create_kwargs(os.environ["TABLE_NAME"]), self.template.ttl_attribute())
         # moto drops boto3's default session when it starts; a fresh one now gives every client the code makes later

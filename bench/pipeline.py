@@ -1,7 +1,7 @@
 """Pipeline throughput and speed to lead on the local stack, from the outside, as a user runs it.
 
-The local stack in its own process (`python -m bench.stack`: `python -m local_stack --port 0 --no-schedule` with
-bench.moto_speed applied); three reps set up with PUT /reps/{id}; 1,000
+The local stack in its own process (`python -m local_stack --port 0 --no-schedule`); three reps set up with
+PUT /reps/{id}; 1,000
 website leads posted by 8 concurrent clients (keep-alive connections). Throughput is leads accepted per second
 from the first request to the last answer; speed to lead is, per lead, the time from its 2xx to the owner's email
 in the outbox (`sent_at`), the email matched to the lead by the link to /leads/<id> it carries.
@@ -53,7 +53,7 @@ class LocalStackProcess:
 
     def start(self) -> LocalStackProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen([sys.executable, "-m", "bench.stack", "--port", "0", "--no-schedule"],
+        self.process = subprocess.Popen([sys.executable, "-m", "local_stack", "--port", "0", "--no-schedule"],
                                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.process.stdout is not None
         for line in self.process.stdout:

@@ -240,7 +240,8 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
             "aws_call_wait_ms": "bench/cost.py CALL_WAIT_MS (typical in-region round trips, not measured)",
             "cold_start_share": COLD_START_SHARE,
             "gsi_writes": "not doubled by transactions",
-            "moto": "the local stack and harness run with bench/moto_speed.py (moto Query sort fix)",
+            "moto": "local stack and harness run with local_stack/moto_fidelity.py "
+                    "(isolated transactions, one-partition Query)",
         },
         "findings": findings,
     }

@@ -5,6 +5,7 @@ conditions and then writes item by item, and deep-copies whole tables for its ro
 can both pass `attribute_not_exists`, and a concurrent write breaks the copy ("dictionary changed size"). One lock
 around moto's DynamoDB operations gives the isolation the real service has. Under that lock a transaction can check
 every condition first and write only when all hold, so the whole-table copy (whose cost grows with the table) goes.
+A Query, too, costs moto time in the size of the whole table; it reads only the partition asked for here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import threading
 from typing import Any
 
 _LOCK = threading.RLock()
+# Table.query(hash_key, range_comparison, range_objs, limit, start, forward, projection, index_name, ...)
+_INDEX_NAME_POSITION = 6
 _OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "scan", "transact_write_items",
                "transact_get_items", "batch_get_item", "batch_write_item")
 
@@ -21,6 +24,8 @@ _OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "s
 def serialise_dynamodb() -> None:
     """Idempotent: patch moto's DynamoDB backend once per process."""
     from moto.dynamodb.models import DynamoDBBackend
+
+    _query_one_partition()
 
     if not getattr(DynamoDBBackend.transact_write_items, "_leadwire_serialised", False):
         DynamoDBBackend.transact_write_items = _locked(_check_then_write)  # type: ignore[method-assign]
@@ -85,3 +90,38 @@ def _check_then_write(backend: Any, transact_items: list[dict[str, Any]]) -> Non
         elif op_type == "Update":
             backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"], **expression)
 
+
+def _query_one_partition() -> None:
+    """moto sorts every item of the table on each Query, comparing values that re-parse themselves: O(n log n) in
+    the table's size per call. A Query on the table's own key reads only its partition, and sorts parse once."""
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "_leadwire_fast", False):
+        return
+    original_query = Table.query
+
+    def all_items(table: Any) -> list[Any]:
+        items: list[Any] = []
+        for hash_set in table.items.values():
+            if table.range_key_attr:
+                items.extend(hash_set.values())
+            else:
+                items.append(hash_set)
+        return sorted(items, key=lambda item: (item.hash_key.cast_value, item.range_key.cast_value)
+                      if item.range_key else item.hash_key.cast_value)
+
+    def query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[_INDEX_NAME_POSITION] if len(args) > _INDEX_NAME_POSITION else kwargs.get("index_name")
+        if index_name or hash_key is None or not table.range_key_attr:
+            return original_query(table, hash_key, *args, **kwargs)
+        # Callers hold moto_fidelity's lock around every DynamoDB operation, so the swap is never seen by others.
+        everything = table.items
+        table.items = {hash_key: everything[hash_key]} if hash_key in everything else {}
+        try:
+            return original_query(table, hash_key, *args, **kwargs)
+        finally:
+            table.items = everything
+
+    query._leadwire_fast = True  # type: ignore[attr-defined]
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
