@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -29,3 +30,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     assigner = Assigner(runtime.store(), runtime.notifier(), runtime.settings().public_base_url)
     return process_partial_response(event=event, record_handler=lambda record: assign_record(record, assigner),
                                     processor=processor, context=context)
+
+
+# Everything imported above lives as long as the container: keep it out of the first collections.
+gc.freeze()

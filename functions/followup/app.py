@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -21,3 +22,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                        context.get_remaining_time_in_millis)
     logger.info("sweep done", extra=report)
     return report
+
+
+# Everything imported above lives as long as the container: keep it out of the first collections.
+gc.freeze()

@@ -1,6 +1,7 @@
 """HTTP API: website forms, ad-platform webhooks and the management API. Each route delegates to the domain."""
 
 
+import gc
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -230,3 +231,7 @@ def invalid_request(error: RequestValidationError) -> Response[Any]:
         return domain_error(Malformed("body is not valid JSON"))
     details = validation_details(problems)
     return domain_error(ValidationFailed(details))
+
+
+# Everything imported above lives as long as the container: keep it out of the first collections.
+gc.freeze()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from leadwire import inbox, qualification, unsubscribe
+from leadwire import qualification, unsubscribe
 from leadwire.assignment import Assigner
 from leadwire.clock import parse_iso
 from leadwire.followup import Sweep
@@ -24,8 +25,14 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         store=store, notifier=notifier, config=assigner.config, now=now, base_url=settings.public_base_url,
         unsubscribe_url=lambda lead_id: unsubscribe.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
-        enrich=lambda lead, at: inbox.enrich(lead, at, store, settings),
+        enrich=lambda lead, at: _enrich(lead, at, store, settings),
     )
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = qualification.continue_rescore(store, now)
     return {"at": time, **report.as_dict(), "rescored": rescored}
+
+
+def _enrich(lead: dict[str, Any], at: datetime, store: Store, settings: Settings) -> bool:
+    from leadwire import inbox  # the parsers of every source, needed only when a Meta lead awaits its details
+
+    return inbox.enrich(lead, at, store, settings)
