@@ -139,9 +139,6 @@ class LocalStack:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> LocalStack:
-        from leadwire import runtime
-        from local_stack.server import serve
-
         for name, value in self.env.items():
             # Fake credentials always (the local stack never reaches real AWS); other settings only as defaults.
             if name.startswith("AWS_"):
@@ -150,6 +147,10 @@ class LocalStack:
                 os.environ.setdefault(name, value)
         os.environ.setdefault("LEADWIRE_API_KEYS", DEV_KEY)
         self.api_key = os.environ["LEADWIRE_API_KEYS"].split(",")[0].strip()
+        # The domain only after the environment, as Lambda sets it before any import (Powertools reads it early).
+        from leadwire import runtime
+        from local_stack.server import serve
+
         self.server = serve(self, self.host, self.port)
         self.port = self.server.server_address[1]
         os.environ["PUBLIC_BASE_URL"] = self.url

@@ -2,6 +2,7 @@
 
 
 import gc
+from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -56,7 +57,8 @@ def require_api_key(router: APIGatewayHttpResolver, next_middleware: NextMiddlew
     return next_middleware(router)
 
 
-def _now():
+def _now() -> datetime:
+    """The instant API Gateway received the request: every route's clock."""
     return received_at(app.current_event.raw_event)
 
 
