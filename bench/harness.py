@@ -44,7 +44,7 @@ class Harness:
 
         # The environment first, as Lambda sets it before any import (Powertools reads it when objects are made).
         os.environ.update({**LOCAL_ENV, **self.env})
-        from leadwire import runtime
+        from leadwire.runtime import services
         from local_stack.lambdas import Function
         from local_stack.pump import MotoStream, StreamPump, Subscription
 
@@ -57,7 +57,7 @@ class Harness:
         secrets = boto3.client("secretsmanager", region_name=REGION)
         os.environ["LEADWIRE_SECRET_ARN"] = secrets.create_secret(
             Name="leadwire-bench", SecretString=json.dumps(SECRET_VALUES))["ARN"]
-        runtime.reset()
+        services.reset()
         self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout_s, spec.memory_mb)
                           for spec in self.template.functions().values()}
         for function in self.functions.values():

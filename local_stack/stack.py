@@ -148,13 +148,13 @@ class LocalStack:
         os.environ.setdefault("LEADWIRE_API_KEYS", DEV_KEY)
         self.api_key = os.environ["LEADWIRE_API_KEYS"].split(",")[0].strip()
         # The domain only after the environment, as Lambda sets it before any import (Powertools reads it early).
-        from leadwire import runtime
+        from leadwire.runtime import services
         from local_stack.server import serve
 
         self.server = serve(self, self.host, self.port)
         self.port = self.server.server_address[1]
         os.environ["PUBLIC_BASE_URL"] = self.url
-        runtime.reset()
+        services.reset()
         self.aws.start(self.template.table_create_kwargs(self.env["TABLE_NAME"]), self.template.ttl_attribute())
         self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout_s, spec.memory_mb)
                           for spec in self.template.functions().values()}
@@ -176,13 +176,13 @@ class LocalStack:
 
     def add_demo_team(self) -> None:
         """Two reps, so that a lead sent from the demo page gets an owner and an email."""
-        from leadwire import runtime
         from leadwire.clock import iso
-        from leadwire.reps import RepIn
-        from leadwire.roster import save_rep
+        from leadwire.routing.reps import RepIn
+        from leadwire.runtime import services
+        from leadwire.store.reps import save_rep
 
         for rep_id, name in (("anna", "Anna Demo"), ("ben", "Ben Demo")):
-            save_rep(runtime.store(), rep_id, RepIn(name=name, email=f"{rep_id}@example.com"), iso(datetime.now(UTC)))
+            save_rep(services.store(), rep_id, RepIn(name=name, email=f"{rep_id}@example.com"), iso(datetime.now(UTC)))
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}", daemon=True)

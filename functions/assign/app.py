@@ -10,9 +10,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import runtime
-from leadwire.assignment import Assigner
-from leadwire.stream import lead_id_of, record_time
+from leadwire.routing.assignment import Assigner
+from leadwire.runtime import services
+from leadwire.runtime.stream import lead_id_of, record_time
 
 logger = Logger()
 metrics = Metrics()
@@ -27,7 +27,7 @@ def assign_record(record: DynamoDBRecord, assigner: Assigner) -> None:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # One config read per batch: every record in it is routed by the same rules.
-    assigner = Assigner(runtime.store(), runtime.notifier(), runtime.settings().public_base_url)
+    assigner = Assigner(services.store(), services.notifier(), services.settings().public_base_url)
     return process_partial_response(event=event, record_handler=lambda record: assign_record(record, assigner),
                                     processor=processor, context=context)
 

@@ -8,8 +8,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import runtime
-from leadwire.sweep import run_sweep
+from leadwire.followup.sweep import run_sweep
+from leadwire.runtime import services
 
 logger = Logger()
 metrics = Metrics()
@@ -18,7 +18,7 @@ metrics = Metrics()
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = run_sweep(event["time"], runtime.store(), runtime.notifier(), runtime.settings(),
+    report = run_sweep(event["time"], services.store(), services.notifier(), services.settings(),
                        context.get_remaining_time_in_millis)
     logger.info("sweep done", extra=report)
     return report

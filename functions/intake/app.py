@@ -14,15 +14,20 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import inbox, leads, qualification, reports, runtime, timeline, unsubscribe
-from leadwire.assignment import Assigner
 from leadwire.clock import iso
 from leadwire.config import Config, load_config, save_config
 from leadwire.errors import LeadwireError, Malformed, ValidationFailed
-from leadwire.http import check_api_key, raw_body, received_at, validation_details
-from leadwire.intake import Accepted
-from leadwire.reps import REP_ID_PATTERN, RepIn
-from leadwire.roster import load_reps, save_rep
+from leadwire.followup import unsubscribe
+from leadwire.intake import doors
+from leadwire.intake.dedupe import Accepted
+from leadwire.owner import leads, reports
+from leadwire.routing.assignment import Assigner
+from leadwire.routing.reps import REP_ID_PATTERN, RepIn
+from leadwire.runtime import services
+from leadwire.runtime.http import check_api_key, raw_body, received_at, validation_details
+from leadwire.scoring import rescore
+from leadwire.store import timeline
+from leadwire.store.reps import load_reps, save_rep
 
 logger = Logger()
 metrics = Metrics()
@@ -53,7 +58,7 @@ def _stored(accepted: Accepted) -> Response[Any]:
 
 
 def require_api_key(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    check_api_key(router.current_event.headers.get("authorization"), runtime.settings().api_key_hashes())
+    check_api_key(router.current_event.headers.get("authorization"), services.settings().api_key_hashes())
     return next_middleware(router)
 
 
@@ -65,7 +70,7 @@ def _now() -> datetime:
 def _base_url() -> str:
     """Links in emails: the configured public URL, else the address this request came to."""
     domain = app.current_event.raw_event.get("requestContext", {}).get("domainName", "")
-    return runtime.settings().public_base_url or f"https://{domain}"
+    return services.settings().public_base_url or f"https://{domain}"
 
 
 def _body() -> bytes:
@@ -83,7 +88,7 @@ def _query() -> dict[str, str]:
 # --- the doors leads come through ------------------------------------------------------------------------------
 @app.post("/leads")
 def post_website_lead() -> Response[Any]:
-    result = inbox.website_form(_body(), _headers(), _query(), _now(), runtime.store(), runtime.settings())
+    result = doors.website_form(_body(), _headers(), _query(), _now(), services.store(), services.settings())
     if result.accepted is None:
         metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
     if result.next_url:
@@ -95,35 +100,35 @@ def post_website_lead() -> Response[Any]:
 
 @app.get("/webhooks/meta")
 def meta_handshake() -> Response[Any]:
-    return Response(200, "text/plain", inbox.meta_handshake(_query(), runtime.settings()))
+    return Response(200, "text/plain", doors.meta_handshake(_query(), services.settings()))
 
 
 @app.post("/webhooks/meta")
 def meta_notification() -> Response[Any]:
-    results = inbox.meta_notification(_body(), _headers(), _now(), runtime.store(), runtime.settings())
+    results = doors.meta_notification(_body(), _headers(), _now(), services.store(), services.settings())
     return _json(200, {"leads": [{"id": item.lead_id, "status": item.outcome} for item in results]})
 
 
 @app.post("/webhooks/google")
 def google_lead() -> Response[Any]:
-    _stored(inbox.google_lead(_body(), _now(), runtime.store(), runtime.settings()))
+    _stored(doors.google_lead(_body(), _now(), services.store(), services.settings()))
     return _json(200, {})
 
 
 @app.post("/webhooks/typeform")
 def typeform_response() -> Response[Any]:
-    return _stored(inbox.typeform_response(_body(), _headers(), _now(), runtime.store(), runtime.settings()))
+    return _stored(doors.typeform_response(_body(), _headers(), _now(), services.store(), services.settings()))
 
 
 @app.post("/webhooks/generic")
 def generic_webhook() -> Response[Any]:
-    return _stored(inbox.generic_webhook(_body(), _headers(), _now(), runtime.store(), runtime.settings()))
+    return _stored(doors.generic_webhook(_body(), _headers(), _now(), services.store(), services.settings()))
 
 
 @app.get("/unsubscribe")
 def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response[Any]:
-    settings = runtime.settings()
-    unsubscribe.unsubscribe(runtime.store(), settings.unsubscribe_secret.get_secret_value(), t, _now())
+    settings = services.settings()
+    unsubscribe.unsubscribe(services.store(), settings.unsubscribe_secret.get_secret_value(), t, _now())
     page = ("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
             "<p>You are unsubscribed. You will get no more emails like this.</p>")
     return Response(200, "text/html; charset=utf-8", page)
@@ -132,7 +137,7 @@ def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> 
 # --- the management API ----------------------------------------------------------------------------------------
 @app.get("/leads/<lead_id>", middlewares=[require_api_key])
 def get_lead(lead_id: str) -> Response[Any]:
-    return _json(200, leads.show(leads.load(runtime.store(), lead_id)))
+    return _json(200, leads.show(leads.load(services.store(), lead_id)))
 
 
 @app.get("/leads", middlewares=[require_api_key])
@@ -144,13 +149,13 @@ def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[s
                cursor: Annotated[str | None, Query()] = None) -> Response[Any]:
     filters = leads.LeadFilters.model_validate({"stage": stage, "status": status, "owner": owner, "source": source,
                                                 "created_from": created_from, "created_to": created_to})
-    return _json(200, leads.list_page(runtime.store(), filters, limit, cursor))
+    return _json(200, leads.list_page(services.store(), filters, limit, cursor))
 
 
 @app.patch("/leads/<lead_id>", middlewares=[require_api_key])
 def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
-    store, now = runtime.store(), _now()
-    assigner = Assigner(store, runtime.notifier(), _base_url())
+    store, now = services.store(), _now()
+    assigner = Assigner(store, services.notifier(), _base_url())
     changed = leads.change(store, lead_id, patch, now, assigner.config,
                            lambda lead, at, to: assigner.reassign(lead, at, to=to, actor="api"))
     return _json(200, changed)
@@ -158,45 +163,45 @@ def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
 
 @app.delete("/leads/<lead_id>", middlewares=[require_api_key])
 def delete_lead(lead_id: str) -> Response[Any]:
-    erased = leads.erase(runtime.store(), lead_id)
-    runtime.notifier().publish("lead.erased", erased)
+    erased = leads.erase(services.store(), lead_id)
+    services.notifier().publish("lead.erased", erased)
     return Response(204, None, "")
 
 
 @app.post("/leads/<lead_id>/events", middlewares=[require_api_key])
 def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
-    store = runtime.store()
+    store = services.store()
     event_id, new = leads.record_event(store, lead_id, event, _now(), load_config(store)[1])
     return _json(201 if new else 200, {"id": event_id, "status": "recorded" if new else "duplicate"})
 
 
 @app.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
 def get_timeline(lead_id: str) -> Response[Any]:
-    leads.load(runtime.store(), lead_id)
-    return _json(200, {"items": timeline.read(runtime.store(), lead_id), "cursor": None})
+    leads.load(services.store(), lead_id)
+    return _json(200, {"items": timeline.read(services.store(), lead_id), "cursor": None})
 
 
 @app.put("/reps/<rep_id>", middlewares=[require_api_key])
 def put_rep(rep_id: RepId, rep: RepIn) -> Response[Any]:
-    return _json(200, save_rep(runtime.store(), rep_id, rep, iso(_now())).model_dump(mode="json"))
+    return _json(200, save_rep(services.store(), rep_id, rep, iso(_now())).model_dump(mode="json"))
 
 
 @app.get("/reps", middlewares=[require_api_key])
 def get_reps() -> Response[Any]:
-    return _json(200, {"items": [rep.model_dump(mode="json") for rep in load_reps(runtime.store())], "cursor": None})
+    return _json(200, {"items": [rep.model_dump(mode="json") for rep in load_reps(services.store())], "cursor": None})
 
 
 @app.get("/config", middlewares=[require_api_key])
 def get_config() -> Response[Any]:
-    version, config = load_config(runtime.store())
+    version, config = load_config(services.store())
     return _json(200, {"version": version, "document": config.model_dump(by_alias=True, mode="json")})
 
 
 @app.put("/config", middlewares=[require_api_key])
 def put_config(document: Config) -> Response[Any]:
-    store, now = runtime.store(), _now()
+    store, now = services.store(), _now()
     version = save_config(store, document, iso(now))
-    queued = qualification.queue_rescore(store, version, iso(now))
+    queued = rescore.queue_rescore(store, version, iso(now))
     return _json(200, {"version": version, "rescoring": queued,
                        "document": document.model_dump(by_alias=True, mode="json")})
 
@@ -204,7 +209,7 @@ def put_config(document: Config) -> Response[Any]:
 @app.get("/reports/funnel", middlewares=[require_api_key])
 def funnel(created_from: Annotated[str, Query(alias="from")], created_to: Annotated[str, Query(alias="to")]
            ) -> Response[Any]:
-    return _json(200, reports.funnel(runtime.store(), created_from, created_to))
+    return _json(200, reports.funnel(services.store(), created_from, created_to))
 
 
 @app.get("/openapi.json")

@@ -10,9 +10,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import qualification, runtime
 from leadwire.config import Config, load_config
-from leadwire.stream import lead_id_of, record_time
+from leadwire.runtime import services
+from leadwire.runtime.stream import lead_id_of, record_time
+from leadwire.scoring import rescore
 
 logger = Logger()
 metrics = Metrics()
@@ -20,14 +21,14 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def score_record(record: DynamoDBRecord, versioned: tuple[int, Config]) -> None:
-    qualification.rescore(lead_id_of(record), runtime.store(), runtime.notifier(), record_time(record), versioned)
+    rescore.rescore(lead_id_of(record), services.store(), services.notifier(), record_time(record), versioned)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # One config read per batch: every record in it is scored by the same rules.
-    versioned = load_config(runtime.store())
+    versioned = load_config(services.store())
     return process_partial_response(event=event, record_handler=lambda record: score_record(record, versioned),
                                     processor=processor, context=context)
 

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from leadwire import runtime
-from leadwire.notify import Notifier
-from leadwire.store import Store, lead_key, serialize
+from leadwire.outbound.notify import Notifier
+from leadwire.runtime import services
+from leadwire.store.table import Store, lead_key, serialize
 from local_stack.apigw import Route, build_event, find_route
 from local_stack.lambdas import Context, load_handler_module
 from local_stack.moto_fidelity import serialise_dynamodb
@@ -36,19 +36,19 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             **TEMPLATE.table_create_kwargs(LOCAL_ENV["TABLE_NAME"]))
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=LOCAL_ENV["SENDER_EMAIL"])
         boto3.client("events", region_name=REGION).create_event_bus(Name=LOCAL_ENV["EVENT_BUS_NAME"])
-        runtime.reset()
+        services.reset()
         yield
-    runtime.reset()
+    services.reset()
 
 
 @pytest.fixture
 def store(aws: None) -> Store:
-    return runtime.store()
+    return services.store()
 
 
 @pytest.fixture
 def notifier(aws: None) -> Notifier:
-    return runtime.notifier()
+    return services.notifier()
 
 
 def sent_emails() -> list[Any]:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadwire import qualification
-from leadwire.intake import accept
-from leadwire.models import LeadInput
-from leadwire.reps import RepIn
-from leadwire.roster import load_reps, save_rep
-from leadwire.store import lead_key
+from leadwire.intake.dedupe import accept
+from leadwire.lead import LeadInput
+from leadwire.routing.reps import RepIn
+from leadwire.scoring import rescore
+from leadwire.store.reps import load_reps, save_rep
+from leadwire.store.table import lead_key
 from local_stack.lambdas import Context, load_handler_module
 
 from .conftest import sent_emails, stream_record
@@ -27,7 +27,7 @@ def test_two_invocations_of_the_same_batch_give_one_owner_and_one_email_per_lead
         save_rep(store, rep_id, RepIn(name=rep_id.upper(), email=f"{rep_id}@team.example"), "2026-10-05T09:00:00Z")
     lead_ids = [accept(LeadInput(source="website", email=f"p{n}@x{n}.example"), store, NOW).lead_id for n in range(10)]
     for lead_id in lead_ids:
-        qualification.rescore(lead_id, store, notifier, NOW)
+        rescore.rescore(lead_id, store, notifier, NOW)
     event = {"Records": [stream_record(store.get(lead_key(lead_id)), n) for n, lead_id in enumerate(lead_ids)]}
     assign = load_handler_module("functions/assign")
     start = threading.Barrier(2)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadwire.intake import accept
-from leadwire.models import LeadInput
-from leadwire.store import lead_key
+from leadwire.intake.dedupe import accept
+from leadwire.lead import LeadInput
+from leadwire.store.table import lead_key
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadwire import qualification
-from leadwire.assignment import Assigner
 from leadwire.clock import iso
-from leadwire.intake import accept
-from leadwire.models import LeadInput
-from leadwire.reps import RepIn
-from leadwire.roster import save_rep
-from leadwire.settings import get_settings
-from leadwire.store import lead_key
-from leadwire.sweep import run_sweep
+from leadwire.followup.sweep import run_sweep
+from leadwire.intake.dedupe import accept
+from leadwire.lead import LeadInput
+from leadwire.routing.assignment import Assigner
+from leadwire.routing.reps import RepIn
+from leadwire.runtime.settings import get_settings
+from leadwire.scoring import rescore
+from leadwire.store.reps import save_rep
+from leadwire.store.table import lead_key
 from local_stack.lambdas import Context, load_handler_module
 
 from .conftest import sent_emails, stream_record
@@ -29,7 +29,7 @@ def assigned_leads(store, notifier, count: int) -> list[str]:
     ids = [accept(LeadInput(source="website", email=f"lead{n}@co{n}.example"), store, T).lead_id for n in range(count)]
     assigner = Assigner(store, notifier, "https://leads.example.test")
     for lead_id in ids:
-        qualification.rescore(lead_id, store, notifier, T)
+        rescore.rescore(lead_id, store, notifier, T)
         assert assigner.assign(lead_id, T) == "rae"
     return ids
 

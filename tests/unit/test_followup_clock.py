@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from leadwire.clock import iso
 from leadwire.config import DEFAULT_CONFIG
-from leadwire.followup import due_fields, next_due
+from leadwire.followup.plan import due_fields, next_due
 
 T = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ import base64
 import pytest
 
 from leadwire.errors import Forbidden, Malformed, PayloadTooLarge, Unauthorized
-from leadwire.http import MAX_BODY_BYTES, check_api_key, raw_body, validation_details
-from leadwire.settings import Settings
-from leadwire.unsubscribe import lead_of, token
+from leadwire.followup.unsubscribe import lead_of, token
+from leadwire.runtime.http import MAX_BODY_BYTES, check_api_key, raw_body, validation_details
+from leadwire.runtime.settings import Settings
 
 
 def test_form_bodies_are_decoded_from_base64_and_limited_to_256_kib():
@@ -48,8 +48,8 @@ def test_unsubscribe_tokens_cannot_be_forged_or_altered():
 
 def test_a_platform_lead_keeps_what_is_valid_and_sets_the_rest_aside():
     from leadwire.errors import ValidationFailed
-    from leadwire.inbox import keep_what_is_valid
-    from leadwire.models import RawLead
+    from leadwire.intake.doors import keep_what_is_valid
+    from leadwire.lead import RawLead
 
     # Given a Google lead whose email is broken but whose phone works
     lead = keep_what_is_valid(RawLead(source="google", email="jo@@example", phone="+4917612345678"), None)

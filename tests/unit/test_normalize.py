@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadwire.errors import ValidationFailed
-from leadwire.models import UTM_KEYS, Consent, LeadInput, RawLead
-from leadwire.normalize import (
+from leadwire.intake.normalize import (
     MAX_FIELDS,
     MAX_LENGTHS,
     email_domain,
@@ -21,6 +20,7 @@ from leadwire.normalize import (
     normalize_email,
     normalize_phone,
 )
+from leadwire.lead import UTM_KEYS, Consent, LeadInput, RawLead
 
 
 def raw_lead(**overrides: Any) -> RawLead:

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from leadwire.http import validation_details
-from leadwire.reps import Rep, RepIn, is_working, local_time, parse_range
+from leadwire.routing.reps import Rep, RepIn, is_working, local_time, parse_range
+from leadwire.runtime.http import validation_details
 
 NINE_TO_FIVE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 

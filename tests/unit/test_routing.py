@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadwire.config import Routing
-from leadwire.reps import Rep
-from leadwire.routing import Decision, choose_rep, company_domain, pick_pool, pool_key
+from leadwire.routing.reps import Rep
+from leadwire.routing.strategies import Decision, choose_rep, company_domain, pick_pool, pool_key
 
 # Thursday 2026-10-01 07:30 UTC: 09:30 in Berlin, 03:30 in New York, 16:30 in Tokyo
 THURSDAY_MORNING_IN_EUROPE = datetime(2026, 10, 1, 7, 30, tzinfo=UTC)

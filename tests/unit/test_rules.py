@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadwire.conditions import field_value, matches
 from leadwire.config import DEFAULT_DOCUMENT, Condition, Config
-from leadwire.rules import field_value, matches
 
 LEAD: dict[str, Any] = {
     "email": "Ops@Acme.example", "job_title": "Head of Sales", "country": "DE", "employees": "120",

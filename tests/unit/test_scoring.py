@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from leadwire.clock import iso
 from leadwire.config import DEFAULT_CONFIG, Scoring
-from leadwire.scoring import REFRESH_AT_LEAST_EVERY, next_refresh_at, score_lead, stage_rank
+from leadwire.scoring.score import REFRESH_AT_LEAST_EVERY, next_refresh_at, score_lead, stage_rank
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 SCORING = DEFAULT_CONFIG.scoring

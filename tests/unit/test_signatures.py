@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadwire.errors import SignatureMismatch
-from leadwire.signatures import same, verify_google_key, verify_meta, verify_standard_webhook, verify_typeform
+from leadwire.intake.signatures import same, verify_google_key, verify_meta, verify_standard_webhook, verify_typeform
 from tests.fixtures import platform_sample
 
 META = platform_sample("meta_leadgen.json")

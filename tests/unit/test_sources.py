@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadwire.errors import LeadwireError, Malformed, UnsupportedMediaType
-from leadwire.models import Consent, RawLead
-from leadwire.normalize import normalize
-from leadwire.sources import google, meta, typeform, webhook, website
-from leadwire.sources.payload import lead_field
+from leadwire.intake.normalize import normalize
+from leadwire.intake.sources import google, meta, typeform, webhook, website
+from leadwire.intake.sources.payload import lead_field
+from leadwire.lead import Consent, RawLead
 from tests.fixtures import platform_sample, sample_names
 
 RECEIVED_AT = "2026-10-01T09:21:07.123Z"

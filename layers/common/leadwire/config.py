@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
-    from leadwire.store import Store
+    from leadwire.store.table import Store
 
 CURRENT_KEY = {"pk": "CONFIG", "sk": "CURRENT"}
 Op = Literal["exists", "equals", "in", "contains", "matches", "gte", "lte"]

@@ -9,10 +9,11 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from leadwire import reports, timeline
 from leadwire.clock import iso
-from leadwire.models import LeadInput
-from leadwire.store import LIST_PK, ConditionFailed, Store, Update, due_shard, lead_key, new_id
+from leadwire.lead import LeadInput
+from leadwire.owner import reports
+from leadwire.store import timeline
+from leadwire.store.table import LIST_PK, ConditionFailed, Store, Update, due_shard, lead_key, new_id
 
 logger = Logger(child=True)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from leadwire.models import Consent, RawLead
-from leadwire.sources.payload import is_yes, json_body, split_lead_fields, text_of
+from leadwire.intake.sources.payload import is_yes, json_body, split_lead_fields, text_of
+from leadwire.lead import Consent, RawLead
 
 # Our schema's keys that are not person fields; each is read on its own below.
 SCHEMA_KEYS = frozenset({"utm", "fields", "consent", "is_test", "referrer", "landing_page", "submitted_at"})

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadwire.clock import parse_iso
+from leadwire.conditions import matches
 from leadwire.config import Scoring
-from leadwire.models import STAGES, ScoreReason
-from leadwire.rules import matches
+from leadwire.lead import STAGES, ScoreReason
 
 # Re-score when decayed engagement has drifted by this many points, and at least this often while any remains.
 REFRESH_DRIFT_POINTS = 1.0

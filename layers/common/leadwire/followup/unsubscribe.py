@@ -8,10 +8,10 @@ import hmac
 from datetime import datetime
 from urllib.parse import quote
 
-from leadwire import timeline
 from leadwire.clock import iso
 from leadwire.errors import Forbidden
-from leadwire.store import ConditionFailed, Store, Update, lead_key
+from leadwire.store import timeline
+from leadwire.store.table import ConditionFailed, Store, Update, lead_key
 
 
 def _signature(secret: str, lead_id: str) -> str:

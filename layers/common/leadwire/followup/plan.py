@@ -14,12 +14,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire import emails, reports, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
-from leadwire.models import OPEN_STATUSES
-from leadwire.notify import Notifier
-from leadwire.store import DUE_SHARDS, ConditionFailed, Store, Update, due_shard, lead_key
+from leadwire.lead import OPEN_STATUSES
+from leadwire.outbound import emails
+from leadwire.outbound.notify import Notifier
+from leadwire.owner import reports
+from leadwire.store import timeline
+from leadwire.store.table import DUE_SHARDS, ConditionFailed, Store, Update, due_shard, lead_key
 
 logger = Logger(child=True)
 

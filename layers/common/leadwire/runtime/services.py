@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from leadwire.notify import Notifier
-from leadwire.settings import Settings, get_settings
-from leadwire.store import Store
+from leadwire.outbound.notify import Notifier
+from leadwire.runtime.settings import Settings, get_settings
+from leadwire.store.table import Store
 
 
 @cache

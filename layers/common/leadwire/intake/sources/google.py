@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadwire.errors import Malformed
-from leadwire.models import RawLead
-from leadwire.sources.payload import id_text, json_body, split_lead_fields
+from leadwire.intake.sources.payload import id_text, json_body, split_lead_fields
+from leadwire.lead import RawLead
 
 # The int64 ids Google sends as JSON numbers, kept as exact text under fields.google_<name>.
 ID_FIELDS = ("form_id", "campaign_id", "adgroup_id", "creative_id", "asset_group_id")

@@ -12,8 +12,8 @@ from urllib.parse import quote, urlencode
 
 from leadwire.clock import iso
 from leadwire.errors import Malformed
-from leadwire.models import Consent, RawLead
-from leadwire.sources.payload import id_text, json_body, split_lead_fields
+from leadwire.intake.sources.payload import id_text, json_body, split_lead_fields
+from leadwire.lead import Consent, RawLead
 
 # Everything the lead node can tell about a lead; without `fields` Graph answers only id, created_time, field_data.
 GRAPH_FIELDS = ("id", "created_time", "ad_id", "ad_name", "adset_id", "adset_name", "campaign_id", "campaign_name",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadwire.reps import Rep, RepIn
-from leadwire.store import Store, Update
+from leadwire.routing.reps import Rep, RepIn
+from leadwire.store.table import Store, Update
 
 REPS_PARTITION = "REPS"
 

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadwire.errors import Malformed, UnsupportedMediaType
-from leadwire.models import UTM_KEYS, Consent, RawLead
-from leadwire.sources.payload import is_yes, json_body, split_lead_fields, text_of
+from leadwire.intake.sources.payload import is_yes, json_body, split_lead_fields, text_of
+from leadwire.lead import UTM_KEYS, Consent, RawLead
 
 MAX_FORM_FIELDS = 1000
 MAX_NEXT_URL = 2048

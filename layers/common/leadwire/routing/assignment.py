@@ -8,15 +8,17 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
-from leadwire import emails, followup, notify, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config, load_config
-from leadwire.notify import Notifier
-from leadwire.reps import Rep
-from leadwire.roster import counters_action, load_reps
-from leadwire.routing import Decision, choose_rep, company_domain, pick_pool, pool_key
-from leadwire.scoring import stage_rank
-from leadwire.store import ConditionFailed, Store, Update, lead_key
+from leadwire.followup import plan
+from leadwire.outbound import emails, notify
+from leadwire.outbound.notify import Notifier
+from leadwire.routing.reps import Rep
+from leadwire.routing.strategies import Decision, choose_rep, company_domain, pick_pool, pool_key
+from leadwire.scoring.score import stage_rank
+from leadwire.store import timeline
+from leadwire.store.reps import counters_action, load_reps
+from leadwire.store.table import ConditionFailed, Store, Update, lead_key
 
 logger = Logger(child=True)
 
@@ -91,7 +93,7 @@ class Assigner:
     def _block(self, lead: dict[str, Any], decision: Decision, now: datetime) -> None:
         retry_at = iso(now + ASSIGN_RETRY)
         changes = {"assign_blocked": decision.reason, "unassigned_reason": decision.reason, "assign_retry_at": retry_at}
-        update = (Update().set(**changes, **followup.due_fields({**lead, **changes}, self.config))
+        update = (Update().set(**changes, **plan.due_fields({**lead, **changes}, self.config))
                   .when("attribute_not_exists(#owner)"))
         entry = timeline.entry(lead["id"], iso(now), "unassigned", "assign", reason=decision.reason,
                                explanation=decision.explain())
@@ -108,7 +110,7 @@ class Assigner:
         changes: dict[str, Any] = {"owner": decision.rep_id, "status": "assigned", "assigned_at": at,
                                    "updated_at": at, "reminders_sent": 0, "unassigned_reason": None,
                                    "sla_breached": None, "reassign_retry_at": None}
-        update = Update().set(**changes, **followup.due_fields({**lead, **changes}, self.config))
+        update = Update().set(**changes, **plan.due_fields({**lead, **changes}, self.config))
         if previous is None:
             update.when("attribute_not_exists(#owner) AND #status = :new", new="new")
         else:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from leadwire.errors import ValidationFailed
-from leadwire.store import Store, Update
+from leadwire.store.table import Store, Update
 
 FUNNEL_PARTITION = "FUNNEL"
 COUNTS = ("leads", "mql", "sql", "contacted", "won", "lost", "sla_breached")

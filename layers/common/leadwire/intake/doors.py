@@ -12,15 +12,16 @@ from urllib.request import Request, urlopen
 
 from aws_lambda_powertools import Logger
 
-from leadwire import signatures, timeline
 from leadwire.clock import iso
 from leadwire.errors import Forbidden, LeadwireError, ValidationFailed
-from leadwire.intake import Accepted, accept, claim_person_keys
-from leadwire.models import LeadInput, RawLead
-from leadwire.normalize import normalize
-from leadwire.settings import Settings
-from leadwire.sources import google, meta, typeform, webhook, website
-from leadwire.store import ConditionFailed, Store, Update, lead_key
+from leadwire.intake import signatures
+from leadwire.intake.dedupe import Accepted, accept, claim_person_keys
+from leadwire.intake.normalize import normalize
+from leadwire.intake.sources import google, meta, typeform, webhook, website
+from leadwire.lead import LeadInput, RawLead
+from leadwire.runtime.settings import Settings
+from leadwire.store import timeline
+from leadwire.store.table import ConditionFailed, Store, Update, lead_key
 
 logger = Logger(child=True)
 

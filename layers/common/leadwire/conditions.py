@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from leadwire.config import Condition
-from leadwire.normalize import email_domain
+from leadwire.intake.normalize import email_domain
 
 _NESTED = ("utm", "fields")
 

@@ -14,10 +14,10 @@ from functools import lru_cache
 from math import gcd
 from typing import Any, TypedDict
 
+from leadwire.conditions import matches
 from leadwire.config import Routing
-from leadwire.normalize import email_domain
-from leadwire.reps import Rep, is_working, local_time
-from leadwire.rules import matches
+from leadwire.intake.normalize import email_domain
+from leadwire.routing.reps import Rep, is_working, local_time
 
 STICKY = "sticky"
 

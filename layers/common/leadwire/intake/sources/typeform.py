@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from leadwire.errors import Malformed
-from leadwire.models import Consent, RawLead
-from leadwire.sources.payload import json_body, lead_field, split_lead_fields, text_of
+from leadwire.intake.sources.payload import json_body, lead_field, split_lead_fields, text_of
+from leadwire.lead import Consent, RawLead
 
 TOKEN_FIELD = "typeform_token"  # the response's own id: the same response redelivered keeps it
 CONSENT_REFS = frozenset({"consent", "marketing_consent", "marketing_opt_in", "opt_in", "optin", "gdpr",

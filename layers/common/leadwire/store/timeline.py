@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from leadwire.store import Store
+from leadwire.store.table import Store
 
 
 def entry(lead_id: str, at: str, kind: str, actor: str, **detail: Any) -> dict[str, Any]:

@@ -8,14 +8,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadwire import followup, reports, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
-from leadwire.intake import person_keys, ref_key
-from leadwire.models import OPEN_STATUSES, Lead, Stage, Status
-from leadwire.roster import counters_action, load_rep
-from leadwire.store import LIST_PK, ConditionFailed, Store, Update, decode_cursor, encode_cursor, lead_key
+from leadwire.followup import plan
+from leadwire.intake.dedupe import person_keys, ref_key
+from leadwire.lead import OPEN_STATUSES, Lead, Stage, Status
+from leadwire.owner import reports
+from leadwire.store import timeline
+from leadwire.store.reps import counters_action, load_rep
+from leadwire.store.table import LIST_PK, ConditionFailed, Store, Update, decode_cursor, encode_cursor, lead_key
 
 MAX_PAGE = 100
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -118,7 +120,7 @@ def _move_status(store: Store, lead: dict[str, Any], status: str, now: datetime,
     if status in CONTACTED_OR_LATER:
         update.set_if_absent(first_contact_at=at)
         changes.setdefault("first_contact_at", lead.get("first_contact_at") or at)
-    update.set(**followup.due_fields({**lead, **changes}, config))
+    update.set(**plan.due_fields({**lead, **changes}, config))
     update.when("#status = :was", was=lead["status"])
     actions = [store.update_action(lead_key(lead["id"]), update),
                store.put_action(timeline.entry(lead["id"], at, "status_changed", "api", previous=lead["status"],

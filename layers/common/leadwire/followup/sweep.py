@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from leadwire import qualification, unsubscribe
-from leadwire.assignment import Assigner
 from leadwire.clock import parse_iso
-from leadwire.followup import Sweep
-from leadwire.notify import Notifier
-from leadwire.settings import Settings
-from leadwire.store import Store
+from leadwire.followup import unsubscribe
+from leadwire.followup.plan import Sweep
+from leadwire.outbound.notify import Notifier
+from leadwire.routing.assignment import Assigner
+from leadwire.runtime.settings import Settings
+from leadwire.scoring import rescore
+from leadwire.store.table import Store
 
 
 def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, time_left_ms: Callable[[], int],
@@ -28,11 +29,11 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         enrich=lambda lead, at: _enrich(lead, at, store, settings),
     )
     report = sweep.run(time_left_ms, page_size=page_size)
-    rescored = qualification.continue_rescore(store, now)
+    rescored = rescore.continue_rescore(store, now)
     return {"at": time, **report.as_dict(), "rescored": rescored}
 
 
 def _enrich(lead: dict[str, Any], at: datetime, store: Store, settings: Settings) -> bool:
-    from leadwire import inbox  # the parsers of every source, needed only when a Meta lead awaits its details
+    from leadwire.intake import doors  # the parsers of every source, needed only when a Meta lead awaits its details
 
-    return inbox.enrich(lead, at, store, settings)
+    return doors.enrich(lead, at, store, settings)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from leadwire.errors import ValidationFailed
-from leadwire.normalize import normalize_email
+from leadwire.intake.normalize import normalize_email
 
 REP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 

@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from leadwire.notify import Email
+from leadwire.outbound.notify import Email
 
 
 def person_name(lead: Mapping[str, Any]) -> str:

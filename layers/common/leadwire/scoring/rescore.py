@@ -7,13 +7,15 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from leadwire import followup, reports, timeline
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config, load_config
-from leadwire.models import OPEN_STATUSES
-from leadwire.notify import Notifier
-from leadwire.scoring import next_refresh_at, score_lead, stage_rank
-from leadwire.store import LIST_PK, ConditionFailed, Store, Update, lead_key
+from leadwire.followup import plan
+from leadwire.lead import OPEN_STATUSES
+from leadwire.outbound.notify import Notifier
+from leadwire.owner import reports
+from leadwire.scoring.score import next_refresh_at, score_lead, stage_rank
+from leadwire.store import timeline
+from leadwire.store.table import LIST_PK, ConditionFailed, Store, Update, lead_key
 
 logger = Logger(child=True)
 
@@ -35,7 +37,7 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
     changes = {"score": result.score, "fit": result.fit, "engagement": result.engagement, "stage": result.stage,
                "score_reasons": reasons, "config_version": version, "scored_at": iso(now),
                "score_refresh_at": iso(refresh) if refresh else None}
-    due = followup.due_fields({**lead, **changes}, config)
+    due = plan.due_fields({**lead, **changes}, config)
     update = (Update().set(**changes, **due, updated_at=iso(now)).remove("score_due", "score_as_of")
               .when("#inputs_version = :seen", seen=lead["inputs_version"]))
     entry = timeline.entry(lead_id, iso(now), "scored", "score", score=result.score, stage=result.stage,

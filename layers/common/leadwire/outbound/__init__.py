@@ -1,0 +1,1 @@
+"""Everything that leaves leadwire: email, domain events, calls to ad platforms."""

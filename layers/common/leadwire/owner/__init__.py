@@ -1,0 +1,1 @@
+"""The owner's side: managing leads, erasing people, the funnel."""

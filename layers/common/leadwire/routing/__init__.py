@@ -1,0 +1,1 @@
+"""Routing: the team, choosing a rep, and handing the lead over."""

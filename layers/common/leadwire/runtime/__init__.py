@@ -1,0 +1,1 @@
+"""What a Lambda handler needs around the domain: settings, services, HTTP and stream events."""

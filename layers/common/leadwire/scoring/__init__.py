@@ -1,0 +1,1 @@
+"""Scoring: the score of a lead from its fit and engagement, and keeping it current."""

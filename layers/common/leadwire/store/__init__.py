@@ -1,0 +1,1 @@
+"""The table schema and the only code that talks to DynamoDB."""
