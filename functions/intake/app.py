@@ -15,18 +15,16 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.clock import iso
-from leadwire.config import Config, load_config, save_config
+from leadwire.config import Config
 from leadwire.errors import LeadwireError, Malformed, ValidationFailed
 from leadwire.followup import unsubscribe
 from leadwire.intake import doors
 from leadwire.intake.dedupe import Accepted
-from leadwire.owner import leads, reports
-from leadwire.routing.assignment import Assigner
+from leadwire.owner import erase, leads, reports, rules
 from leadwire.routing.reps import REP_ID_PATTERN, RepIn
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key, raw_body, received_at, validation_details
-from leadwire.scoring import rescore
-from leadwire.store import timeline
+from leadwire.store.config import load_config
 from leadwire.store.reps import load_reps, save_rep
 
 logger = Logger()
@@ -137,7 +135,7 @@ def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> 
 # --- the management API ----------------------------------------------------------------------------------------
 @app.get("/leads/<lead_id>", middlewares=[require_api_key])
 def get_lead(lead_id: str) -> Response[Any]:
-    return _json(200, leads.show(leads.load(services.store(), lead_id)))
+    return _json(200, leads.show(services.store(), lead_id))
 
 
 @app.get("/leads", middlewares=[require_api_key])
@@ -154,31 +152,25 @@ def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[s
 
 @app.patch("/leads/<lead_id>", middlewares=[require_api_key])
 def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
-    store, now = services.store(), _now()
-    assigner = Assigner(store, services.notifier(), _base_url())
-    changed = leads.change(store, lead_id, patch, now, assigner.config,
-                           lambda lead, at, to: assigner.reassign(lead, at, to=to, actor="api"))
-    return _json(200, changed)
+    return _json(200, leads.change(services.store(), services.notifier(), lead_id, patch, _now(), _base_url()))
 
 
 @app.delete("/leads/<lead_id>", middlewares=[require_api_key])
 def delete_lead(lead_id: str) -> Response[Any]:
-    erased = leads.erase(services.store(), lead_id)
-    services.notifier().publish("lead.erased", erased)
+    erase.erase(services.store(), services.notifier(), lead_id)
     return Response(204, None, "")
 
 
 @app.post("/leads/<lead_id>/events", middlewares=[require_api_key])
 def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
     store = services.store()
-    event_id, new = leads.record_event(store, lead_id, event, _now(), load_config(store)[1])
+    event_id, new = leads.record_event(store, lead_id, event, _now())
     return _json(201 if new else 200, {"id": event_id, "status": "recorded" if new else "duplicate"})
 
 
 @app.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
 def get_timeline(lead_id: str) -> Response[Any]:
-    leads.load(services.store(), lead_id)
-    return _json(200, {"items": timeline.read(services.store(), lead_id), "cursor": None})
+    return _json(200, {"items": leads.timeline_of(services.store(), lead_id), "cursor": None})
 
 
 @app.put("/reps/<rep_id>", middlewares=[require_api_key])
@@ -199,10 +191,8 @@ def get_config() -> Response[Any]:
 
 @app.put("/config", middlewares=[require_api_key])
 def put_config(document: Config) -> Response[Any]:
-    store, now = services.store(), _now()
-    version = save_config(store, document, iso(now))
-    queued = rescore.queue_rescore(store, version, iso(now))
-    return _json(200, {"version": version, "rescoring": queued,
+    version = rules.replace_config(services.store(), document, _now())
+    return _json(200, {"version": version, "rescoring": True,
                        "document": document.model_dump(by_alias=True, mode="json")})
 
 

@@ -10,10 +10,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.config import Config, load_config
+from leadwire.config import Config
 from leadwire.runtime import services
 from leadwire.runtime.stream import lead_id_of, record_time
 from leadwire.scoring import rescore
+from leadwire.store.config import load_config
 
 logger = Logger()
 metrics = Metrics()

@@ -14,7 +14,8 @@ from moto import mock_aws
 
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
-from leadwire.store.table import Store, lead_key, serialize
+from leadwire.store import schema
+from leadwire.store.table import Store, serialize
 from local_stack.apigw import Route, build_event, find_route
 from local_stack.lambdas import Context, load_handler_module
 from local_stack.moto_fidelity import serialise_dynamodb
@@ -94,6 +95,6 @@ def stream_record(item: dict[str, Any], sequence: int, at: datetime = RECORDED) 
     """A MODIFY record as Lambda delivers it for a lead item."""
     return {"eventID": str(sequence), "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
             "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
-            "dynamodb": {"ApproximateCreationDateTime": at.timestamp(), "Keys": serialize(lead_key(item["id"])),
+            "dynamodb": {"ApproximateCreationDateTime": at.timestamp(), "Keys": serialize(schema.lead(item["id"])),
                          "NewImage": serialize(item), "SequenceNumber": f"{sequence:021d}", "SizeBytes": 100,
                          "StreamViewType": "NEW_AND_OLD_IMAGES"}}

@@ -11,8 +11,8 @@ from leadwire.intake.dedupe import accept
 from leadwire.lead import LeadInput
 from leadwire.routing.reps import RepIn
 from leadwire.scoring import rescore
+from leadwire.store import schema
 from leadwire.store.reps import load_reps, save_rep
-from leadwire.store.table import lead_key
 from local_stack.lambdas import Context, load_handler_module
 
 from .conftest import sent_emails, stream_record
@@ -28,7 +28,7 @@ def test_two_invocations_of_the_same_batch_give_one_owner_and_one_email_per_lead
     lead_ids = [accept(LeadInput(source="website", email=f"p{n}@x{n}.example"), store, NOW).lead_id for n in range(10)]
     for lead_id in lead_ids:
         rescore.rescore(lead_id, store, notifier, NOW)
-    event = {"Records": [stream_record(store.get(lead_key(lead_id)), n) for n, lead_id in enumerate(lead_ids)]}
+    event = {"Records": [stream_record(store.get(schema.lead(lead_id)), n) for n, lead_id in enumerate(lead_ids)]}
     assign = load_handler_module("functions/assign")
     start = threading.Barrier(2)
 
@@ -44,7 +44,7 @@ def test_two_invocations_of_the_same_batch_give_one_owner_and_one_email_per_lead
         thread.join()
 
     # Then every lead has exactly one owner, each owner was told once per lead, and the counters agree
-    owners = [store.get(lead_key(lead_id))["owner"] for lead_id in lead_ids]
+    owners = [store.get(schema.lead(lead_id))["owner"] for lead_id in lead_ids]
     assert all(owners)
     assert len(sent_emails()) == 10
     assert sorted(email.destinations["ToAddresses"][0] for email in sent_emails()) == \

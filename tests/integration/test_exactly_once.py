@@ -9,7 +9,7 @@ import pytest
 
 from leadwire.intake.dedupe import accept
 from leadwire.lead import LeadInput
-from leadwire.store.table import lead_key
+from leadwire.store import schema
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ def all_leads(store) -> list[dict]:
 def test_a_repeated_platform_id_answers_duplicate_and_changes_nothing(store):
     # Given a Google lead already stored
     first = accept(lead_input(source="google", source_ref="lead-1"), store, NOW)
-    stored = store.get(lead_key(first.lead_id))
+    stored = store.get(schema.lead(first.lead_id))
 
     # When Google delivers the same lead id again
     again = accept(lead_input(source="google", source_ref="lead-1", company="Changed Ltd"), store, NOW)
@@ -34,7 +34,7 @@ def test_a_repeated_platform_id_answers_duplicate_and_changes_nothing(store):
     # Then it is a duplicate of the same lead, and nothing changed
     assert (first.outcome, again.outcome) == ("created", "duplicate")
     assert again.lead_id == first.lead_id
-    assert store.get(lead_key(first.lead_id)) == stored
+    assert store.get(schema.lead(first.lead_id)) == stored
 
 
 def test_the_same_person_merges_filling_gaps_without_overwriting(store):
@@ -46,7 +46,7 @@ def test_the_same_person_merges_filling_gaps_without_overwriting(store):
                     store, NOW)
 
     # Then one lead holds both, the first name and company kept, touches counted
-    lead = store.get(lead_key(first.lead_id))
+    lead = store.get(schema.lead(first.lead_id))
     assert (second.lead_id, second.outcome) == (first.lead_id, "merged")
     assert (lead["company"], lead["first_name"], lead["phone"], lead["touches"]) == \
         ("Ida's Bakery", "Ida", "+4930123456", 2)
@@ -63,7 +63,7 @@ def test_fifty_concurrent_identical_submissions_make_one_lead(store):
     assert len({result.lead_id for result in results}) == 1
     assert sorted(result.outcome for result in results).count("created") == 1
     assert len(all_leads(store)) == 1
-    assert store.get(lead_key(results[0].lead_id))["touches"] == 50
+    assert store.get(schema.lead(results[0].lead_id))["touches"] == 50
 
 
 def test_fifty_concurrent_deliveries_of_one_webhook_id_make_one_lead(store):
@@ -75,4 +75,4 @@ def test_fifty_concurrent_deliveries_of_one_webhook_id_make_one_lead(store):
     # Then one lead exists and every other delivery was a duplicate that changed nothing
     assert [result.outcome for result in results].count("created") == 1
     assert [result.outcome for result in results].count("duplicate") == 49
-    assert store.get(lead_key(results[0].lead_id))["touches"] == 1
+    assert store.get(schema.lead(results[0].lead_id))["touches"] == 1

@@ -14,8 +14,8 @@ from leadwire.routing.assignment import Assigner
 from leadwire.routing.reps import RepIn
 from leadwire.runtime.settings import get_settings
 from leadwire.scoring import rescore
+from leadwire.store import schema
 from leadwire.store.reps import save_rep
-from leadwire.store.table import lead_key
 from local_stack.lambdas import Context, load_handler_module
 
 from .conftest import sent_emails, stream_record
@@ -64,7 +64,7 @@ def test_due_work_larger_than_one_run_is_finished_over_several_runs_each_step_on
     assert len(reminders) == 12
     assert sum(run["steps"].get("owner_reminded", 0) for run in runs) == 12
     assert sum(run["steps"].get("sla_breached", 0) for run in runs) == 12
-    assert all(store.get(lead_key(lead_id))["reminders_sent"] == 1 for lead_id in ids)
+    assert all(store.get(schema.lead(lead_id))["reminders_sent"] == 1 for lead_id in ids)
 
 
 def test_a_lead_with_no_activity_goes_stale_once(store, notifier):
@@ -77,7 +77,7 @@ def test_a_lead_with_no_activity_goes_stale_once(store, notifier):
     second = run_sweep(later, store, notifier, get_settings(), lambda: 60_000)
 
     # Then the lead is stale, with one timeline entry
-    assert store.get(lead_key(lead_id))["status"] == "stale"
+    assert store.get(schema.lead(lead_id))["status"] == "stale"
     assert first["steps"].get("stale") == 1 and "stale" not in second["steps"]
     entries = [item for item in store.query_all(f"LEAD#{lead_id}", "TL#") if item["kind"] == "stale"]
     assert len(entries) == 1
@@ -88,11 +88,11 @@ def test_one_lead_that_cannot_be_scored_fails_alone(store, notifier):
     ids = [accept(LeadInput(source="website", email=f"s{n}@x{n}.example"), store, T).lead_id for n in range(3)]
     store.client.update_item(TableName=store.table, Key={"pk": {"S": f"LEAD#{ids[1]}"}, "sk": {"S": "LEAD"}},
                              UpdateExpression="REMOVE inputs_version")
-    event = {"Records": [stream_record(store.get(lead_key(lead_id)), n) for n, lead_id in enumerate(ids)]}
+    event = {"Records": [stream_record(store.get(schema.lead(lead_id)), n) for n, lead_id in enumerate(ids)]}
 
     # When the score function gets the batch
     answer = load_handler_module("functions/score").lambda_handler(event, Context("ScoreFunction", 30))
 
     # Then only that record is reported failed, and the other two are scored
     assert answer["batchItemFailures"] == [{"itemIdentifier": event["Records"][1]["dynamodb"]["SequenceNumber"]}]
-    assert [("score" in store.get(lead_key(lead_id))) for lead_id in ids] == [True, False, True]
+    assert [("score" in store.get(schema.lead(lead_id))) for lead_id in ids] == [True, False, True]

@@ -10,25 +10,31 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from pydantic import BaseModel
+
 from leadwire.config import Condition
 from leadwire.intake.normalize import email_domain
+from leadwire.lead import LeadRecord
 
 _NESTED = ("utm", "fields")
+LeadFields = Mapping[str, Any] | LeadRecord  # a stored lead, or the plain fields of one (rules are tried on both)
 
 
-def field_value(lead: Mapping[str, Any], field: str) -> Any:
+def field_value(lead: LeadFields, field: str) -> Any:
     """A lead field, `email_domain`, `utm.<key>` or `fields.<name>`; None when absent."""
+    get = lead.get if isinstance(lead, Mapping) else lambda name: getattr(lead, name, None)
     if field == "email_domain":
-        email = lead.get("email")
+        email = get("email")
         return email_domain(email) if isinstance(email, str) else None
     head, _, rest = field.partition(".")
     if rest and head in _NESTED:
-        nested = lead.get(head)
+        nested = get(head)
         return nested.get(rest) if isinstance(nested, Mapping) else None
-    return lead.get(field)
+    value = get(field)
+    return value.model_dump() if isinstance(value, BaseModel) else value
 
 
-def matches(condition: Condition, lead: Mapping[str, Any]) -> bool:
+def matches(condition: Condition, lead: LeadFields) -> bool:
     """True when the lead meets the condition; False for anything missing or of the wrong type, never an error."""
     value = field_value(lead, condition.field)
     if condition.op == "exists":

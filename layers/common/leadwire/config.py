@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-if TYPE_CHECKING:
-    from leadwire.store.table import Store
-
-CURRENT_KEY = {"pk": "CONFIG", "sk": "CURRENT"}
 Op = Literal["exists", "equals", "in", "contains", "matches", "gte", "lte"]
 
 
@@ -140,24 +136,3 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
 }
 
 DEFAULT_CONFIG = Config.model_validate(DEFAULT_DOCUMENT)
-
-
-def load_config(store: Store) -> tuple[int, Config]:
-    """The document in force and its version; version 0 is the default that ships."""
-    current = store.get(CURRENT_KEY, consistent=False)
-    if current is None:
-        return 0, DEFAULT_CONFIG
-    return int(current["version"]), Config.model_validate(current["document"])
-
-
-def save_config(store: Store, config: Config, at: str) -> int:
-    """Keep every accepted document; the new version becomes current only if nobody saved one meanwhile."""
-    version, _ = load_config(store)
-    document = config.model_dump(by_alias=True, mode="json")
-    new_version = version + 1
-    store.transact([
-        store.put_action({"pk": "CONFIG", "sk": f"V#{new_version:06d}", "version": new_version, "document": document,
-                          "saved_at": at}, "attribute_not_exists(pk)"),
-        store.put_action({**CURRENT_KEY, "version": new_version, "document": document, "saved_at": at}),
-    ])
-    return new_version

@@ -12,6 +12,19 @@ Status = Literal["new", "assigned", "contacted", "qualified", "won", "lost", "un
 
 STAGES: tuple[Stage, ...] = ("lead", "mql", "sql")
 OPEN_STATUSES: frozenset[str] = frozenset({"new", "assigned", "contacted", "qualified"})
+SLA_STATUSES: frozenset[str] = frozenset({"new", "assigned"})  # waiting for first contact
+CONTACTED_OR_LATER: frozenset[str] = frozenset({"contacted", "qualified", "won", "lost", "unqualified"})
+# Every status change, by whoever makes it: assignment (assigned), the sweep (stale), the owner or a rep (the rest).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"assigned", "stale"}) | CONTACTED_OR_LATER,
+    "assigned": frozenset({"assigned", "stale"}) | CONTACTED_OR_LATER,
+    "contacted": frozenset({"qualified", "won", "lost", "unqualified", "stale"}),
+    "qualified": frozenset({"contacted", "won", "lost", "unqualified", "stale"}),
+    "stale": CONTACTED_OR_LATER,
+    "unqualified": frozenset({"contacted"}),
+    "won": frozenset(),
+    "lost": frozenset(),
+}
 UTM_KEYS: tuple[str, ...] = ("source", "medium", "campaign", "term", "content")
 
 
@@ -96,3 +109,41 @@ class Lead(Submission):
     first_contact_at: str | None = None
     unsubscribed: bool = False
     unassigned_reason: str | None = None
+
+
+class LeadRecord(Lead):
+    """The lead as stored: what `Lead` shows plus the bookkeeping of scoring, assignment and follow-up. Every
+    attribute name of the lead item is here; the store reads and writes this model, never a loose dict."""
+
+    phone_raw: str | None = None
+    submitted_at: str | None = None
+    last_activity_at: str | None = None
+    refs: list[str] = Field(default_factory=list)
+    # scoring: `score_due` is present while the score inputs changed since the last scoring
+    inputs_version: int  # every write that changes a score input adds one
+    score_due: int | None = None
+    score_as_of: str | None = None
+    scored_at: str | None = None
+    score_refresh_at: str | None = None
+    # assignment
+    assign_blocked: str | None = None
+    assign_retry_at: str | None = None
+    reassign_retry_at: str | None = None
+    # follow-up
+    reminders_sent: int = 0
+    sla_breached: bool | None = None
+    nurture_step: int = 0
+    # Meta leads waiting for the Graph API
+    enrich_attempts: int = 0
+    enrich_next_at: str | None = None
+
+    def can_become(self, status: str) -> bool:
+        return status in TRANSITIONS.get(self.status, frozenset())
+
+    def changed(self, **changes: Any) -> LeadRecord:
+        """The record as it will be after `changes` (None removes an attribute)."""
+        return self.model_copy(update=changes)
+
+    def shown(self) -> dict[str, Any]:
+        """The lead as `GET /leads/{id}` shows it."""
+        return Lead.model_validate(self.model_dump()).model_dump(mode="json")

@@ -1,19 +1,147 @@
-"""One scheduled run: the follow-up steps wired to assignment, Meta enrichment and background re-scoring."""
+"""One run of the follow-up schedule: every lead with work due, each due step of its plan taken once.
+
+Every step is recorded with a condition on the step it expects before anything is sent, so a sweep run twice, or
+two sweeps overlapping, send each email once and reassign once. "Now" is the schedule's instant, never the clock.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from leadwire.clock import parse_iso
-from leadwire.followup import unsubscribe
-from leadwire.followup.plan import Sweep
+from aws_lambda_powertools import Logger
+
+from leadwire.clock import iso, parse_iso
+from leadwire.config import Config
+from leadwire.followup import plan, unsubscribe
+from leadwire.followup.plan import Step
+from leadwire.lead import LeadRecord
+from leadwire.outbound import emails
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
+from leadwire.store import schema, timeline
+from leadwire.store.leads import LeadRepository
+from leadwire.store.reps import load_rep
 from leadwire.store.table import Store
+
+logger = Logger(child=True)
+
+REASSIGN_RETRY = timedelta(minutes=5)
+MAX_STEPS_PER_LEAD = 12  # a lead's due steps are few; the bound only stops a step that cannot make progress
+
+
+@dataclass
+class SweepReport:
+    leads: int = 0
+    steps: Counter[str] = field(default_factory=Counter)
+    finished: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"leads": self.leads, "steps": dict(self.steps), "finished": self.finished}
+
+
+@dataclass
+class Sweep:
+    """The sweep at the instant `now`, with what its steps need: reassignment, enrichment, unsubscribe links."""
+
+    store: Store
+    notifier: Notifier
+    config: Config
+    now: datetime
+    unsubscribe_url: Callable[[str], str]
+    reassign: Callable[[LeadRecord, datetime], str | None]
+    enrich: Callable[[LeadRecord, datetime], bool]
+    base_url: str = ""
+    report: SweepReport = field(default_factory=SweepReport)
+
+    def __post_init__(self) -> None:
+        self.leads = LeadRepository(self.store, plan.planner(self.config))
+
+    def run(self, time_left_ms: Callable[[], int], page_size: int = 25, reserve_ms: int = 10_000) -> SweepReport:
+        for shard in schema.due_shards():
+            cursor: dict[str, Any] | None = None
+            while True:
+                due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                for lead in due:
+                    if time_left_ms() < reserve_ms:
+                        self.report.finished = False
+                        return self.report
+                    self.process(lead.id)
+                if not cursor:
+                    break
+        return self.report
+
+    def process(self, lead_id: str) -> None:
+        """Take the lead's due steps one at a time, reading it afresh before each (a step changes what is next)."""
+        self.report.leads += 1
+        for _ in range(MAX_STEPS_PER_LEAD):
+            lead = self.leads.get(lead_id)
+            if lead is None:
+                return  # erased while we were working
+            due = plan.due_steps(lead, self.config, self.now)
+            if not due:
+                break
+            getattr(self, f"_{due[0].kind}")(lead, due[0])
+        lead = self.leads.get(lead_id)
+        if lead is not None:
+            self.leads.replan(lead)
+
+    def _entry(self, lead: LeadRecord, kind: str, **detail: Any) -> dict[str, Any]:
+        return timeline.entry(lead.id, iso(self.now), kind, "followup", **detail)
+
+    def _done(self, kind: str, happened: bool) -> bool:
+        if happened:
+            self.report.steps[kind] += 1
+        return happened
+
+    def _enrich(self, lead: LeadRecord, step: Step) -> None:
+        self._done("enriched", self.enrich(lead, self.now))
+
+    def _retry_assignment(self, lead: LeadRecord, step: Step) -> None:
+        self._done("assignment_retried", self.leads.retry_assignment(lead, self._entry(lead, "assignment_retried")))
+
+    def _remind_owner(self, lead: LeadRecord, step: Step) -> None:
+        entry = self._entry(lead, "owner_reminded", owner=lead.owner, reminder=step.index + 1)
+        if not self._done("owner_reminded", self.leads.remind(lead, step.index, entry)):
+            return
+        rep = load_rep(self.store, lead.owner or "")
+        deadline = plan.first_contact_deadline(lead, self.config)
+        if rep and deadline:
+            self.notifier.send(emails.reminder(lead, rep, iso(deadline), self.base_url))
+            self.report.steps["emails"] += 1
+
+    def _breach_sla(self, lead: LeadRecord, step: Step) -> None:
+        if self._done("sla_breached", self.leads.breach_sla(lead, self._entry(lead, "sla_breached", owner=lead.owner))):
+            self.notifier.publish("lead.sla_breached", {"lead_id": lead.id, "owner": lead.owner,
+                                                        "deadline": iso(step.at)})
+
+    def _reassign(self, lead: LeadRecord, step: Step) -> None:
+        if not self._done("reassigned", self.reassign(lead, self.now) is not None):
+            self.leads.retry_reassignment_at(lead, iso(self.now + REASSIGN_RETRY))
+
+    def _nurture(self, lead: LeadRecord, step: Step) -> None:
+        template = self.config.followup.nurture[step.index].template
+        entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
+        if self._done("nurture_sent", self.leads.nurture(lead, step.index, entry)):
+            self.notifier.send(emails.nurture(lead, template, self.config.business_name,
+                                              self.unsubscribe_url(lead.id)))
+            self.report.steps["emails"] += 1
+
+    def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
+        # Marking the score due sends the lead back through the score function, as of this sweep's instant.
+        self._done("score_refreshed", self.leads.refresh_score(lead, iso(self.now)))
+
+    def _stale(self, lead: LeadRecord, step: Step) -> None:
+        if not lead.can_become("stale"):
+            return
+        entry = self._entry(lead, "stale", previous_status=lead.status)
+        if self._done("stale", self.leads.mark_stale(lead, iso(self.now), entry)):
+            self.notifier.publish("lead.stale", {"lead_id": lead.id, "previous_status": lead.status})
 
 
 def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, time_left_ms: Callable[[], int],
@@ -26,14 +154,14 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         store=store, notifier=notifier, config=assigner.config, now=now, base_url=settings.public_base_url,
         unsubscribe_url=lambda lead_id: unsubscribe.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
-        enrich=lambda lead, at: _enrich(lead, at, store, settings),
+        enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = rescore.continue_rescore(store, now)
     return {"at": time, **report.as_dict(), "rescored": rescored}
 
 
-def _enrich(lead: dict[str, Any], at: datetime, store: Store, settings: Settings) -> bool:
-    from leadwire.intake import doors  # the parsers of every source, needed only when a Meta lead awaits its details
+def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:
+    from leadwire.intake import enrichment  # the parsers of every source, needed only when a Meta lead waits
 
-    return doors.enrich(lead, at, store, settings)
+    return enrichment.enrich(lead, at, store, settings, config)

@@ -11,7 +11,8 @@ from urllib.parse import quote
 from leadwire.clock import iso
 from leadwire.errors import Forbidden
 from leadwire.store import timeline
-from leadwire.store.table import ConditionFailed, Store, Update, lead_key
+from leadwire.store.leads import LeadRepository
+from leadwire.store.table import Store
 
 
 def _signature(secret: str, lead_id: str) -> str:
@@ -39,14 +40,6 @@ def unsubscribe(store: Store, secret: str, given: str, now: datetime) -> bool:
     """Stop nurture email for the lead; True the first time, False when it was already unsubscribed or erased."""
     lead_id = lead_of(secret, given)
     at = iso(now)
-    update = (Update().set(unsubscribed=True, updated_at=at, score_due=1).add(inputs_version=1)
-              .when("attribute_exists(pk) AND #unsubscribed = :no", no=False))
-    event = {"pk": f"LEAD#{lead_id}", "sk": "EVT#unsubscribe", "event_id": "unsubscribe", "type": "unsubscribe",
-             "at": at, "detail": {"via": "email link"}}
-    try:
-        store.transact([store.update_action(lead_key(lead_id), update),
-                        store.put_action(timeline.entry(lead_id, at, "unsubscribed", "lead", via="email link")),
-                        store.put_action(event)])
-    except ConditionFailed:
-        return False
-    return True
+    return LeadRepository(store).unsubscribe(
+        lead_id, at, timeline.entry(lead_id, at, "unsubscribed", "lead", via="email link"),
+        timeline.event_item(lead_id, "unsubscribe", "unsubscribe", at, {"via": "email link"}))

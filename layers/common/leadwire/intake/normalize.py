@@ -323,3 +323,17 @@ def _field_map(values: Mapping[Any, Any], depth: int) -> dict[str, Any]:
         if key and cleaned is not None:
             kept.setdefault(key, cleaned)
     return kept
+
+
+def keep_what_is_valid(raw: RawLead, default_region: str | None) -> LeadInput:
+    """Normalise a platform's lead, which nobody can correct and resend: a field that fails validation is kept as
+    given under `fields.invalid_<name>` and the rest stored. Only a lead with no way to reach the person is refused."""
+    try:
+        return normalize(raw, default_region)
+    except ValidationFailed as refused:
+        bad = {str(detail["field"]) for detail in refused.details} & (set(RawLead.model_fields) - {"source", "fields"})
+        if not bad:
+            raise
+        kept = {f"invalid_{name}": getattr(raw, name) for name in sorted(bad)}
+        return normalize(raw.model_copy(update={**dict.fromkeys(bad), "fields": {**raw.fields, **kept}}),
+                         default_region)

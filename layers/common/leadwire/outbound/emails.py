@@ -3,57 +3,55 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from typing import Any
 
+from leadwire.lead import LeadRecord
 from leadwire.outbound.notify import Email
+from leadwire.routing.reps import Rep
 
 
-def person_name(lead: Mapping[str, Any]) -> str:
-    name = " ".join(part for part in (lead.get("first_name"), lead.get("last_name")) if part)
-    return name or lead.get("company") or "a new lead"
+def person_name(lead: LeadRecord) -> str:
+    name = " ".join(part for part in (lead.first_name, lead.last_name) if part)
+    return name or lead.company or "a new lead"
 
 
-def _lead_card(lead: Mapping[str, Any], base_url: str) -> str:
-    utm = lead.get("utm") or {}
-    reasons = sorted(lead.get("score_reasons") or [], key=lambda reason: -abs(reason["points"]))[:3]
+def _lead_card(lead: LeadRecord, base_url: str) -> str:
+    reasons = sorted(lead.score_reasons, key=lambda reason: -abs(reason.points))[:3]
     lines = [
         f"Name:     {person_name(lead)}",
-        f"Email:    {lead.get('email') or '-'}",
-        f"Phone:    {lead.get('phone') or lead.get('phone_raw') or '-'}",
-        f"Company:  {lead.get('company') or '-'}",
-        f"Source:   {lead['source']}" + (f" / {utm['campaign']}" if utm.get("campaign") else ""),
-        f"Score:    {lead.get('score', 0)} ({lead.get('stage', 'lead')})"
-        + (" because " + ", ".join(f"{r['rule']} {r['points']:+g}" for r in reasons) if reasons else ""),
+        f"Email:    {lead.email or '-'}",
+        f"Phone:    {lead.phone or lead.phone_raw or '-'}",
+        f"Company:  {lead.company or '-'}",
+        f"Source:   {lead.source}" + (f" / {lead.utm['campaign']}" if lead.utm.get("campaign") else ""),
+        f"Score:    {lead.score:g} ({lead.stage})"
+        + (" because " + ", ".join(f"{r.rule} {r.points:+g}" for r in reasons) if reasons else ""),
     ]
-    if lead.get("message"):
-        lines.append(f"Message:  {lead['message']}")
-    lines.append(f"Lead:     {base_url.rstrip('/')}/leads/{lead['id']}")
+    if lead.message:
+        lines.append(f"Message:  {lead.message}")
+    lines.append(f"Lead:     {base_url.rstrip('/')}/leads/{lead.id}")
     return "\n".join(lines)
 
 
-def _to_owner(kind: str, subject: str, news: str, lead: Mapping[str, Any], rep: Mapping[str, Any],
-              base_url: str) -> Email:
-    return Email(to=rep["email"], kind=kind, subject=subject,
-                 text=f"Hi {rep['name']},\n\n{news}\n\n{_lead_card(lead, base_url)}\n")
+def _to_owner(kind: str, subject: str, news: str, lead: LeadRecord, rep: Rep, base_url: str) -> Email:
+    return Email(to=rep.email, kind=kind, subject=subject,
+                 text=f"Hi {rep.name},\n\n{news}\n\n{_lead_card(lead, base_url)}\n")
 
 
-def new_owner(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, base_url: str) -> Email:
+def new_owner(lead: LeadRecord, rep: Rep, deadline: str, base_url: str) -> Email:
     return _to_owner("owner_assigned", f"New lead for you: {person_name(lead)} — contact by {deadline}",
                      f"You own a new lead. Please make first contact by {deadline}.", lead, rep, base_url)
 
 
-def reminder(lead: Mapping[str, Any], rep: Mapping[str, Any], deadline: str, base_url: str) -> Email:
+def reminder(lead: LeadRecord, rep: Rep, deadline: str, base_url: str) -> Email:
     return _to_owner("owner_reminder", f"Reminder: {person_name(lead)} is waiting — first contact due {deadline}",
                      f"This lead has not been contacted yet. First contact is due {deadline}.", lead, rep, base_url)
 
 
-def taken_away(lead: Mapping[str, Any], rep: Mapping[str, Any], new_rep: Mapping[str, Any], base_url: str) -> Email:
+def taken_away(lead: LeadRecord, rep: Rep, new_rep: Rep, base_url: str) -> Email:
     return Email(
-        to=rep["email"], kind="owner_reassigned_away",
-        subject=f"Lead {person_name(lead)} was reassigned to {new_rep['name']}",
-        text=f"Hi {rep['name']},\n\nThe lead {person_name(lead)} now belongs to {new_rep['name']}.\n"
-             f"Lead:     {base_url.rstrip('/')}/leads/{lead['id']}\n",
+        to=rep.email, kind="owner_reassigned_away",
+        subject=f"Lead {person_name(lead)} was reassigned to {new_rep.name}",
+        text=f"Hi {rep.name},\n\nThe lead {person_name(lead)} now belongs to {new_rep.name}.\n"
+             f"Lead:     {base_url.rstrip('/')}/leads/{lead.id}\n",
     )
 
 
@@ -66,13 +64,13 @@ NURTURE_TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
-def nurture(lead: Mapping[str, Any], template: str, business: str, unsubscribe_url: str) -> Email:
+def nurture(lead: LeadRecord, template: str, business: str, unsubscribe_url: str) -> Email:
     subject, body = NURTURE_TEMPLATES.get(template, NURTURE_TEMPLATES["check-in"])
-    name = lead.get("first_name") or "there"
+    name = lead.first_name or "there"
     values = {"name": name, "business": business}
     text = body.format(**values) + f"\n\nNo more emails like this: {unsubscribe_url}\n"
     safe = {key: html.escape(value) for key, value in values.items()}
     markup = "".join(f"<p>{paragraph}</p>" for paragraph in body.format(**safe).split("\n\n"))
     markup += f'<p><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
-    return Email(to=lead["email"], kind=f"nurture_{template}", subject=subject.format(**values), text=text,
+    return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject.format(**values), text=text,
                  html=markup)

@@ -1,5 +1,5 @@
-"""The funnel: counters per creation day and source, moved in the same transaction as the change they count,
-so each is exact under stream redelivery and read without a Scan."""
+"""The funnel report: leads, stages, contact and outcomes per source, from the counters the store keeps per
+creation day and source (moved in the same transaction as the change they count, so exact under redelivery)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from leadwire.errors import ValidationFailed
-from leadwire.store.table import Store, Update
+from leadwire.store import funnel as counters
+from leadwire.store.table import Store
 
-FUNNEL_PARTITION = "FUNNEL"
 COUNTS = ("leads", "mql", "sql", "contacted", "won", "lost", "sla_breached")
-
-
-def counter_key(lead: Mapping[str, Any]) -> dict[str, str]:
-    """Leads are counted in the cohort of the day they arrived, by source."""
-    return {"pk": FUNNEL_PARTITION, "sk": f"{lead['created_at'][:10]}#{lead['source']}"}
-
-
-def count_action(store: Store, lead: Mapping[str, Any], first_contact_s: float | None = None,
-                 **increments: int) -> dict[str, Any]:
-    """A transaction action adding to the lead's cohort counters (and its time to first contact)."""
-    update = Update().add(**increments)
-    if first_contact_s is not None:
-        update.append(first_contact_s=[round(first_contact_s, 3)])
-    return store.update_action(counter_key(lead), update)
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -63,8 +49,7 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
     contacts: dict[str, list[float]] = {}
     total: dict[str, float] = {}
     all_contacts: list[float] = []
-    for item in store.query_all(FUNNEL_PARTITION, sk_between=(f"{start}#", f"{end}#~")):
-        source = item["sk"].partition("#")[2]
+    for source, item in counters.cohorts(store, start, end):
         counts = per_source.setdefault(source, {})
         for name in COUNTS:
             counts[name] = counts.get(name, 0) + item.get(name, 0)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from leadwire.clock import iso, parse_iso
-from leadwire.config import Config, load_config
-from leadwire.followup import plan
+from leadwire.config import Config
+from leadwire.followup.plan import first_contact_deadline, planner
+from leadwire.lead import LeadRecord
 from leadwire.outbound import emails, notify
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.reps import Rep
 from leadwire.routing.strategies import Decision, choose_rep, company_domain, pick_pool, pool_key
 from leadwire.scoring.score import stage_rank
-from leadwire.store import timeline
-from leadwire.store.reps import counters_action, load_reps
-from leadwire.store.table import ConditionFailed, Store, Update, lead_key
+from leadwire.store import reps, timeline
+from leadwire.store.config import load_config
+from leadwire.store.leads import LeadRepository
+from leadwire.store.table import Store
 
 logger = Logger(child=True)
 
@@ -31,108 +32,78 @@ class Assigner:
         self.notifier = notifier
         self.base_url = base_url
         self.config = config if config is not None else load_config(store)[1]
+        self.leads = LeadRepository(store, planner(self.config))
         self._reps: dict[str, Rep] | None = None
 
     @property
     def reps(self) -> dict[str, Rep]:
         """The team, read once per Assigner (one per stream batch) and kept current by its own assignments."""
         if self._reps is None:
-            self._reps = {rep.id: rep for rep in load_reps(self.store)}
+            self._reps = {rep.id: rep for rep in reps.load_reps(self.store)}
         return self._reps
 
     def assign(self, lead_id: str, now: datetime) -> str | None:
         """Assign a lead that reached the configured stage without an owner; the rep id if this call won."""
-        lead = self.store.get(lead_key(lead_id))
-        if not lead or lead.get("owner") or lead.get("status") != "new" or "score_due" in lead \
-                or lead.get("assign_blocked"):
+        lead = self.leads.get(lead_id)
+        if not lead or lead.owner or lead.status != "new" or lead.score_due is not None or lead.assign_blocked:
             return None  # redelivered, already owned, or not ready: nothing to do
-        if stage_rank(lead.get("stage", "lead")) < stage_rank(self.config.routing.assign_at):
+        if stage_rank(lead.stage) < stage_rank(self.config.routing.assign_at):
             return None
         decision = self._decide(lead, now)
         if decision.rep_id is None:
             self._block(lead, decision, now)
             return None
-        return decision.rep_id if self._hand_over(lead, decision, now, previous=None) else None
+        return decision.rep_id if self._hand_over(lead, decision, now) else None
 
-    def reassign(self, lead: dict[str, Any], now: datetime, to: str | None = None,
-                 actor: str = "followup") -> str | None:
+    def reassign(self, lead: LeadRecord, now: datetime, to: str | None = None, actor: str = "followup") -> str | None:
         """Move an owned lead to another rep (chosen by routing, or `to`); both reps are told."""
         if to is None:
-            current = frozenset({lead["owner"]}) if lead.get("owner") else frozenset()
-            decision = self._decide(lead, now, exclude=current)
+            decision = self._decide(lead, now, exclude=frozenset({lead.owner}) if lead.owner else frozenset())
             if decision.rep_id is None:
-                self.store.put(timeline.entry(lead["id"], iso(now), "reassignment_failed", actor,
+                self.store.put(timeline.entry(lead.id, iso(now), "reassignment_failed", actor,
                                               reason=decision.reason, explanation=decision.explain()))
                 return None
         else:
             decision = Decision(rep_id=to, rule_id=None, strategy="manual", skipped=[], reason=f"set by {actor}")
-        previous = lead.get("owner")
-        return decision.rep_id if self._hand_over(lead, decision, now, previous=previous, actor=actor) else None
+        return decision.rep_id if self._hand_over(lead, decision, now, actor=actor) else None
 
-    def _decide(self, lead: dict[str, Any], now: datetime, exclude: frozenset[str] = frozenset()) -> Decision:
-        reps = list(self.reps.values())
+    def _decide(self, lead: LeadRecord, now: datetime, exclude: frozenset[str] = frozenset()) -> Decision:
+        team = list(self.reps.values())
         routing = self.config.routing
-        rule_id, _ = pick_pool(lead, reps, routing)
+        rule_id, _ = pick_pool(lead, team, routing)
         ticket = 0
         if routing.strategy in ("round_robin", "weighted"):
-            ticket = self.store.next_number({"pk": "COUNTER#routing", "sk": f"{routing.strategy}#{pool_key(rule_id)}"})
-        return choose_rep(lead, reps, routing, now, ticket, previous_owner=self._previous_owner(lead, now),
+            ticket = reps.next_ticket(self.store, routing.strategy, pool_key(rule_id))
+        return choose_rep(lead, team, routing, now, ticket, previous_owner=self._previous_owner(lead, now),
                           exclude=exclude)
 
-    def _previous_owner(self, lead: dict[str, Any], now: datetime) -> str | None:
+    def _previous_owner(self, lead: LeadRecord, now: datetime) -> str | None:
         """Sticky routing: who last owned someone from the same company (free-mail domains never count)."""
-        domain = company_domain(lead.get("email") or "")
+        domain = company_domain(lead.email or "")
         days = self.config.routing.sticky_days
-        if not domain or not days:
+        found = reps.company_owner(self.store, domain) if domain and days else None
+        if not found or found[1] < iso(now - timedelta(days=days)):
             return None
-        found = self.store.get({"pk": f"DOMAIN#{domain}", "sk": "OWNER"}, consistent=False)
-        if not found or found["assigned_at"] < iso(now - timedelta(days=days)):
-            return None
-        return str(found["owner"])
+        return found[0]
 
-    def _block(self, lead: dict[str, Any], decision: Decision, now: datetime) -> None:
-        retry_at = iso(now + ASSIGN_RETRY)
-        changes = {"assign_blocked": decision.reason, "unassigned_reason": decision.reason, "assign_retry_at": retry_at}
-        update = (Update().set(**changes, **plan.due_fields({**lead, **changes}, self.config))
-                  .when("attribute_not_exists(#owner)"))
-        entry = timeline.entry(lead["id"], iso(now), "unassigned", "assign", reason=decision.reason,
+    def _block(self, lead: LeadRecord, decision: Decision, now: datetime) -> None:
+        entry = timeline.entry(lead.id, iso(now), "unassigned", "assign", reason=decision.reason,
                                explanation=decision.explain())
-        try:
-            self.store.transact([self.store.update_action(lead_key(lead["id"]), update), self.store.put_action(entry)])
-        except ConditionFailed:
-            return
-        self.notifier.publish("lead.unassigned", {"lead_id": lead["id"], "reason": decision.reason})
+        if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry):
+            self.notifier.publish("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})
 
-    def _hand_over(self, lead: dict[str, Any], decision: Decision, now: datetime, previous: str | None,
-                   actor: str = "assign") -> bool:
+    def _hand_over(self, lead: LeadRecord, decision: Decision, now: datetime, actor: str = "assign") -> bool:
         assert decision.rep_id is not None
-        at = iso(now)
-        changes: dict[str, Any] = {"owner": decision.rep_id, "status": "assigned", "assigned_at": at,
-                                   "updated_at": at, "reminders_sent": 0, "unassigned_reason": None,
-                                   "sla_breached": None, "reassign_retry_at": None}
-        update = Update().set(**changes, **plan.due_fields({**lead, **changes}, self.config))
-        if previous is None:
-            update.when("attribute_not_exists(#owner) AND #status = :new", new="new")
-        else:
-            update.when("#owner = :previous AND #assigned_at = :was", previous=previous, was=lead["assigned_at"])
-        actions = [self.store.update_action(lead_key(lead["id"]), update),
-                   counters_action(self.store, decision.rep_id, open_leads=1, assigned=1),
-                   self.store.put_action(timeline.entry(lead["id"], at, "assigned", actor, owner=decision.rep_id,
-                                                        previous_owner=previous, rule=decision.rule_id,
-                                                        strategy=decision.strategy, explanation=decision.explain()))]
-        if previous is not None:
-            actions.append(counters_action(self.store, previous, open_leads=-1))
-        domain = company_domain(lead.get("email") or "")
-        if domain:
-            actions.append(self.store.put_action({"pk": f"DOMAIN#{domain}", "sk": "OWNER", "owner": decision.rep_id,
-                                                  "assigned_at": at}))
-        try:
-            self.store.transact(actions)
-        except ConditionFailed:
-            logger.info("another writer assigned this lead first", extra={"lead_id": lead["id"]})
+        at, previous = iso(now), lead.owner
+        # A lead waiting for first contact becomes `assigned`; one already contacted keeps its status.
+        status = "assigned" if lead.can_become("assigned") else lead.status
+        entry = timeline.entry(lead.id, at, "assigned", actor, owner=decision.rep_id, previous_owner=previous,
+                               rule=decision.rule_id, strategy=decision.strategy, explanation=decision.explain())
+        if not self.leads.hand_over(lead, decision.rep_id, status, at, entry, company_domain(lead.email or "")):
+            logger.info("another writer assigned this lead first", extra={"lead_id": lead.id})
             return False
         self._count(decision.rep_id, previous)
-        self._tell(lead, decision, now, previous)
+        self._tell(lead.changed(owner=decision.rep_id, assigned_at=at), decision, now, previous)
         return True
 
     def _count(self, rep_id: str, previous: str | None) -> None:
@@ -144,23 +115,18 @@ class Assigner:
         if old:
             self.reps[old.id] = old.model_copy(update={"open_leads": old.open_leads - 1})
 
-    def _contact(self, rep_id: str) -> dict[str, Any] | None:
-        rep = self.reps.get(rep_id)
-        return {"name": rep.name, "email": rep.email} if rep else None
-
-    def _tell(self, lead: dict[str, Any], decision: Decision, now: datetime, previous: str | None) -> None:
+    def _tell(self, lead: LeadRecord, decision: Decision, now: datetime, previous: str | None) -> None:
         """Only the writer that won gets here, so each assignment sends its emails once."""
         assert decision.rep_id is not None
-        rep = self._contact(decision.rep_id)
-        deadline = iso(now + timedelta(minutes=self.config.followup.first_contact_sla_minutes))
-        if rep:
-            self.notifier.send(emails.new_owner(lead, rep, deadline, self.base_url))
-        old_rep = self._contact(previous) if previous else None
+        rep = self.reps.get(decision.rep_id)
+        deadline = first_contact_deadline(lead, self.config)
+        if rep and deadline:
+            self.notifier.send(emails.new_owner(lead, rep, iso(deadline), self.base_url))
+        old_rep = self.reps.get(previous) if previous else None
         if old_rep and rep:
             self.notifier.send(emails.taken_away(lead, old_rep, rep, self.base_url))
-        created = parse_iso(lead["created_at"])
-        notify.count("TimeToAssign", round((now - created).total_seconds(), 3), MetricUnit.Seconds)
-        self.notifier.publish("lead.assigned", {"lead_id": lead["id"], "owner": decision.rep_id,
+        notify.count("TimeToAssign", round((now - parse_iso(lead.created_at)).total_seconds(), 3), MetricUnit.Seconds)
+        self.notifier.publish("lead.assigned", {"lead_id": lead.id, "owner": decision.rep_id,
                                                 "previous_owner": previous, "strategy": decision.strategy,
-                                                "rule": decision.rule_id, "source": lead["source"]})
-        logger.info("lead assigned", extra={"lead_id": lead["id"], "strategy": decision.strategy})
+                                                "rule": decision.rule_id, "source": lead.source})
+        logger.info("lead assigned", extra={"lead_id": lead.id, "strategy": decision.strategy})

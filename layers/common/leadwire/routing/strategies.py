@@ -7,14 +7,14 @@ atomic counter per pool and strategy), so the same inputs always give the same o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from math import gcd
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from leadwire.conditions import matches
+from leadwire.conditions import LeadFields, matches
 from leadwire.config import Routing
 from leadwire.intake.normalize import email_domain
 from leadwire.routing.reps import Rep, is_working, local_time
@@ -56,7 +56,7 @@ def pool_key(decision_or_rule_id: Decision | str | None) -> str:
     return f"rule:{rule_id}" if rule_id else "team"
 
 
-def pick_pool(lead: Mapping[str, Any], reps: Sequence[Rep], routing: Routing) -> tuple[str | None, list[Rep]]:
+def pick_pool(lead: LeadFields, reps: Sequence[Rep], routing: Routing) -> tuple[str | None, list[Rep]]:
     """The first matching rule narrows the pool to its reps (sorted by id); no rule matches → the whole team."""
     for rule in routing.rules:
         if matches(rule.if_, lead):
@@ -65,7 +65,7 @@ def pick_pool(lead: Mapping[str, Any], reps: Sequence[Rep], routing: Routing) ->
     return None, sorted(reps, key=_by_id)
 
 
-def choose_rep(lead: Mapping[str, Any], reps: Sequence[Rep], routing: Routing, now: datetime, ticket: int,
+def choose_rep(lead: LeadFields, reps: Sequence[Rep], routing: Routing, now: datetime, ticket: int,
                previous_owner: str | None = None, exclude: frozenset[str] = frozenset()) -> Decision:
     """Pick the owner: pool, then eligibility, then the sticky previous owner, then the configured strategy."""
     rule_id, pool = pick_pool(lead, reps, routing)

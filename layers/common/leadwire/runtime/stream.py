@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from leadwire.store import schema
+
 
 def lead_id_of(record: DynamoDBRecord) -> str:
-    keys = record.dynamodb.keys if record.dynamodb else None
-    if not keys or not str(keys.get("pk", "")).startswith("LEAD#"):
+    lead_id = schema.lead_id_of(record.dynamodb.keys or {}) if record.dynamodb else None
+    if not lead_id:
         raise ValueError("not a lead record")
-    return str(keys["pk"]).removeprefix("LEAD#")
+    return lead_id
 
 
 def record_time(record: DynamoDBRecord) -> datetime:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadwire.clock import parse_iso
-from leadwire.conditions import matches
+from leadwire.conditions import LeadFields, matches
 from leadwire.config import Scoring
 from leadwire.lead import STAGES, ScoreReason
 
@@ -51,7 +51,7 @@ def decay(points: float, at: datetime, now: datetime, half_life_days: float) -> 
     return points * 0.5 ** (age_days / half_life_days)
 
 
-def score_lead(lead: Mapping[str, Any], events: Sequence[Mapping[str, Any]], scoring: Scoring, now: datetime,
+def score_lead(lead: LeadFields, events: Sequence[Mapping[str, Any]], scoring: Scoring, now: datetime,
                current_stage: str = "lead") -> ScoreResult:
     """Fit plus decayed, capped engagement at `now`; the stage reached, never below `current_stage`."""
     fit_reasons = [ScoreReason(rule=rule.id, points=round(rule.points, 2))

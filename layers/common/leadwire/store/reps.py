@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from leadwire.routing.reps import Rep, RepIn
+from leadwire.store import schema
 from leadwire.store.table import Store, Update
 
-REPS_PARTITION = "REPS"
-
-
-def rep_key(rep_id: str) -> dict[str, str]:
-    return {"pk": REPS_PARTITION, "sk": f"REP#{rep_id}"}
+rep_key = schema.rep
 
 
 def load_reps(store: Store) -> list[Rep]:
-    return [Rep.model_validate(item) for item in store.query_all(REPS_PARTITION, "REP#")]
+    return [Rep.model_validate(item) for item in store.query_all(schema.REPS_PARTITION, schema.REP_PREFIX)]
 
 
 def load_rep(store: Store, rep_id: str) -> Rep | None:
@@ -34,3 +31,23 @@ def save_rep(store: Store, rep_id: str, rep: RepIn, at: str) -> Rep:
 def counters_action(store: Store, rep_id: str, open_leads: int, assigned: int = 0) -> dict[str, Any]:
     """A transaction action moving a rep's open-lead count (and assignment total) by the given amounts."""
     return store.update_action(rep_key(rep_id), Update().add(open_leads=open_leads, assigned_total=assigned))
+
+
+def next_ticket(store: Store, strategy: str, pool: str) -> int:
+    """The next number of a routing counter (round robin, weighted): every caller gets its own."""
+    return store.next_number(schema.routing_counter(strategy, pool))
+
+
+def company_owner(store: Store, domain: str) -> tuple[str, str] | None:
+    """(rep id, assigned at) of whoever last got a lead from this company domain (sticky routing)."""
+    found = store.get(schema.company_owner(domain), consistent=False)
+    return (str(found["owner"]), str(found["assigned_at"])) if found else None
+
+
+def company_owner_action(store: Store, domain: str, rep_id: str, at: str) -> dict[str, Any]:
+    return store.put_action({**schema.company_owner(domain), "owner": rep_id, "assigned_at": at})
+
+
+def release_open_lead(store: Store, rep_id: str) -> None:
+    """One open lead fewer for the rep (the lead was erased)."""
+    store.update(rep_key(rep_id), Update().add(open_leads=-1))

@@ -1,0 +1,53 @@
+"""The config document's versions, and the background re-scoring job a new version starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadwire.config import DEFAULT_CONFIG, Config
+from leadwire.store import schema
+from leadwire.store.outcomes import ChangedMeanwhile
+from leadwire.store.table import ConditionFailed, Store, Update
+
+
+def load_config(store: Store) -> tuple[int, Config]:
+    """The document in force and its version; version 0 is the default that ships."""
+    current = store.get(schema.CONFIG_CURRENT, consistent=False)
+    if current is None:
+        return 0, DEFAULT_CONFIG
+    return int(current["version"]), Config.model_validate(current["document"])
+
+
+def save_config(store: Store, config: Config, at: str) -> int:
+    """Keep every accepted document; the new version becomes current only if nobody saved one meanwhile."""
+    version, _ = load_config(store)
+    document = config.model_dump(by_alias=True, mode="json")
+    new_version = version + 1
+    saved = {"version": new_version, "document": document, "saved_at": at}
+    try:
+        store.transact([store.put_action({**schema.config_version(new_version), **saved}, "attribute_not_exists(pk)"),
+                        store.put_action({**schema.CONFIG_CURRENT, **saved})])
+    except ConditionFailed as failure:
+        raise ChangedMeanwhile("another config was saved meanwhile") from failure
+    return new_version
+
+
+def queue_rescore(store: Store, config_version: int, at: str) -> None:
+    """Ask the follow-up sweep to re-score every open lead; a newer config replaces the job."""
+    store.put({**schema.RESCORE_JOB, "config_version": config_version, "queued_at": at})
+
+
+def rescore_job(store: Store) -> dict[str, Any] | None:
+    return store.get(schema.RESCORE_JOB)
+
+
+def advance_rescore_job(store: Store, job: dict[str, Any], cursor: dict[str, Any] | None) -> None:
+    """Keep the job's place, or end it; only the job we read (a newer PUT /config replaced it otherwise)."""
+    try:
+        if cursor:
+            store.update(schema.RESCORE_JOB,
+                         Update().set(cursor=cursor).when("#queued_at = :seen", seen=job["queued_at"]))
+        else:
+            store.delete(schema.RESCORE_JOB, "queued_at = :seen", seen=job["queued_at"])
+    except ConditionFailed:
+        pass

@@ -1,0 +1,340 @@
+"""The lead repository: every read and write of a lead item, in the domain's words.
+
+Each write that knows the lead as it will be also writes its follow-up due time (`due_at`, `due_shard`), computed
+by the plan the repository was given; writes that only mark the score due (a merge, an engagement event) leave it
+to the score write-back that follows them. Conditions express what the caller read; when one fails the caller gets
+`ChangedMeanwhile`, `AlreadyExists` or `Gone`, never a DynamoDB reason code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from leadwire.clock import iso
+from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord
+from leadwire.store import funnel, reps, schema
+from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone, failed_at
+from leadwire.store.table import ConditionFailed, Store, Update, decode_cursor, encode_cursor
+
+Plan = Callable[[LeadRecord], datetime | None]
+Counts = dict[str, int]
+Condition = tuple[str, dict[str, Any]]  # a condition expression and its values
+_NOT_THERE = "attribute_not_exists(pk)"
+
+
+def no_plan(lead: LeadRecord) -> datetime | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Page:
+    leads: list[LeadRecord]
+    cursor: str | None
+
+
+def person_keys(email: str | None, phone: str | None) -> list[dict[str, str]]:
+    """The dedupe keys that identify a person: normalised email and E.164 phone."""
+    return [*([schema.email(email)] if email else []), *([schema.phone(phone)] if phone else [])]
+
+
+class LeadRepository:
+    def __init__(self, store: Store, plan: Plan = no_plan) -> None:
+        self.store = store
+        self.plan = plan
+
+    # --- reading -----------------------------------------------------------------------------------------------
+    def get(self, lead_id: str) -> LeadRecord | None:
+        item = self.store.get(schema.lead(lead_id))
+        return LeadRecord.model_validate(item) if item else None
+
+    def page(self, limit: int, cursor: str | None, owner: str | None = None, created: tuple[str, str] | None = None,
+             **equal: str) -> Page:
+        """Newest first from the `by_owner` or `by_created` index; `equal` filters applied by DynamoDB, never a Scan."""
+        index, hash_name, hash_value = (schema.BY_OWNER, "owner", owner) if owner else \
+            (schema.BY_CREATED, "list_pk", schema.LIST_PK)
+        keys: list[dict[str, Any]] = []
+        start = decode_cursor(cursor)
+        while True:
+            found, start = self.store.query_index(index, hash_name, hash_value, range_name="created_at",
+                                                  between=created, filters=equal, limit=limit - len(keys),
+                                                  cursor=start)
+            keys += found
+            if start is None or len(keys) >= limit:
+                break
+        return Page(self._many(keys), encode_cursor(start))
+
+    def open_page(self, cursor: dict[str, Any] | None, limit: int) -> tuple[list[str], dict[str, Any] | None]:
+        """Ids of open leads among the next `limit` leads, newest first, and where to go on."""
+        keys, cursor = self.store.query_index(schema.BY_CREATED, "list_pk", schema.LIST_PK, range_name="created_at",
+                                              limit=limit, cursor=cursor, newest_first=True)
+        ids = [schema.lead_id_of(key) for key in keys if key.get("status") in OPEN_STATUSES]
+        return [lead_id for lead_id in ids if lead_id], cursor
+
+    def due(self, shard: str, upto: datetime, limit: int, cursor: dict[str, Any] | None
+            ) -> tuple[list[LeadRecord], dict[str, Any] | None]:
+        """Leads of one shard of the sparse `due` index with work due by `upto`, earliest first."""
+        keys, cursor = self.store.query_index(schema.DUE, "due_shard", shard, range_name="due_at", upto=iso(upto),
+                                              limit=limit, cursor=cursor, newest_first=False)
+        return self._many(keys), cursor
+
+    def owner_of(self, key: Mapping[str, str]) -> str | None:
+        found = self.store.get(key)
+        return str(found["lead_id"]) if found else None
+
+    def _many(self, keys: Iterable[Mapping[str, Any]]) -> list[LeadRecord]:
+        items = self.store.get_many({"pk": key["pk"], "sk": key["sk"]} for key in keys)
+        return [LeadRecord.model_validate(item) for item in items]
+
+    # --- intake ------------------------------------------------------------------------------------------------
+    def create(self, lead: LeadRecord, entry: dict[str, Any]) -> None:
+        """The lead, its platform id and dedupe keys, its first timeline entry and its funnel count, all at once;
+        AlreadyExists when the platform id or a dedupe key is taken."""
+        actions = [self.store.put_action(self._item(lead), _NOT_THERE)]
+        actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in self._claims(lead)]
+        actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
+        try:
+            self.store.transact(actions)
+        except ConditionFailed as failure:
+            raise AlreadyExists("the platform id or a dedupe key is taken") from failure
+
+    def merge(self, lead_id: str, lead: LeadInput, at: str, entry: dict[str, Any]) -> None:
+        """Fill what the known lead lacks (never overwriting with emptiness), count the touch, claim the platform id;
+        AlreadyExists when that id was seen (a redelivery), Gone when the lead was erased meanwhile."""
+        update = (Update().set_if_absent(**lead.person_fields())
+                  .set(updated_at=at, last_activity_at=at, score_due=1)
+                  .add(touches=1, inputs_version=1)
+                  .append(refs=[lead.source_ref] if lead.source_ref else [])
+                  .when("attribute_exists(pk)"))
+        actions = [self.store.update_action(schema.lead(lead_id), update)]
+        if lead.source_ref:
+            actions.append(self.store.put_action({**schema.platform_ref(lead.source, lead.source_ref),
+                                                  "lead_id": lead_id}, _NOT_THERE))
+        actions.append(self.store.put_action(entry))
+        try:
+            self.store.transact(actions)
+        except ConditionFailed as failure:
+            if lead.source_ref and failed_at(failure, 1):
+                raise AlreadyExists("platform id already seen") from failure
+            raise Gone(lead_id) from failure
+
+    def claim_person(self, lead_id: str, email: str | None, phone: str | None) -> None:
+        """Remember the lead's email and phone as its dedupe keys, unless another lead has them."""
+        for key in person_keys(email, phone):
+            try:
+                self.store.put({**key, "lead_id": lead_id}, _NOT_THERE)
+            except ConditionFailed:
+                continue
+
+    def enrichment_failed(self, lead: LeadRecord, attempts: int, retry_at: str) -> None:
+        self._write(lead, {"enrich_attempts": attempts, "enrich_next_at": retry_at})
+
+    def enrich(self, lead: LeadRecord, found: LeadInput, at: str, entry: dict[str, Any]) -> None:
+        """The person's details from the platform; ChangedMeanwhile when another sweep enriched it first."""
+        changes = {**found.person_fields(), "utm": found.utm, "fields": found.fields, "updated_at": at,
+                   "consent": found.consent, "score_due": 1, "pending_enrichment": None, "enrich_next_at": None}
+        self._transact(lead, changes, ("#pending_enrichment = :yes", {"yes": True}), entry,
+                       add={"inputs_version": 1, "enrich_attempts": 1})
+
+    # --- scoring -----------------------------------------------------------------------------------------------
+    def score(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any], reached: Counts) -> None:
+        """Write a score computed from the inputs as read; ChangedMeanwhile when they changed since."""
+        changes = {**changes, "score_due": None, "score_as_of": None}
+        condition = ("#inputs_version = :seen", {"seen": lead.inputs_version})
+        if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
+            self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached))
+        else:  # most re-scores: a plain conditional write costs half a transaction; the timeline entry follows it
+            self._write(lead, changes, condition)
+            self.store.put(entry)
+
+    def mark_score_due(self, lead_id: str, as_of: str) -> bool:
+        """Send the lead back through scoring as of `as_of`; False when it was erased."""
+        mark = Update().set(score_due=1, score_as_of=as_of).add(inputs_version=1).when("attribute_exists(pk)")
+        try:
+            self.store.update(schema.lead(lead_id), mark)
+        except ConditionFailed:
+            return False
+        return True
+
+    def refresh_score(self, lead: LeadRecord, as_of: str) -> bool:
+        """The decay of engagement moved the score: mark it due, once per refresh instant."""
+        changes = {"score_due": 1, "score_as_of": as_of, "score_refresh_at": None}
+        return self._attempt(lead, changes, ("#score_refresh_at = :seen", {"seen": lead.score_refresh_at}),
+                             add={"inputs_version": 1})
+
+    # --- assignment --------------------------------------------------------------------------------------------
+    def block_assignment(self, lead: LeadRecord, reason: str, retry_at: str, entry: dict[str, Any]) -> bool:
+        changes = {"assign_blocked": reason, "unassigned_reason": reason, "assign_retry_at": retry_at}
+        return self._attempt(lead, changes, ("attribute_not_exists(#owner)", {}), entry)
+
+    def hand_over(self, lead: LeadRecord, rep_id: str, status: str, at: str, entry: dict[str, Any],
+                  company_domain: str | None) -> bool:
+        """Give the lead to `rep_id` if nobody else did meanwhile (for a reassignment: if it is still the previous
+        owner's); the reps' counters and the sticky company owner move with it."""
+        changes = {"owner": rep_id, "status": status, "assigned_at": at, "updated_at": at, "reminders_sent": 0,
+                   "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None}
+        if lead.owner is None:
+            condition = ("attribute_not_exists(#owner) AND #status = :new", {"new": "new"})
+        else:
+            condition = ("#owner = :previous AND #assigned_at = :was",
+                         {"previous": lead.owner, "was": lead.assigned_at})
+        extra = [reps.counters_action(self.store, rep_id, open_leads=1, assigned=1)]
+        if lead.owner is not None:
+            extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1))
+        if company_domain:
+            extra.append(reps.company_owner_action(self.store, company_domain, rep_id, at))
+        return self._attempt(lead, changes, condition, entry, *extra)
+
+    def retry_reassignment_at(self, lead: LeadRecord, at: str) -> None:
+        self._write(lead, {"reassign_retry_at": at})
+
+    # --- follow-up steps: each recorded with a condition on the step it expects, so it happens once -------------
+    def retry_assignment(self, lead: LeadRecord, entry: dict[str, Any]) -> bool:
+        # Removing the block puts the lead back in front of the assign function's stream filter.
+        return self._attempt(lead, {"assign_blocked": None, "assign_retry_at": None},
+                             ("#assign_retry_at = :seen", {"seen": lead.assign_retry_at}), entry)
+
+    def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any]) -> bool:
+        condition = ("#owner = :owner AND #assigned_at = :assigned AND #status IN (:new, :assigned_status) "
+                     "AND (attribute_not_exists(#reminders_sent) OR #reminders_sent = :sent)",
+                     {"owner": lead.owner, "assigned": lead.assigned_at, "new": "new", "assigned_status": "assigned",
+                      "sent": index})
+        return self._attempt(lead, {"reminders_sent": index + 1}, condition, entry)
+
+    def breach_sla(self, lead: LeadRecord, entry: dict[str, Any]) -> bool:
+        condition = ("#owner = :owner AND #assigned_at = :assigned AND attribute_not_exists(#sla_breached)",
+                     {"owner": lead.owner, "assigned": lead.assigned_at})
+        return self._attempt(lead, {"sla_breached": True}, condition, entry,
+                             funnel.count_action(self.store, lead, sla_breached=1))
+
+    def nurture(self, lead: LeadRecord, index: int, entry: dict[str, Any]) -> bool:
+        condition = ("(attribute_not_exists(#nurture_step) OR #nurture_step = :step) AND #unsubscribed = :no",
+                     {"step": index, "no": False})
+        return self._attempt(lead, {"nurture_step": index + 1}, condition, entry)
+
+    def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any]) -> bool:
+        condition = ("#last_activity_at = :seen AND #status = :status",
+                     {"seen": lead.last_activity_at, "status": lead.status})
+        return self._attempt(lead, {"status": "stale", "updated_at": at}, condition, entry)
+
+    def replan(self, lead: LeadRecord) -> None:
+        """Write the due time of the lead as read (the sweep does this after working on a lead)."""
+        self._write(lead, {}, ("attribute_exists(pk)", {}))
+
+    # --- the owner's side --------------------------------------------------------------------------------------
+    def change_status(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any],
+                      counts: Counts, first_contact_s: float | None) -> None:
+        """Move the status the caller read to another; ChangedMeanwhile when it moved already."""
+        extra = []
+        if counts or first_contact_s is not None:
+            extra.append(funnel.count_action(self.store, lead, first_contact_s=first_contact_s, **counts))
+        was_open, is_open = lead.status in OPEN_STATUSES, changes["status"] in OPEN_STATUSES
+        if lead.owner and was_open != is_open:
+            extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1 if was_open else 1))
+        if not self._attempt(lead, changes, ("#status = :was", {"was": lead.status}), entry, *extra):
+            raise ChangedMeanwhile(lead.id)
+
+    def record_event(self, lead_id: str, event: dict[str, Any], at: str) -> None:
+        """Store an engagement event once per id and mark the score due; AlreadyExists for a repeated id."""
+        touch = (Update().set(score_due=1, updated_at=at, last_activity_at=at).add(inputs_version=1)
+                 .when("attribute_exists(pk)"))
+        try:
+            self.store.transact([self.store.put_action(event, _NOT_THERE),
+                                 self.store.update_action(schema.lead(lead_id), touch)])
+        except ConditionFailed as failure:
+            if failed_at(failure, 1):
+                raise Gone(lead_id) from failure
+            raise AlreadyExists(event["event_id"]) from failure
+
+    def unsubscribe(self, lead_id: str, at: str, entry: dict[str, Any], event: dict[str, Any]) -> bool:
+        """Stop nurture email; False when the lead was already unsubscribed or erased."""
+        update = (Update().set(unsubscribed=True, updated_at=at, score_due=1).add(inputs_version=1)
+                  .when("attribute_exists(pk) AND #unsubscribed = :no", no=False))
+        try:
+            self.store.transact([self.store.update_action(schema.lead(lead_id), update),
+                                 self.store.put_action(entry), self.store.put_action(event)])
+        except ConditionFailed:
+            return False
+        return True
+
+    def erase(self, lead: LeadRecord) -> int:
+        """Delete the person everywhere in the table: the lead, its events and timeline, and the dedupe keys it
+        owns; the number of items deleted."""
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self.store.query_all(schema.lead_partition(lead.id))]
+        for key in [*person_keys(lead.email, lead.phone),
+                    *(schema.platform_ref(lead.source, ref) for ref in lead.refs)]:
+            if self.owner_of(key) == lead.id:
+                keys.append(key)
+        deletions = [key for key in keys if not schema.is_lead_item(key)] + [schema.lead(lead.id)]
+        for start in range(0, len(deletions), 100):
+            self.store.transact([self.store.delete_action(key) for key in deletions[start:start + 100]])
+        if lead.owner and lead.status in OPEN_STATUSES:
+            reps.release_open_lead(self.store, lead.owner)
+        return len(keys)
+
+    # --- how every write above is made -------------------------------------------------------------------------
+    def _item(self, lead: LeadRecord) -> dict[str, Any]:
+        """The item of a new lead: the attributes its creator set, and the keys of the indexes it belongs to."""
+        return {**schema.lead(lead.id), "list_pk": schema.LIST_PK,
+                **lead.model_dump(mode="json", exclude_unset=True, exclude_none=True), **self._due(lead)}
+
+    def _claims(self, lead: LeadRecord) -> list[dict[str, str]]:
+        refs = [schema.platform_ref(lead.source, lead.source_ref)] if lead.source_ref else []
+        return [*refs, *person_keys(lead.email, lead.phone)]
+
+    def _due(self, lead: LeadRecord) -> dict[str, str | None]:
+        """`due_at` and `due_shard` for the lead as it will be; both None takes it out of the sparse index."""
+        due = self.plan(lead)
+        return {"due_at": iso(due), "due_shard": schema.due_shard(lead.id)} if due else \
+            {"due_at": None, "due_shard": None}
+
+    def _update(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition | None,
+                add: Counts | None) -> Update:
+        """SET the changes (None removes), ADD the increments, and the due time of the lead as it will be."""
+        add = add or {}
+        after = lead.changed(**changes, **{name: getattr(lead, name) + step for name, step in add.items()})
+        update = Update().set(**{name: _plain(value) for name, value in changes.items()}, **self._due(after))
+        if add:
+            update.add(**add)
+        if condition:
+            update.when(condition[0], **condition[1])
+        return update
+
+    def _write(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition | None = None,
+               add: Counts | None = None) -> None:
+        try:
+            self.store.update(schema.lead(lead.id), self._update(lead, changes, condition, add))
+        except ConditionFailed as failure:
+            raise ChangedMeanwhile(lead.id) from failure
+
+    def _transact(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition,
+                  entry: dict[str, Any], *extra: dict[str, Any], add: Counts | None = None) -> None:
+        actions = [self.store.update_action(schema.lead(lead.id), self._update(lead, changes, condition, add)),
+                   self.store.put_action(entry), *extra]
+        try:
+            self.store.transact(actions)
+        except ConditionFailed as failure:
+            raise ChangedMeanwhile(lead.id) from failure
+
+    def _attempt(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition,
+                 entry: dict[str, Any] | None = None, *extra: dict[str, Any], add: Counts | None = None) -> bool:
+        """One conditional write (with its timeline entry and counters); False when the condition did not hold."""
+        try:
+            if entry is None:
+                self._write(lead, changes, condition, add)
+            else:
+                self._transact(lead, changes, condition, entry, *extra, add=add)
+        except ChangedMeanwhile:
+            return False
+        return True
+
+
+def _plain(value: Any) -> Any:
+    """What DynamoDB stores for a record attribute: models as maps."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(exclude_none=True)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
