@@ -16,8 +16,8 @@ from typing import Any
 
 from leadwire.clock import iso, parse_iso
 from leadwire.errors import ValidationFailed
-from leadwire.intake.countries import country_code
 from leadwire.lead import UTM_KEYS, Consent, LeadInput, RawLead
+from leadwire.reference import country_code
 
 # Longest text accepted per field, in characters (email: RFC 5321's 254 for a whole address).
 MAX_LENGTHS: dict[str, int] = {
