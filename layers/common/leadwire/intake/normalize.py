@@ -126,11 +126,6 @@ def email_domain(email: str | None) -> str | None:
     return domain.lower() if at and local and domain else None
 
 
-def full_name(first_name: str | None, last_name: str | None) -> str | None:
-    """First and last name joined, as a greeting or a list shows them."""
-    return " ".join(part for part in (first_name, last_name) if part) or None
-
-
 # --- text ------------------------------------------------------------------------------------------------------
 def _clean(text: str, multiline: bool) -> str:
     """NFC, no lone surrogates or control characters; single-line text has its whitespace runs collapsed."""
