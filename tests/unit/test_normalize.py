@@ -15,7 +15,6 @@ from leadwire.intake.normalize import (
     MAX_FIELDS,
     MAX_LENGTHS,
     email_domain,
-    full_name,
     normalize,
     normalize_email,
     normalize_phone,
@@ -133,12 +132,6 @@ def test_a_lead_awaiting_enrichment_needs_no_contact_yet():
 def test_names_are_split_from_the_full_name_unless_given_in_parts(given_names, first, last):
     lead = normalize(raw_lead(**given_names), None)
     assert (lead.first_name, lead.last_name) == (first, last)
-
-
-def test_full_name_joins_what_there_is():
-    assert full_name("Anna", "Müller") == "Anna Müller"
-    assert full_name("Anna", None) == "Anna"
-    assert full_name(None, None) is None
 
 
 # --- country -------------------------------------------------------------------------------------------------------

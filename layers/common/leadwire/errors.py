@@ -1,4 +1,4 @@
-"""Named domain errors. The HTTP layer maps each to a status and the JSON error body, once."""
+"""Named domain errors. The API handler maps each to its status and JSON error body, in one place."""
 
 from __future__ import annotations
 

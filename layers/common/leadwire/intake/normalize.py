@@ -16,8 +16,8 @@ from typing import Any
 
 from leadwire.clock import iso, parse_iso
 from leadwire.errors import ValidationFailed
-from leadwire.intake.countries import country_code
 from leadwire.lead import UTM_KEYS, Consent, LeadInput, RawLead
+from leadwire.reference import country_code
 
 # Longest text accepted per field, in characters (email: RFC 5321's 254 for a whole address).
 MAX_LENGTHS: dict[str, int] = {
@@ -124,11 +124,6 @@ def email_domain(email: str | None) -> str | None:
     """The part after the last "@", lower-cased; None unless there is something on both sides of it."""
     local, at, domain = (email or "").strip().rpartition("@")
     return domain.lower() if at and local and domain else None
-
-
-def full_name(first_name: str | None, last_name: str | None) -> str | None:
-    """First and last name joined, as a greeting or a list shows them."""
-    return " ".join(part for part in (first_name, last_name) if part) or None
 
 
 # --- text ------------------------------------------------------------------------------------------------------

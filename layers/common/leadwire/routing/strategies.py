@@ -17,6 +17,7 @@ from typing import TypedDict
 from leadwire.conditions import LeadFields, matches
 from leadwire.config import Routing
 from leadwire.intake.normalize import email_domain
+from leadwire.reference import free_mail_domains
 from leadwire.routing.reps import Rep, is_working, local_time
 
 STICKY = "sticky"
@@ -164,20 +165,6 @@ def _smooth_weighted_sequence(weights: tuple[tuple[str, int], ...]) -> tuple[str
     return tuple(sequence)
 
 
-# Free-mail providers: their domain says nothing about the company, so it never makes routing sticky.
-FREE_MAIL_DOMAINS: frozenset[str] = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "live.com", "msn.com", "passport.com", "icloud.com", "me.com",
-    "mac.com", "aol.com", "aim.com", "ymail.com", "rocketmail.com", "mail.com", "email.com", "gmx.com", "web.de",
-    "t-online.de", "freenet.de", "arcor.de", "posteo.de", "mailbox.org", "proton.me", "protonmail.com", "protonmail.ch",
-    "pm.me", "tutanota.com", "tutanota.de", "tuta.io", "fastmail.com", "fastmail.fm", "hey.com", "zoho.com",
-    "zohomail.com", "hushmail.com", "mail.ru", "inbox.ru", "list.ru", "bk.ru", "internet.ru", "rambler.ru", "ya.ru",
-    "qq.com", "163.com", "126.com", "sina.com", "sohu.com", "naver.com", "daum.net", "hanmail.net", "orange.fr",
-    "wanadoo.fr", "free.fr", "laposte.net", "sfr.fr", "libero.it", "virgilio.it", "tiscali.it", "alice.it", "seznam.cz",
-    "wp.pl", "o2.pl", "interia.pl", "onet.pl", "bluewin.ch", "telenet.be", "skynet.be", "ziggo.nl", "kpnmail.nl",
-    "btinternet.com", "sky.com", "virginmedia.com", "comcast.net", "verizon.net", "att.net", "sbcglobal.net",
-    "bellsouth.net", "cox.net", "charter.net", "earthlink.net", "shaw.ca", "rogers.com", "sympatico.ca", "bigpond.com",
-    "optusnet.com.au", "rediffmail.com", "uol.com.br", "bol.com.br", "terra.com.br",
-})
 # Providers with a domain per country (yahoo.co.uk, hotmail.fr, gmx.at, yandex.ru, …).
 _FREE_MAIL_BRANDS = re.compile(
     r"^(?:yahoo|hotmail|outlook|live|windowslive|gmx|yandex|aol|ymail)\.(?:(?:co|com|ne|or)\.)?[a-z]{2,3}$")
@@ -188,6 +175,6 @@ def company_domain(email: str | None) -> str | None:
     domain = (email_domain(email) or "").rstrip(".")
     if "." not in domain:
         return None
-    if domain in FREE_MAIL_DOMAINS or _FREE_MAIL_BRANDS.match(domain):
+    if domain in free_mail_domains() or _FREE_MAIL_BRANDS.match(domain):
         return None
     return domain

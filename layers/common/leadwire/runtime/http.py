@@ -1,4 +1,4 @@
-"""HTTP plumbing for the API: raw bodies, API keys, and the one place errors become responses."""
+"""HTTP plumbing for the API: raw bodies, the instant of receipt, API keys, and validation errors as details."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ class Settings(BaseSettings):
     default_region: str | None = None
     meta_graph_url: str = GRAPH_API_URL
     meta_graph_timeout_s: float = 3.0
-    leadwire_secret_arn: str = ""
 
     leadwire_api_keys: SecretStr = SecretStr("")
     meta_app_secret: SecretStr = SecretStr("")

@@ -19,10 +19,6 @@ class GoogleLead:
     google_key: str | None  # the secret configured on the form; checked by the caller, never stored
     lead: RawLead
 
-    @property
-    def lead_id(self) -> str:
-        return str(self.lead.source_ref)
-
 
 def parse_google(body: bytes) -> GoogleLead:
     """The delivery's key (`google_key`, or `Google_key` as some forms spell it) and its lead."""

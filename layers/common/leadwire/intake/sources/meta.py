@@ -1,6 +1,6 @@
 """Meta Lead Ads: the webhook notification (ids only) and the lead the Graph API answers for each id.
 
-Pure functions: the HTTP fetch lives in intake; these build its URL and read what it brings back."""
+Pure functions: the HTTP fetch lives in intake.doors; these build its URL and read what it brings back."""
 
 from __future__ import annotations
 
