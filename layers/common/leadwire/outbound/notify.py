@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -31,7 +31,17 @@ class Email:
     kind: str = "notice"
 
 
-class Notifier:
+class Notifier(Protocol):
+    """Where the domain sends what leaves leadwire: emails to people, domain events to the owner's systems."""
+
+    def send(self, email: Email) -> None: ...
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None: ...
+
+
+class AwsNotifier:
+    """Emails through SES, domain events to the EventBridge bus."""
+
     def __init__(self, sender: str, bus_name: str, ses: Any | None = None, events: Any | None = None) -> None:
         self.sender = sender
         self.bus_name = bus_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from leadwire.outbound.notify import Notifier
+from leadwire.outbound.notify import AwsNotifier, Notifier
 from leadwire.runtime.settings import Settings, get_settings
 from leadwire.store.table import Store
 
@@ -17,7 +17,7 @@ def store() -> Store:
 @cache
 def notifier() -> Notifier:
     settings = get_settings()
-    return Notifier(settings.sender_email, settings.event_bus_name)
+    return AwsNotifier(settings.sender_email, settings.event_bus_name)
 
 
 def settings() -> Settings:
