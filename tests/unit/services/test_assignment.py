@@ -1,0 +1,67 @@
+"""Assignment on fakes: one owner per lead, told once; a lead nobody can take waits visibly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from leadwire.routing.assignment import Assigner
+from leadwire.scoring.rescore import rescore
+from leadwire.store import timeline
+from tests.unit.services.conftest import BASE_URL, T, stored, submit
+
+
+def scored_lead(table, notifier, **fields) -> str:
+    lead_id = submit(table, **fields)
+    rescore(lead_id, table, notifier, T)
+    return lead_id
+
+
+def test_a_scored_lead_gets_one_owner_who_is_emailed_once(table, notifier, team):
+    lead_id = scored_lead(table, notifier, first_name="Dana")
+    assigner = Assigner(table, notifier, BASE_URL)
+
+    owner = assigner.assign(lead_id, T)
+    again = assigner.assign(lead_id, T + timedelta(seconds=1))
+
+    lead = stored(table, lead_id)
+    assert owner in team and again is None
+    assert (lead.owner, lead.status, lead.assigned_at) == (owner, "assigned", "2026-10-05T09:00:00.000Z")
+    assert [email.kind for email in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
+    assert [detail["owner"] for detail in notifier.published("lead.assigned")] == [owner]
+
+
+
+def test_round_robin_alternates_between_reps(table, notifier, team):
+    ids = [scored_lead(table, notifier, email=f"p{n}@shop{n}.example") for n in range(4)]
+    assigner = Assigner(table, notifier, BASE_URL)
+
+    owners = [assigner.assign(lead_id, T) for lead_id in ids]
+
+    assert sorted(owners) == ["anna", "anna", "ben", "ben"] and owners[0] != owners[1]
+
+
+def test_without_reps_the_lead_is_blocked_on_the_timeline_and_published_once(table, notifier):
+    lead_id = scored_lead(table, notifier)
+    assigner = Assigner(table, notifier, BASE_URL)
+
+    assert assigner.assign(lead_id, T) is None
+
+    lead = stored(table, lead_id)
+    assert lead.owner is None and lead.assign_blocked == "no reps on the team"
+    assert lead.assign_retry_at == "2026-10-05T09:05:00.000Z"
+    assert len(notifier.published("lead.unassigned")) == 1
+    assert [entry["kind"] for entry in timeline.read(table, lead_id)][-1] == "unassigned"
+
+
+def test_a_manual_reassignment_tells_both_reps(table, notifier, team):
+    lead_id = scored_lead(table, notifier)
+    assigner = Assigner(table, notifier, BASE_URL)
+    first = assigner.assign(lead_id, T)
+    other = "ben" if first == "anna" else "anna"
+
+    assert assigner.reassign(stored(table, lead_id), T + timedelta(minutes=5), to=other, actor="api") == other
+
+    assert stored(table, lead_id).owner == other
+    assert [email.kind for email in notifier.sent_to(f"{first}@team.example")] == \
+        ["owner_assigned", "owner_reassigned_away"]
+    assert [email.kind for email in notifier.sent_to(f"{other}@team.example")] == ["owner_assigned"]

@@ -1,0 +1,101 @@
+"""The owner's side on fakes: status moves, engagement, erasure, unsubscribing, the funnel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
+from leadwire.followup import unsubscribe
+from leadwire.intake.dedupe import accept
+from leadwire.lead import LeadInput
+from leadwire.owner import reports
+from leadwire.owner.erase import erase
+from leadwire.owner.leads import EngagementIn, LeadFilters, LeadPatch, change, list_page, record_event
+from leadwire.routing.assignment import Assigner
+from leadwire.scoring.rescore import rescore
+from leadwire.store.leads import LeadRepository
+from leadwire.store.reps import load_reps
+from tests.unit.services.conftest import BASE_URL, T, stored, submit
+
+
+def owned(table, notifier) -> str:
+    lead_id = submit(table)
+    rescore(lead_id, table, notifier, T)
+    Assigner(table, notifier, BASE_URL).assign(lead_id, T)
+    return lead_id
+
+
+def test_contact_is_recorded_once_and_counted_in_the_funnel(table, notifier, team):
+    lead_id = owned(table, notifier)
+
+    contacted = change(table, notifier, lead_id, LeadPatch(status="contacted"), T + timedelta(minutes=6), BASE_URL)
+    won = change(table, notifier, lead_id, LeadPatch(status="won"), T + timedelta(days=2), BASE_URL)
+
+    assert contacted["first_contact_at"] == won["first_contact_at"] == "2026-10-05T09:06:00.000Z"
+    figures = reports.funnel(table, "2026-10-05", "2026-10-05")["total"]
+    assert (figures["contacted"], figures["won"], figures["first_contact_minutes"]["median"]) == (1, 1, 6.0)
+    assert {rep.id: rep.open_leads for rep in load_reps(table)} == {"anna": 0, "ben": 0}
+
+
+def test_a_move_that_is_not_allowed_names_the_allowed_ones(table, notifier, team):
+    lead_id = owned(table, notifier)
+    change(table, notifier, lead_id, LeadPatch(status="unqualified"), T, BASE_URL)
+
+    with pytest.raises(Conflict) as refused:
+        change(table, notifier, lead_id, LeadPatch(status="won"), T, BASE_URL)
+
+    assert refused.value.details == [{"field": "status", "reason": "transition not allowed", "allowed": ["contacted"]}]
+
+
+def test_an_owner_that_does_not_exist_is_refused(table, notifier, team):
+    lead_id = owned(table, notifier)
+    with pytest.raises(ValidationFailed):
+        change(table, notifier, lead_id, LeadPatch(owner="nobody"), T, BASE_URL)
+
+
+def test_an_engagement_event_counts_once_per_id_and_needs_a_lead(table):
+    lead_id = submit(table)
+    event = EngagementIn(id="open-1", type="email_open")
+
+    assert record_event(table, lead_id, event, T) == ("open-1", True)
+    assert record_event(table, lead_id, event, T) == ("open-1", False)
+    with pytest.raises(LeadNotFound):
+        record_event(table, "0" * 20, event, T)
+    with pytest.raises(ValidationFailed):
+        record_event(table, lead_id, EngagementIn(type="made_up"), T)
+
+
+def test_erasure_removes_the_person_and_a_new_submission_starts_fresh(table, notifier, team):
+    lead_id = owned(table, notifier)
+
+    erase(table, notifier, lead_id)
+
+    assert LeadRepository(table).get(lead_id) is None
+    assert notifier.published("lead.erased") == [{"lead_id": lead_id, "items": 5}]
+    assert {rep.id: rep.open_leads for rep in load_reps(table)} == {"anna": 0, "ben": 0}
+    again = accept(LeadInput(source="website", email="dana@fox-builders.example"), table, T + timedelta(days=1))
+    assert again.outcome == "created" and again.lead_id != lead_id
+
+
+def test_unsubscribing_works_once_and_a_forged_token_is_refused(table, settings):
+    lead_id = submit(table, consent=True)
+    secret = settings.unsubscribe_secret.get_secret_value()
+    token = unsubscribe.token(secret, lead_id)
+
+    assert unsubscribe.unsubscribe(table, secret, token, T)
+    assert not unsubscribe.unsubscribe(table, secret, token, T)
+    assert stored(table, lead_id).unsubscribed
+    with pytest.raises(Exception, match="not valid"):
+        unsubscribe.unsubscribe(table, secret, token[:-2] + "xx", T)
+
+
+def test_the_list_filters_and_pages_newest_first(table, notifier):
+    ids = [submit(table, T + timedelta(minutes=n), email=f"p{n}@shop{n}.example") for n in range(5)]
+
+    first = list_page(table, LeadFilters(), 2, None)
+    rest = list_page(table, LeadFilters(), 10, first["cursor"])
+
+    assert [lead["id"] for lead in first["items"] + rest["items"]] == ids[::-1]
+    assert list_page(table, LeadFilters(status="won"), 10, None)["items"] == []

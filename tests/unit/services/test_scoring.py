@@ -1,0 +1,53 @@
+"""Scoring and re-scoring on fakes: the score written once per change of inputs, stages counted once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from leadwire.config import DEFAULT_CONFIG
+from leadwire.owner import reports, rules
+from leadwire.owner.leads import EngagementIn, record_event
+from leadwire.scoring.rescore import continue_rescore, rescore
+from leadwire.store.config import load_config
+from tests.unit.services.conftest import T, stored, submit
+
+
+def test_a_scored_lead_has_score_reasons_and_no_score_due(table, notifier):
+    lead_id = submit(table, first_name="Dana", job_title="Founder", phone="+49301234567")
+
+    assert rescore(lead_id, table, notifier, T)
+
+    lead = stored(table, lead_id)
+    assert lead.score_due is None and lead.score > 0 and lead.score_reasons
+    assert sum(reason.points for reason in lead.score_reasons) == lead.score
+    assert not rescore(lead_id, table, notifier, T), "a redelivered record scores nothing"
+
+
+def test_events_raise_the_stage_which_is_published_and_counted_once(table, notifier):
+    lead_id = submit(table, job_title="Founder")
+    rescore(lead_id, table, notifier, T)
+
+    record_event(table, lead_id, EngagementIn(id="d1", type="demo_request"), T + timedelta(minutes=1))
+    record_event(table, lead_id, EngagementIn(id="m1", type="meeting_booked"), T + timedelta(minutes=2))
+    rescore(lead_id, table, notifier, T + timedelta(minutes=2))
+
+    assert stored(table, lead_id).stage == "sql"
+    assert [detail["stage"] for detail in notifier.published("lead.qualified")] == ["sql"]
+    funnel = reports.funnel(table, "2026-10-05", "2026-10-05")["total"]
+    assert (funnel["leads"], funnel["mql"], funnel["sql"]) == (1, 1, 1)
+
+
+def test_a_new_config_is_a_new_version_and_open_leads_are_rescored_by_the_sweeps(table, notifier):
+    ids = [submit(table, email=f"p{n}@shop{n}.example") for n in range(3)]
+    for lead_id in ids:
+        rescore(lead_id, table, notifier, T)
+    document = DEFAULT_CONFIG.model_copy(deep=True)
+    document.scoring.fit[0].points = 33
+
+    version = rules.replace_config(table, document, T + timedelta(hours=1))
+
+    assert load_config(table)[0] == version == 1
+    assert continue_rescore(table, T + timedelta(hours=1), batch=2) == 2
+    assert continue_rescore(table, T + timedelta(hours=1), batch=2) == 1
+    assert continue_rescore(table, T + timedelta(hours=1), batch=2) == 0, "the job ends with the last page"
+    assert all(stored(table, lead_id).score_due == 1 for lead_id in ids)

@@ -1,0 +1,127 @@
+"""Each step of the follow-up sweep on fakes, and the sweep run twice doing each step once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from leadwire.followup.sweep import run_sweep
+from leadwire.routing.assignment import Assigner
+from leadwire.scoring.rescore import rescore
+from leadwire.store import timeline
+from leadwire.store.reps import load_reps
+from tests.unit.services.conftest import BASE_URL, T, stored, submit
+
+
+def sweep(table, notifier, settings, at: datetime) -> dict:
+    return run_sweep(at.isoformat(), table, notifier, settings, time_left_ms=lambda: 60_000)
+
+
+def assigned_lead(table, notifier, **fields) -> tuple[str, str]:
+    lead_id = submit(table, **fields)
+    rescore(lead_id, table, notifier, T)
+    owner = Assigner(table, notifier, BASE_URL).assign(lead_id, T)
+    assert owner
+    return lead_id, owner
+
+
+def kinds(table, lead_id: str) -> list[str]:
+    return [entry["kind"] for entry in timeline.read(table, lead_id)]
+
+
+def test_the_owner_is_reminded_once_at_the_reminder_instant(table, notifier, settings, team):
+    lead_id, owner = assigned_lead(table, notifier)
+
+    sweep(table, notifier, settings, T + timedelta(minutes=14))
+    assert notifier.sent_to(f"{owner}@team.example")[-1].kind == "owner_assigned"
+    sweep(table, notifier, settings, T + timedelta(minutes=15))
+    sweep(table, notifier, settings, T + timedelta(minutes=16))
+
+    reminders = [email for email in notifier.sent_to(f"{owner}@team.example") if email.kind == "owner_reminder"]
+    assert len(reminders) == 1 and stored(table, lead_id).reminders_sent == 1
+    assert kinds(table, lead_id).count("owner_reminded") == 1
+
+
+def test_the_sla_breach_is_recorded_published_and_counted_once(table, notifier, settings, team):
+    lead_id, owner = assigned_lead(table, notifier)
+
+    sweep(table, notifier, settings, T + timedelta(minutes=20))
+    sweep(table, notifier, settings, T + timedelta(minutes=25))
+
+    assert stored(table, lead_id).sla_breached is True
+    assert [detail["owner"] for detail in notifier.published("lead.sla_breached")] == [owner]
+
+
+def test_an_uncontacted_lead_is_reassigned_after_an_hour_and_both_reps_told(table, notifier, settings, team):
+    lead_id, owner = assigned_lead(table, notifier)
+
+    report = sweep(table, notifier, settings, T + timedelta(minutes=61))
+
+    other = stored(table, lead_id).owner
+    assert other != owner and report["steps"]["reassigned"] == 1
+    assert notifier.sent_to(f"{owner}@team.example")[-1].kind == "owner_reassigned_away"
+    assert {rep.id: rep.open_leads for rep in load_reps(table)} == {owner: 0, other: 1}
+
+
+def test_with_nobody_else_the_reassignment_waits_five_minutes(table, notifier, settings):
+    from leadwire.routing.reps import RepIn
+    from leadwire.store.reps import save_rep
+
+    save_rep(table, "solo", RepIn(name="Solo", email="solo@team.example"), "2026-10-01T00:00:00Z")
+    lead_id, _ = assigned_lead(table, notifier)
+
+    sweep(table, notifier, settings, T + timedelta(minutes=61))
+
+    lead = stored(table, lead_id)
+    assert lead.owner == "solo" and lead.reassign_retry_at == "2026-10-05T10:06:00.000Z"
+
+
+def test_nurture_goes_to_consenting_people_with_an_unsubscribe_link(table, notifier, settings, team):
+    lead_id = submit(table, first_name="Dana", consent=True)
+    rescore(lead_id, table, notifier, T)
+
+    sweep(table, notifier, settings, T + timedelta(minutes=1))
+    sweep(table, notifier, settings, T + timedelta(minutes=2))
+
+    welcome = [email for email in notifier.sent_to("dana@fox-builders.example")]
+    assert [email.kind for email in welcome] == ["nurture_welcome"]
+    assert f"{settings.public_base_url}/unsubscribe?t=" in welcome[0].text
+    assert stored(table, lead_id).nurture_step == 1
+
+
+def test_a_lead_without_activity_goes_stale_once(table, notifier, settings, team):
+    lead_id, _ = assigned_lead(table, notifier)
+    from leadwire.owner.leads import LeadPatch, change
+
+    change(table, notifier, lead_id, LeadPatch(status="contacted"), T + timedelta(minutes=5), BASE_URL)
+
+    sweep(table, notifier, settings, T + timedelta(days=31))
+    sweep(table, notifier, settings, T + timedelta(days=32))
+
+    assert stored(table, lead_id).status == "stale"
+    assert [detail["previous_status"] for detail in notifier.published("lead.stale")] == ["contacted"]
+
+
+def test_a_blocked_lead_is_released_for_assignment_when_its_retry_is_due(table, notifier, settings):
+    lead_id = submit(table)
+    rescore(lead_id, table, notifier, T)
+    Assigner(table, notifier, BASE_URL).assign(lead_id, T)
+    assert stored(table, lead_id).assign_blocked
+
+    sweep(table, notifier, settings, T + timedelta(minutes=6))
+
+    lead = stored(table, lead_id)
+    assert lead.assign_blocked is None and "assignment_retried" in kinds(table, lead_id)
+
+
+def test_a_pending_meta_lead_is_enriched_by_the_sweep(table, notifier, settings, monkeypatch, graph):
+    from leadwire.intake import enrichment
+    from leadwire.intake.dedupe import accept
+    from leadwire.lead import LeadInput
+
+    monkeypatch.setattr(enrichment, "graph_client", lambda settings: graph)
+    graph.leads["77"] = {"id": "77", "field_data": [{"name": "email", "values": ["ola@meta.example"]}]}
+    lead_id = accept(LeadInput(source="meta", source_ref="77", pending_enrichment=True), table, T).lead_id
+
+    report = sweep(table, notifier, settings, T + timedelta(minutes=2))
+
+    assert report["steps"]["enriched"] == 1 and stored(table, lead_id).email == "ola@meta.example"
