@@ -128,3 +128,9 @@ def test_a_reserved_word_in_a_condition_is_refused(table: Table) -> None:
     with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError on DynamoDB, ValueError in memory
         table.delete(key(lead()), "status = :was", was="new")
     assert table.get(key(lead())) == lead(status="new")
+
+
+def test_get_many_refuses_the_same_key_twice(table: Table) -> None:
+    table.put(lead())
+    with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError on DynamoDB, ValueError in memory
+        table.get_many([key(lead()), key(lead())])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from leadwire.store.memory import INDEXES, TABLE_KEYS
-from tests.contract.conftest import TEMPLATE
+from local_stack.template import load_template
 
 
 def test_memory_indexes_are_the_templates() -> None:
-    declared = TEMPLATE.table_create_kwargs()
+    declared = load_template().table_create_kwargs()
     assert [key["AttributeName"] for key in declared["KeySchema"]] == list(TABLE_KEYS)
     for index in declared["GlobalSecondaryIndexes"]:
         fake = INDEXES[index["IndexName"]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -225,10 +225,10 @@ def _project(item: Item, index: Index) -> Item:
     return {name: value for name, value in item.items() if name in kept}
 
 
-def _page(rows: list[tuple[tuple[str, ...], Item]], forward: bool, limit: int | None,
+def _page(found: Sequence[tuple[tuple[str, ...], Item]], forward: bool, limit: int | None,
           start: tuple[str, ...] | None) -> tuple[list[Item], Item | None]:
     """Rows in sort-key order after `start`; at most `limit` evaluated, and the last of them when Limit stopped us."""
-    rows.sort(key=lambda row: row[0], reverse=not forward)
+    rows = sorted(found, key=lambda row: row[0], reverse=not forward)
     if start is not None:
         rows = [row for row in rows if (row[0] > start if forward else row[0] < start)]
     if limit is None or len(rows) < limit:
