@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 
-.PHONY: run test lint unit integration e2e browser template openapi openapi-check bench clean
+.PHONY: run test lint unit integration contract e2e browser template openapi openapi-check bench clean
 
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local_stack --demo
 
-test: $(STAMP) lint unit integration e2e openapi-check template
+test: $(STAMP) lint unit integration contract e2e openapi-check template
 	@echo "make test: every check passed"
 
 $(STAMP): pyproject.toml
@@ -32,6 +32,10 @@ unit: $(STAMP)
 integration: $(STAMP)
 	@echo "==> integration tests (moto)"
 	$(PY) -m pytest tests/integration -q
+
+contract: $(STAMP)
+	@echo "==> contract tests (one suite: DynamoDB on moto, and the in-memory table without sockets)"
+	$(PY) -m pytest tests/contract -q
 
 e2e: $(STAMP)
 	@echo "==> end-to-end tests (local stack over HTTP, headless Chromium)"

@@ -7,8 +7,9 @@ import json
 import secrets
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -80,6 +81,15 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return key
 
 
+@dataclass(frozen=True)
+class Operation:
+    """One change an Update makes, kept beside the expression text so a fake table can apply it too."""
+
+    kind: Literal["set", "set_if_absent", "append", "remove", "add"]
+    attribute: str
+    value: Any = None
+
+
 class Update:
     """Builds one UpdateExpression with its names and values, so callers say what changes, not how."""
 
@@ -90,6 +100,7 @@ class Update:
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
         self._conditions: list[str] = []
+        self.operations: list[Operation] = []
 
     def _name(self, attribute: str) -> str:
         placeholder = f"#{attribute}"
@@ -105,28 +116,34 @@ class Update:
         for attribute, value in attributes.items():
             if value is None:
                 self._remove.append(self._name(attribute))
+                self.operations.append(Operation("remove", attribute))
             else:
                 self._set.append(f"{self._name(attribute)} = {self._value(value)}")
+                self.operations.append(Operation("set", attribute, value))
         return self
 
     def set_if_absent(self, **attributes: Any) -> Update:
         for attribute, value in attributes.items():
             name = self._name(attribute)
             self._set.append(f"{name} = if_not_exists({name}, {self._value(value)})")
+            self.operations.append(Operation("set_if_absent", attribute, value))
         return self
 
     def append(self, **attributes: list[Any]) -> Update:
         for attribute, items in attributes.items():
             name = self._name(attribute)
             self._set.append(f"{name} = list_append(if_not_exists({name}, {self._value([])}), {self._value(items)})")
+            self.operations.append(Operation("append", attribute, items))
         return self
 
     def remove(self, *attributes: str) -> Update:
         self._remove.extend(self._name(attribute) for attribute in attributes)
+        self.operations.extend(Operation("remove", attribute) for attribute in attributes)
         return self
 
     def add(self, **attributes: int | float) -> Update:
         self._add.extend(f"{self._name(attribute)} {self._value(value)}" for attribute, value in attributes.items())
+        self.operations.extend(Operation("add", attribute, value) for attribute, value in attributes.items())
         return self
 
     def when(self, condition: str, **values: Any) -> Update:
@@ -149,14 +166,19 @@ class Update:
             parts.append("ADD " + ", ".join(self._add))
         return " ".join(parts)
 
+    def condition(self) -> str | None:
+        """The ConditionExpression every `when` adds up to, or None when the update is unconditional."""
+        return " AND ".join(self._conditions) or None
+
     def request(self, table: str, key: Mapping[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": table, "Key": serialize(key), "UpdateExpression": self.expression()}
         if self.names:
             request["ExpressionAttributeNames"] = self.names
         if self.values:
             request["ExpressionAttributeValues"] = serialize(self.values)
-        if self._conditions:
-            request["ConditionExpression"] = " AND ".join(self._conditions)
+        condition = self.condition()
+        if condition:
+            request["ConditionExpression"] = condition
         return request
 
 
@@ -168,7 +190,49 @@ class ConditionFailed(Exception):
         self.reasons = reasons or []
 
 
-class Store:
+Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
+"""One page of a query: the items, and the key to pass as `cursor` for the next page (None after the last)."""
+
+
+class Table(Protocol):
+    """The engine every repository in the store package works through: DynamoDB, or the in-memory fake."""
+
+    def get(self, key: Mapping[str, Any], consistent: bool = True) -> dict[str, Any] | None: ...
+
+    def get_many(self, keys: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]: ...
+
+    def put(self, item: Mapping[str, Any], condition: str | None = None) -> None: ...
+
+    def update(self, key: Mapping[str, Any], update: Update, return_new: bool = False) -> dict[str, Any] | None: ...
+
+    def delete(self, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> None: ...
+
+    def transact(self, actions: list[dict[str, Any]]) -> None: ...
+
+    def put_action(self, item: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]: ...
+
+    def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]: ...
+
+    def delete_action(self, key: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,
+              limit: int | None = None, cursor: Mapping[str, Any] | None = None, newest_first: bool = False
+              ) -> Page: ...
+
+    def query_all(self, partition: str, sk_prefix: str | None = None, *,
+                  sk_between: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]: ...
+
+    def query_index(self, index: str, hash_name: str, hash_value: str, *, range_name: str, upto: str | None = None,
+                    between: tuple[str, str] | None = None, filters: Mapping[str, str] | None = None,
+                    limit: int = 50, cursor: Mapping[str, Any] | None = None, newest_first: bool = True
+                    ) -> Page: ...
+
+    def next_number(self, key: Mapping[str, Any], attribute: str = "n") -> int: ...
+
+
+class DynamoTable:
+    """The Table on DynamoDB, through boto3's low-level client."""
+
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         if client is None:
             import boto3
@@ -221,6 +285,7 @@ class Store:
         request: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
         if condition:
             request["ConditionExpression"] = condition
+        if values:  # DynamoDB refuses an empty ExpressionAttributeValues
             request["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
         try:
             self.client.delete_item(**request)
@@ -249,7 +314,7 @@ class Store:
 
     def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,
               limit: int | None = None, cursor: Mapping[str, Any] | None = None, newest_first: bool = False
-              ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+              ) -> Page:
         values: dict[str, Any] = {":pk": partition}
         condition = "pk = :pk"
         if sk_prefix:
@@ -280,7 +345,7 @@ class Store:
     def query_index(self, index: str, hash_name: str, hash_value: str, *, range_name: str, upto: str | None = None,
                     between: tuple[str, str] | None = None, filters: Mapping[str, str] | None = None,
                     limit: int = 50, cursor: Mapping[str, Any] | None = None, newest_first: bool = True
-                    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+                    ) -> Page:
         names = {"#h": hash_name}
         values: dict[str, Any] = {":h": hash_value}
         condition = "#h = :h"
@@ -314,3 +379,7 @@ class Store:
         answer = self.update(key, Update().add(**{attribute: 1}), return_new=True)
         assert answer is not None
         return int(answer[attribute]) - 1
+
+
+Store = DynamoTable
+"""The name the domain has always used for the DynamoDB table."""
