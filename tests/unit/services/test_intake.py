@@ -67,7 +67,7 @@ def test_enrichment_fills_the_lead_or_backs_off_when_graph_fails(table, settings
     assert enrichment.enrich(waiting, T + timedelta(minutes=2), table, settings, DEFAULT_CONFIG, graph)
     lead = stored(table, lead_id)
     assert (lead.email, lead.first_name, lead.pending_enrichment, lead.score_due) == \
-        ("lee@meta.example", "Lee", None, 1)
+        ("lee@meta.example", "Lee", False, 1)
     assert accept(LeadInput(source="website", email="lee@meta.example"), table, T + timedelta(hours=1)).lead_id \
         == lead_id
 
