@@ -1,7 +1,5 @@
 """EventBridge Scheduler → the follow-up sweep, as of the schedule's own time (replayable)."""
 
-from __future__ import annotations
-
 import gc
 from typing import Any
 
@@ -9,7 +7,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.followup.sweep import run_sweep
+from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
+from leadwire.runtime.settings import Settings
+from leadwire.store.table import Store
 
 logger = Logger()
 metrics = Metrics()
@@ -18,11 +19,15 @@ metrics = Metrics()
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = run_sweep(event["time"], services.store(), services.notifier(), services.settings(),
-                       context.get_remaining_time_in_millis)
+    return sweep(event, context)
+
+
+def sweep(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
+          notifier: Notifier | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    report = run_sweep(event["time"], store or services.store(), notifier or services.notifier(),
+                       settings or services.settings(), context.get_remaining_time_in_millis)
     logger.info("sweep done", extra=report)
     return report
 
 
-# Everything imported above lives as long as the container: keep it out of the first collections.
-gc.freeze()
+gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

@@ -1,7 +1,5 @@
 """DynamoDB stream → scoring: each lead whose score inputs changed gets its score, stage and reasons."""
 
-from __future__ import annotations
-
 import gc
 from typing import Any
 
@@ -10,29 +8,32 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.config import Config
+from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
 from leadwire.runtime.stream import lead_id_of, record_time
 from leadwire.scoring import rescore
 from leadwire.store.config import load_config
+from leadwire.store.table import Store
 
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def score_record(record: DynamoDBRecord, versioned: tuple[int, Config]) -> None:
-    rescore.rescore(lead_id_of(record), services.store(), services.notifier(), record_time(record), versioned)
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # One config read per batch: every record in it is scored by the same rules.
-    versioned = load_config(services.store())
-    return process_partial_response(event=event, record_handler=lambda record: score_record(record, versioned),
-                                    processor=processor, context=context)
+    return score_batch(event, context)
 
 
-# Everything imported above lives as long as the container: keep it out of the first collections.
-gc.freeze()
+def score_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
+                notifier: Notifier | None = None) -> dict[str, Any]:
+    store, notifier = store or services.store(), notifier or services.notifier()
+    versioned = load_config(store)  # one config read per batch: every record in it is scored by the same rules
+
+    def score(record: DynamoDBRecord) -> None:
+        rescore.rescore(lead_id_of(record), store, notifier, record_time(record), versioned)
+
+    return process_partial_response(event=event, record_handler=score, processor=processor, context=context)
+
+gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

@@ -1,0 +1,82 @@
+"""The doors leads come through: the website form, the four ad-platform webhooks, and the unsubscribe link."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from leadwire.api.request import body, headers, json_answer, now, query
+from leadwire.followup import unsubscribe
+from leadwire.intake import doors
+from leadwire.intake.dedupe import Accepted
+from leadwire.runtime import services
+
+router = Router()
+metrics = Metrics()  # shares the handler's metric set
+UNSUBSCRIBED_PAGE = ("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
+                     "<p>You are unsubscribed. You will get no more emails like this.</p>")
+
+
+def stored(accepted: Accepted) -> Response[Any]:
+    """201 for a new lead, 200 when the person was already known; counted by outcome and, when new, by source."""
+    metrics.add_metric(name=f"Leads{accepted.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    if accepted.outcome == "created":
+        with single_metric(name="LeadsReceived", unit=MetricUnit.Count, value=1) as by_source:
+            by_source.add_dimension(name="source", value=accepted.source)
+    status = 201 if accepted.outcome == "created" else 200
+    return json_answer(status, {"id": accepted.lead_id, "status": accepted.outcome})
+
+
+@router.post("/leads")
+def post_website_lead() -> Response[Any]:
+    result = doors.website_form(body(router), headers(router), query(router), now(router), services.store(),
+                                services.settings())
+    if result.accepted is None:
+        metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
+    if result.next_url:
+        return Response(303, "text/plain", "", {"Location": result.next_url})
+    if result.accepted is None:  # the honeypot was filled: answer as if accepted
+        return json_answer(201, {"id": "0" * 20, "status": "created"})
+    return stored(result.accepted)
+
+
+@router.get("/webhooks/meta")
+def meta_handshake() -> Response[Any]:
+    return Response(200, "text/plain", doors.meta_handshake(query(router), services.settings()))
+
+
+@router.post("/webhooks/meta")
+def meta_notification() -> Response[Any]:
+    results = doors.meta_notification(body(router), headers(router), now(router), services.store(),
+                                      services.settings())
+    return json_answer(200, {"leads": [{"id": item.lead_id, "status": item.outcome} for item in results]})
+
+
+@router.post("/webhooks/google")
+def google_lead() -> Response[Any]:
+    stored(doors.google_lead(body(router), now(router), services.store(), services.settings()))
+    return json_answer(200, {})
+
+
+@router.post("/webhooks/typeform")
+def typeform_response() -> Response[Any]:
+    return stored(doors.typeform_response(body(router), headers(router), now(router), services.store(),
+                                          services.settings()))
+
+
+@router.post("/webhooks/generic")
+def generic_webhook() -> Response[Any]:
+    return stored(doors.generic_webhook(body(router), headers(router), now(router), services.store(),
+                                        services.settings()))
+
+
+@router.get("/unsubscribe")
+def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response[Any]:
+    secret = services.settings().unsubscribe_secret.get_secret_value()
+    unsubscribe.unsubscribe(services.store(), secret, t, now(router))
+    return Response(200, "text/html; charset=utf-8", UNSUBSCRIBED_PAGE)

@@ -1,0 +1,36 @@
+"""Domain errors and failed request validation become the JSON error body with the right status, here only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
+
+from leadwire.api.request import json_answer
+from leadwire.errors import LeadwireError, Malformed, ValidationFailed
+from leadwire.runtime.http import validation_details
+
+logger = Logger(child=True)
+metrics = Metrics()  # shares the handler's metric set
+
+
+def domain_error(error: LeadwireError) -> Response[Any]:
+    if error.status >= 400:
+        metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
+    logger.info("request refused", extra={"status": error.status, "error": error.code})
+    return json_answer(error.status, error.body())
+
+
+def invalid_request(error: RequestValidationError) -> Response[Any]:
+    problems = error.errors()
+    if any(problem.get("type") == "json_invalid" for problem in problems):
+        return domain_error(Malformed("body is not valid JSON"))
+    return domain_error(ValidationFailed(validation_details(problems)))
+
+
+def map_errors(app: APIGatewayHttpResolver) -> None:
+    app.exception_handler(LeadwireError)(domain_error)
+    app.exception_handler(RequestValidationError)(invalid_request)

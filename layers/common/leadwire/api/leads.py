@@ -1,0 +1,55 @@
+"""The management API of leads: show, list, change, erase, record engagement, read the timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from leadwire.api.request import base_url, json_answer, now, require_api_key
+from leadwire.owner import erase, leads
+from leadwire.runtime import services
+
+router = Router()
+
+
+@router.get("/leads/<lead_id>", middlewares=[require_api_key])
+def get_lead(lead_id: str) -> Response[Any]:
+    return json_answer(200, leads.show(services.store(), lead_id))
+
+
+@router.get("/leads", middlewares=[require_api_key])
+def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[str | None, Query()] = None,
+               owner: Annotated[str | None, Query()] = None, source: Annotated[str | None, Query()] = None,
+               created_from: Annotated[str | None, Query(alias="from")] = None,
+               created_to: Annotated[str | None, Query(alias="to")] = None,
+               limit: Annotated[int, Query(ge=1, le=leads.MAX_PAGE)] = 25,
+               cursor: Annotated[str | None, Query()] = None) -> Response[Any]:
+    filters = leads.LeadFilters.model_validate({"stage": stage, "status": status, "owner": owner, "source": source,
+                                                "created_from": created_from, "created_to": created_to})
+    return json_answer(200, leads.list_page(services.store(), filters, limit, cursor))
+
+
+@router.patch("/leads/<lead_id>", middlewares=[require_api_key])
+def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
+    changed = leads.change(services.store(), services.notifier(), lead_id, patch, now(router), base_url(router))
+    return json_answer(200, changed)
+
+
+@router.delete("/leads/<lead_id>", middlewares=[require_api_key])
+def delete_lead(lead_id: str) -> Response[Any]:
+    erase.erase(services.store(), services.notifier(), lead_id)
+    return Response(204, None, "")
+
+
+@router.post("/leads/<lead_id>/events", middlewares=[require_api_key])
+def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
+    event_id, new = leads.record_event(services.store(), lead_id, event, now(router))
+    return json_answer(201 if new else 200, {"id": event_id, "status": "recorded" if new else "duplicate"})
+
+
+@router.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
+def get_timeline(lead_id: str) -> Response[Any]:
+    return json_answer(200, {"items": leads.timeline_of(services.store(), lead_id), "cursor": None})

@@ -1,0 +1,46 @@
+"""What every route reads from the request it serves: its clock, body, headers, query, and the API key check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from leadwire.runtime import services
+from leadwire.runtime.http import check_api_key, raw_body, received_at
+
+
+def now(router: BaseRouter) -> datetime:
+    """The instant API Gateway received the request: every route's clock."""
+    return received_at(router.current_event.raw_event)
+
+
+def base_url(router: BaseRouter) -> str:
+    """Links in emails: the configured public URL, else the address this request came to."""
+    domain = router.current_event.raw_event.get("requestContext", {}).get("domainName", "")
+    return services.settings().public_base_url or f"https://{domain}"
+
+
+def body(router: BaseRouter) -> bytes:
+    return raw_body(router.current_event.raw_event)
+
+
+def headers(router: BaseRouter) -> dict[str, str]:
+    return {name.lower(): value for name, value in (router.current_event.headers or {}).items()}
+
+
+def query(router: BaseRouter) -> dict[str, str]:
+    return dict(router.current_event.query_string_parameters or {})
+
+
+def json_answer(status: int, answer: Any, extra_headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status, "application/json", answer, extra_headers)
+
+
+def require_api_key(router: BaseRouter, next_middleware: NextMiddleware) -> Response[Any]:
+    """Route middleware of the management API: `Authorization: Bearer <key>`."""
+    check_api_key(router.current_event.headers.get("authorization"), services.settings().api_key_hashes())
+    return next_middleware(router)
