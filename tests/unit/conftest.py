@@ -12,3 +12,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     enable_socket()
+
+
+@pytest.fixture(autouse=True)
+def no_aws_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests run on fakes: creating an AWS client is a mistake, and says so."""
+    import boto3
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("unit tests use the fakes in tests/fakes.py and leadwire.store.memory, not AWS clients")
+
+    monkeypatch.setattr(boto3, "client", refuse)
+    monkeypatch.setattr(boto3.Session, "client", refuse)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import sys
+
+    if "moto" in sys.modules and exitstatus == 0:
+        session.exitstatus = 1
+        print("\nunit tests imported moto: they must run on fakes")

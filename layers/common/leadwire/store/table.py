@@ -1,11 +1,10 @@
-"""The only module that talks to DynamoDB: one table, keys and indexes as template.yaml declares them."""
+"""The engine under the repositories: one DynamoDB table (the `Table` protocol, `DynamoTable`), the update builder
+and the plain-value conversions. Key formats live in schema.py, never here or outside the store package."""
 
 from __future__ import annotations
 
 import base64
 import json
-import secrets
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,23 +14,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from leadwire.errors import Malformed
 
-DUE_SHARDS = 4
-LIST_PK = "LEAD"
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-
-def lead_key(lead_id: str) -> dict[str, str]:
-    return {"pk": f"LEAD#{lead_id}", "sk": "LEAD"}
-
-
-def due_shard(lead_id: str) -> str:
-    """Spread due work over a few partitions so one busy partition never limits the sweep."""
-    return f"DUE#{zlib.crc32(lead_id.encode()) % DUE_SHARDS}"
-
-
-def new_id() -> str:
-    return secrets.token_hex(10)
 
 
 def _to_dynamo(value: Any) -> Any:

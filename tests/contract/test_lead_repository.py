@@ -1,0 +1,101 @@
+"""The lead repository's promises, on both engines: what a conditional write reports in the domain's words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from leadwire.clock import iso
+from leadwire.config import DEFAULT_CONFIG
+from leadwire.followup.plan import planner
+from leadwire.lead import LeadInput, LeadRecord
+from leadwire.store import schema, timeline
+from leadwire.store.leads import LeadRepository
+from leadwire.store.outcomes import AlreadyExists, Gone
+
+T = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+
+
+def new_lead(lead_id: str, email: str = "ana@shop.example", **fields: object) -> LeadRecord:
+    return LeadRecord(id=lead_id, source="website", email=email, created_at=iso(T), updated_at=iso(T),
+                      last_activity_at=iso(T), status="new", touches=1, inputs_version=1, unsubscribed=False,
+                      score_due=1, **fields)  # type: ignore[arg-type]
+
+
+def entry(lead_id: str) -> dict:
+    return timeline.entry(lead_id, iso(T), "submission", "intake")
+
+
+def test_a_created_lead_reads_back_with_its_due_time_and_claims_its_email(table):
+    leads = LeadRepository(table, planner(DEFAULT_CONFIG))
+
+    leads.create(new_lead("a1"), entry("a1"))
+
+    assert leads.get("a1") == new_lead("a1")
+    assert leads.owner_of(schema.email("ana@shop.example")) == "a1"
+    due, _ = leads.due(schema.due_shard("a1"), datetime(2026, 11, 5, tzinfo=UTC), 10, None)
+    assert [lead.id for lead in due] == ["a1"]  # stale after 30 days without activity
+
+
+def test_a_second_lead_with_a_taken_email_is_refused_and_nothing_of_it_is_written(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+
+    with pytest.raises(AlreadyExists):
+        leads.create(new_lead("b2"), entry("b2"))
+
+    assert leads.get("b2") is None
+
+
+def test_a_merge_into_an_erased_lead_is_gone_and_a_repeated_platform_id_already_exists(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+    delivery = LeadInput(source="google", source_ref="g-7", email="ana@shop.example", company="Shop")
+
+    leads.merge("a1", delivery, iso(T), entry("a1"))
+    with pytest.raises(AlreadyExists):
+        leads.merge("a1", delivery, iso(T), entry("a1"))
+    with pytest.raises(Gone):
+        leads.merge("nobody", LeadInput(source="website"), iso(T), entry("nobody"))
+
+    merged = leads.get("a1")
+    assert merged is not None and (merged.touches, merged.company, merged.refs) == (2, "Shop", ["g-7"])
+
+
+def test_only_one_of_two_hand_overs_read_from_the_same_state_wins(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+    read = leads.get("a1")
+    assert read is not None
+
+    first = leads.hand_over(read, "anna", "assigned", iso(T), entry("a1"), None)
+    second = leads.hand_over(read, "ben", "assigned", iso(T), entry("a1"), None)
+
+    stored = leads.get("a1")
+    assert (first, second) == (True, False) and stored is not None and stored.owner == "anna"
+
+
+def test_a_reminder_is_recorded_once_for_the_reminder_it_expects(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+    read = leads.get("a1")
+    assert read is not None and leads.hand_over(read, "anna", "assigned", iso(T), entry("a1"), None)
+    owned = leads.get("a1")
+    assert owned is not None
+
+    assert leads.remind(owned, 0, entry("a1"))
+    assert not leads.remind(owned, 0, entry("a1"))
+    reminded = leads.get("a1")
+    assert reminded is not None and reminded.reminders_sent == 1
+
+
+def test_erasure_deletes_the_lead_its_partition_and_the_keys_it_owns(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1", phone="+4930123456"), entry("a1"))
+
+    deleted = leads.erase(leads.get("a1"))  # type: ignore[arg-type]
+
+    assert deleted == 4 and leads.get("a1") is None  # the lead, its timeline entry, its email and phone keys
+    assert leads.owner_of(schema.email("ana@shop.example")) is None
+    assert leads.owner_of(schema.phone("+4930123456")) is None
