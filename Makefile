@@ -39,11 +39,11 @@ e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e -q
 
 openapi: $(STAMP)
-	$(PY) -m local_stack.openapi > openapi.json
+	$(PY) -m devtools.openapi > openapi.json
 
 openapi-check: $(STAMP)
 	@echo "==> openapi.json matches the routes"
-	$(PY) -m local_stack.openapi --check openapi.json
+	$(PY) -m devtools.openapi --check openapi.json
 
 template: $(STAMP)
 	@echo "==> template: cfn-lint, sam validate --lint, sam build"

@@ -16,7 +16,7 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
-from local_stack.lambdas import Function
+from devtools.lambdas import Function
 
 
 @dataclass
