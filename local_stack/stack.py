@@ -7,23 +7,14 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from devtools.environment import DEV_KEY, LOCAL_ENV, REGION
 from devtools.lambdas import Function
-from devtools.moto_fidelity import serialise_dynamodb
+from devtools.moto_fidelity import SentEmail, record_sent_emails, serialise_dynamodb
 from devtools.template import load_template
 from local_stack.pump import MotoStream, StreamPump, Subscription
-
-
-@dataclass
-class SentEmail:
-    to: str
-    subject: str
-    text: str
-    sent_at: str
 
 
 class LocalAws:
@@ -42,7 +33,7 @@ class LocalAws:
 
         serialise_dynamodb()
         self._mock.start()
-        self._record_sent_emails()
+        self._restore_ses = record_sent_emails(self._keep_sent_email)
         env = os.environ
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
@@ -65,25 +56,9 @@ class LocalAws:
         events.put_rule(Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["leadwire"]}))
         events.put_targets(Rule="local-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
 
-    def _record_sent_emails(self) -> None:
-        """Keep each email's plain text and the instant SES accepted it (moto keeps only the HTML part, no time)."""
-        from moto.ses.responses import EmailResponse
-
-        original = EmailResponse.send_email
-        stack = self
-
-        def send_email(response: EmailResponse) -> Any:
-            answer = original(response)
-            sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            text = response._get_param("Message.Body.Text.Data") or response._get_param("Message.Body.Html.Data")
-            subject = response._get_param("Message.Subject.Data")
-            with stack._outbox_lock:
-                for address in response._get_param("Destination", {}).get("ToAddresses", []):
-                    stack.outbox.append(SentEmail(address, subject, text, sent_at))
-            return answer
-
-        EmailResponse.send_email = send_email  # type: ignore[method-assign]
-        self._restore_ses = lambda: setattr(EmailResponse, "send_email", original)
+    def _keep_sent_email(self, email: SentEmail) -> None:
+        with self._outbox_lock:
+            self.outbox.append(email)
 
     def read_events(self) -> list[dict[str, Any]]:
         while True:
