@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.error import HTTPError
+from urllib.request import ProxyHandler, Request, build_opener
 
 from devtools.environment import DEV_KEY, LOCAL_ENV, REGION
 from devtools.lambdas import Function
@@ -138,14 +140,17 @@ class LocalStack:
         return self
 
     def add_demo_team(self) -> None:
-        """Two reps, so that a lead sent from the demo page gets an owner and an email."""
-        from leadwire.clock import iso
-        from leadwire.routing.reps import RepIn
-        from leadwire.runtime import services
-        from leadwire.store.reps import save_rep
-
+        """Two reps, so that a lead sent from the demo page gets an owner and an email; set up as an owner would,
+        through the stack's own front door."""
+        opener = build_opener(ProxyHandler({}))  # the stack is on this machine, whatever proxy the shell names
         for rep_id, name in (("anna", "Anna Demo"), ("ben", "Ben Demo")):
-            save_rep(services.store(), rep_id, RepIn(name=name, email=f"{rep_id}@example.com"), iso(datetime.now(UTC)))
+            rep = json.dumps({"name": name, "email": f"{rep_id}@example.com"}).encode()
+            request = Request(f"{self.url}/reps/{rep_id}", data=rep, method="PUT", headers={
+                "content-type": "application/json", "authorization": f"Bearer {self.api_key}"})
+            try:
+                opener.open(request, timeout=30).close()
+            except HTTPError as error:
+                raise RuntimeError(f"PUT /reps/{rep_id} answered {error.code}: {error.read()!r}") from error
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}", daemon=True)
