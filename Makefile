@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 
-.PHONY: run test lint unit integration e2e browser template openapi openapi-check bench clean
+.PHONY: run test lint unit bench-test integration e2e browser template openapi openapi-check bench clean
 
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local_stack --demo
 
-test: $(STAMP) lint unit integration e2e openapi-check template
+test: $(STAMP) lint unit bench-test integration e2e openapi-check template
 	@echo "make test: every check passed"
 
 $(STAMP): pyproject.toml
@@ -28,6 +28,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	@echo "==> unit tests (no sockets)"
 	$(PY) -m pytest tests/unit -q
+
+bench-test: $(STAMP)
+	@echo "==> benchmark tests (no sockets)"
+	$(PY) -m pytest bench/tests -q
 
 integration: $(STAMP)
 	@echo "==> integration tests (moto)"
