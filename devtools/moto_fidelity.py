@@ -9,10 +9,11 @@ around moto's DynamoDB operations gives the isolation the real service has. Unde
 every condition first and write only when all hold, so the whole-table copy (whose cost grows with the table) goes.
 A Query, too, costs moto time in the size of the whole table; it reads only the partition asked for here.
 
-SES keeps only an email's HTML part and no time; `record_sent_emails` hands each email's text and the instant SES
+moto's SES keeps only an email's HTML part and no time; `record_sent_emails` hands each email's text and the instant SES
 accepted it to the local stack's outbox, reading the request through moto's private `_get_param`.
 
-Each patch leans on moto's private code. `PATCHED` and `INSTANCE_ATTRIBUTES` name all of it, and
+Each patch leans on moto's private code. `PATCHED` and `INSTANCE_ATTRIBUTES` name all of it (with what the local
+stack's stream pump reads and the bench's timers wrap, which lean on it too), and
 tests/integration/test_moto_fidelity.py fails, naming what changed, when the installed moto is not
 `CHECKED_AGAINST` or one of those names is gone: re-read each patch against the new moto, then update the version.
 """
@@ -41,12 +42,17 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "moto.dynamodb.exceptions": ("MultipleTransactionsException", "TooManyTransactionsException",
                                  "TransactionCanceledException", "TransactWriteSingleOpException"),
     "moto.ses.responses:EmailResponse": ("send_email", "_get_param"),
+    "moto.dynamodb.models:dynamodb_backends": (),  # read by local_stack/pump.py
+    "moto.core.botocore_stubber:BotocoreStubber": ("process_request",),  # timed by bench/coldsetup.py, bench/warm.py
 }
 # "module:Class" -> the attributes each instance gets in `__init__`, which the patches read or swap.
 INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "moto.dynamodb.models.table:Table": ("items", "hash_key_attr", "range_key_attr"),
+    # the last three, and StreamShard's, are how local_stack/pump.py reads the table's stream straight from moto
+    "moto.dynamodb.models.table:Table": ("items", "hash_key_attr", "range_key_attr",
+                                         "stream_shard", "table_arn", "latest_stream_label"),
     "moto.dynamodb.models.dynamo_type:Item": ("hash_key", "range_key"),
     "moto.dynamodb.models.dynamo_type:DynamoType": ("cast_value",),
+    "moto.dynamodb.models.table:StreamShard": ("id", "starting_sequence_number", "get"),
 }
 
 _LOCK = threading.RLock()

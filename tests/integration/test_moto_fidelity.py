@@ -56,7 +56,8 @@ def test_moto_objects_still_carry_what_the_patches_read(aws: None) -> None:
     item = next(iter(next(iter(table.items.values())).values())) if table.range_key_attr else None
     assert item is not None, "the template's table has no sort key: the one-partition Query does not apply"
     instances = {"moto.dynamodb.models.table:Table": table, "moto.dynamodb.models.dynamo_type:Item": item,
-                 "moto.dynamodb.models.dynamo_type:DynamoType": item.hash_key}
+                 "moto.dynamodb.models.dynamo_type:DynamoType": item.hash_key,
+                 "moto.dynamodb.models.table:StreamShard": table.stream_shard}
 
     # Then each attribute the patches rely on is there
     assert set(instances) == set(INSTANCE_ATTRIBUTES)
