@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.requests import RequestCounter, on_behalf_of
+from devtools.environment import DEV_KEY
 
-SECRET_VALUES = {"LEADWIRE_API_KEYS": "dev-key", "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
+SECRET_VALUES = {"LEADWIRE_API_KEYS": DEV_KEY, "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
                  "WEBHOOK_SECRETS": "", "META_APP_SECRET": "", "META_VERIFY_TOKEN": "", "META_PAGE_TOKEN": "",
                  "GOOGLE_ADS_KEY": "", "TYPEFORM_SECRET": ""}
 # As template.yaml deploys them: INFO logs and EMF metrics on (the local stack turns both down for developers).
