@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 
-.PHONY: run test lint unit integration contract e2e browser template openapi openapi-check bench clean
+.PHONY: run test lint unit bench-test integration contract e2e browser template openapi openapi-check bench clean
 
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local_stack --demo
 
-test: $(STAMP) lint unit integration contract e2e openapi-check template
+test: $(STAMP) lint unit bench-test integration contract e2e openapi-check template
 	@echo "make test: every check passed"
 
 $(STAMP): pyproject.toml
@@ -29,6 +29,10 @@ unit: $(STAMP)
 	@echo "==> unit tests (no sockets)"
 	$(PY) -m pytest tests/unit -q
 
+bench-test: $(STAMP)
+	@echo "==> benchmark tests (no sockets)"
+	$(PY) -m pytest bench/tests -q
+
 integration: $(STAMP)
 	@echo "==> integration tests (moto)"
 	$(PY) -m pytest tests/integration -q
@@ -43,11 +47,11 @@ e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e -q
 
 openapi: $(STAMP)
-	$(PY) -m local_stack.openapi > openapi.json
+	$(PY) -m devtools.openapi > openapi.json
 
 openapi-check: $(STAMP)
 	@echo "==> openapi.json matches the routes"
-	$(PY) -m local_stack.openapi --check openapi.json
+	$(PY) -m devtools.openapi --check openapi.json
 
 template: $(STAMP)
 	@echo "==> template: cfn-lint, sam validate --lint, sam build"

@@ -61,7 +61,7 @@ def main() -> None:
             continue
         say(f"{step}: starting")
         results.update(run_step(step, *([str(args.runs)] if step == "coldstart" else [])))
-    from local_stack.template import load_template
+    from devtools.template import load_template
 
     final = {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "runtime_s": 0.0, "machine": about,
              **summarise(results, load_template())}

@@ -17,7 +17,7 @@ from typing import Any
 
 
 def _load_handler(path: str, name: str) -> object:
-    """As local_stack/lambdas.py (and Lambda) do: `app.py` imported from the function's folder."""
+    """As devtools/lambdas.py (and Lambda) do: `app.py` imported from the function's folder."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

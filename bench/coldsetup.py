@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from local_stack.lambdas import Context
+from devtools.lambdas import Context
 
 TIMERS: dict[str, float] = {"clients_ms": 0.0, "clients": 0, "calls_ms": 0.0, "calls": 0, "moto_ms": 0.0}
 

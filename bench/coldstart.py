@@ -72,7 +72,7 @@ def capture_scenarios(folder: Path) -> dict[str, Path]:
 
 def child_env() -> dict[str, str]:
     """What a Lambda function's process has: the deployed settings, fake credentials, the layer on the path."""
-    from local_stack.stack import LOCAL_ENV
+    from devtools.environment import LOCAL_ENV
 
     keep = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "TMPDIR")}
     env = {**keep, **LOCAL_ENV, **DEPLOYED_ENV}

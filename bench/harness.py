@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.requests import RequestCounter, on_behalf_of
+from devtools.environment import DEV_KEY
 
-SECRET_VALUES = {"LEADWIRE_API_KEYS": "dev-key", "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
+SECRET_VALUES = {"LEADWIRE_API_KEYS": DEV_KEY, "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
                  "WEBHOOK_SECRETS": "", "META_APP_SECRET": "", "META_VERIFY_TOKEN": "", "META_PAGE_TOKEN": "",
                  "GOOGLE_ADS_KEY": "", "TYPEFORM_SECRET": ""}
 # As template.yaml deploys them: INFO logs and EMF metrics on (the local stack turns both down for developers).
@@ -30,7 +31,7 @@ Middleware = Callable[[str, dict[str, Any], Invoke], Any]
 
 class Harness:
     def __init__(self, counter: RequestCounter | None = None, env: dict[str, str] | None = None) -> None:
-        from local_stack.template import load_template
+        from devtools.template import load_template
 
         self.template = load_template()
         self.counter = counter or RequestCounter()
@@ -40,12 +41,13 @@ class Harness:
     def start(self) -> Harness:
         import boto3
 
-        from local_stack.stack import LOCAL_ENV, REGION, LocalAws
+        from devtools.environment import LOCAL_ENV, REGION
+        from local_stack.stack import LocalAws
 
         # The environment first, as Lambda sets it before any import (Powertools reads it when objects are made).
         os.environ.update({**LOCAL_ENV, **self.env})
+        from devtools.lambdas import Function
         from leadwire.runtime import services
-        from local_stack.lambdas import Function
         from local_stack.pump import MotoStream, StreamPump, Subscription
 
         self.aws = LocalAws()
@@ -86,7 +88,7 @@ class Harness:
     def api(self, method: str, path: str, body: Any = None, query: str = "", headers: dict[str, str] | None = None,
             auth: bool = False) -> tuple[int, Any]:
         """One HTTP API request, as API Gateway would hand it to the intake function; (status, JSON body or text)."""
-        from local_stack.apigw import Route, build_event, find_route, response_parts
+        from devtools.apigw import Route, build_event, find_route, response_parts
 
         sent = {"content-type": "application/json", "host": "leads.example.com", **(headers or {})}
         if auth:

@@ -240,7 +240,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
             "aws_call_wait_ms": "bench/cost.py CALL_WAIT_MS (typical in-region round trips, not measured)",
             "cold_start_share": COLD_START_SHARE,
             "gsi_writes": "not doubled by transactions",
-            "moto": "local stack and harness run with local_stack/moto_fidelity.py "
+            "moto": "local stack and harness run with devtools/moto_fidelity.py "
                     "(isolated transactions, one-partition Query)",
         },
         "findings": findings,

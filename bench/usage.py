@@ -235,8 +235,8 @@ def email_kind(subject: str) -> str:
 def measure(leads: int = LEADS) -> dict[str, Any]:
     import boto3
 
+    from devtools.environment import REGION
     from leadwire.clock import parse_iso
-    from local_stack.stack import REGION
 
     counter = RequestCounter(keep=True)
     harness = Harness(counter=counter)

@@ -16,7 +16,8 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
-from local_stack.lambdas import Function
+from devtools.environment import REGION
+from devtools.lambdas import Function
 
 
 @dataclass
@@ -59,7 +60,7 @@ class MotoStream:
     than the functions themselves (about 0.1 s per GetRecords with lead images).
     """
 
-    def __init__(self, table_name: str, account: str = "123456789012", region: str = "us-east-1") -> None:
+    def __init__(self, table_name: str, account: str = "123456789012", region: str = REGION) -> None:
         from moto.dynamodb.models import dynamodb_backends
 
         table = dynamodb_backends[account][region].get_table(table_name)
@@ -76,7 +77,7 @@ class MotoStream:
 
 class StreamPump:
     def __init__(self, stream: MotoStream, sqs: Any, dlq_url: str, subscriptions: list[Subscription],
-                 region: str = "us-east-1") -> None:
+                 region: str = REGION) -> None:
         self.stream = stream
         self.sqs = sqs
         self.stream_arn = stream.arn

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from devtools.apigw import Route, build_event, find_route, response_parts
 from leadwire.clock import parse_iso
-from local_stack.apigw import Route, build_event, find_route, response_parts
 
 if TYPE_CHECKING:
     from local_stack.stack import LocalStack

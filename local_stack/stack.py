@@ -7,35 +7,16 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.error import HTTPError
+from urllib.request import ProxyHandler, Request, build_opener
 
-from local_stack.lambdas import Function
-from local_stack.moto_fidelity import serialise_dynamodb
+from devtools.environment import DEV_KEY, LOCAL_ENV, REGION
+from devtools.lambdas import Function
+from devtools.moto_fidelity import SentEmail, record_sent_emails, serialise_dynamodb
+from devtools.template import load_template
 from local_stack.pump import MotoStream, StreamPump, Subscription
-from local_stack.template import load_template
-
-REGION = "us-east-1"
-DEV_KEY = "dev-key"
-LOCAL_ENV = {
-    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-    # boto3 1.44+ sends DynamoDB Streams calls to an account-id endpoint moto does not route.
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "TABLE_NAME": "leadwire-local", "EVENT_BUS_NAME": "leadwire-local", "SENDER_EMAIL": "leads@example.com",
-    "UNSUBSCRIBE_SECRET": "local-unsubscribe-secret",
-    "POWERTOOLS_SERVICE_NAME": "leadwire", "POWERTOOLS_METRICS_NAMESPACE": "leadwire",
-    "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
-
-
-@dataclass
-class SentEmail:
-    to: str
-    subject: str
-    text: str
-    sent_at: str
 
 
 class LocalAws:
@@ -54,7 +35,7 @@ class LocalAws:
 
         serialise_dynamodb()
         self._mock.start()
-        self._record_sent_emails()
+        self._restore_ses = record_sent_emails(self._keep_sent_email)
         env = os.environ
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
@@ -77,25 +58,9 @@ class LocalAws:
         events.put_rule(Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["leadwire"]}))
         events.put_targets(Rule="local-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
 
-    def _record_sent_emails(self) -> None:
-        """Keep each email's plain text and the instant SES accepted it (moto keeps only the HTML part, no time)."""
-        from moto.ses.responses import EmailResponse
-
-        original = EmailResponse.send_email
-        stack = self
-
-        def send_email(response: EmailResponse) -> Any:
-            answer = original(response)
-            sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            text = response._get_param("Message.Body.Text.Data") or response._get_param("Message.Body.Html.Data")
-            subject = response._get_param("Message.Subject.Data")
-            with stack._outbox_lock:
-                for address in response._get_param("Destination", {}).get("ToAddresses", []):
-                    stack.outbox.append(SentEmail(address, subject, text, sent_at))
-            return answer
-
-        EmailResponse.send_email = send_email  # type: ignore[method-assign]
-        self._restore_ses = lambda: setattr(EmailResponse, "send_email", original)
+    def _keep_sent_email(self, email: SentEmail) -> None:
+        with self._outbox_lock:
+            self.outbox.append(email)
 
     def read_events(self) -> list[dict[str, Any]]:
         while True:
@@ -175,14 +140,17 @@ class LocalStack:
         return self
 
     def add_demo_team(self) -> None:
-        """Two reps, so that a lead sent from the demo page gets an owner and an email."""
-        from leadwire.clock import iso
-        from leadwire.routing.reps import RepIn
-        from leadwire.runtime import services
-        from leadwire.store.reps import save_rep
-
+        """Two reps, so that a lead sent from the demo page gets an owner and an email; set up as an owner would,
+        through the stack's own front door."""
+        opener = build_opener(ProxyHandler({}))  # the stack is on this machine, whatever proxy the shell names
         for rep_id, name in (("anna", "Anna Demo"), ("ben", "Ben Demo")):
-            save_rep(services.store(), rep_id, RepIn(name=name, email=f"{rep_id}@example.com"), iso(datetime.now(UTC)))
+            rep = json.dumps({"name": name, "email": f"{rep_id}@example.com"}).encode()
+            request = Request(f"{self.url}/reps/{rep_id}", data=rep, method="PUT", headers={
+                "content-type": "application/json", "authorization": f"Bearer {self.api_key}"})
+            try:
+                opener.open(request, timeout=30).close()
+            except HTTPError as error:
+                raise RuntimeError(f"PUT /reps/{rep_id} answered {error.code}: {error.read()!r}") from error
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}", daemon=True)

@@ -1,5 +1,5 @@
-"""The documented platform samples (valid signatures, secrets inside), read from `<repo>/../shared/fixtures`,
-where CI clones them beside the repository."""
+"""The documented platform samples (made-up data, valid signatures, secrets inside), kept in `tests/samples/`
+byte for byte as documented: the signatures are over their bodies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures"
+SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
 @cache

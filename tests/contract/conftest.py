@@ -10,11 +10,11 @@ import pytest
 from moto import mock_aws
 from pytest_socket import disable_socket, enable_socket
 
+from devtools.environment import LOCAL_ENV, REGION
+from devtools.moto_fidelity import serialise_dynamodb
+from devtools.template import load_template
 from leadwire.store.memory import MemoryTable
 from leadwire.store.table import DynamoTable, Table
-from local_stack.moto_fidelity import serialise_dynamodb
-from local_stack.stack import LOCAL_ENV, REGION
-from local_stack.template import load_template
 
 TEMPLATE = load_template()
 TABLE_NAME = LOCAL_ENV["TABLE_NAME"]

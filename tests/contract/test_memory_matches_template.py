@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from devtools.template import load_template
 from leadwire.store.memory import INDEXES, TABLE_KEYS
-from local_stack.template import load_template
 
 
 def test_memory_indexes_are_the_templates() -> None:

@@ -12,15 +12,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devtools.apigw import Route, build_event, find_route
+from devtools.environment import LOCAL_ENV, REGION
+from devtools.lambdas import Context, load_handler_module
+from devtools.moto_fidelity import serialise_dynamodb
+from devtools.template import load_template
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
 from leadwire.store import schema
 from leadwire.store.table import Store, serialize
-from local_stack.apigw import Route, build_event, find_route
-from local_stack.lambdas import Context, load_handler_module
-from local_stack.moto_fidelity import serialise_dynamodb
-from local_stack.stack import LOCAL_ENV, REGION
-from local_stack.template import load_template
 
 TEMPLATE = load_template()
 ROUTES = [Route(route.method, route.path) for route in TEMPLATE.routes()]

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from devtools.lambdas import Context, load_handler_module
 from leadwire.intake.dedupe import accept
 from leadwire.lead import LeadInput
 from leadwire.routing.reps import RepIn
 from leadwire.scoring import rescore
 from leadwire.store import schema
 from leadwire.store.reps import load_reps, save_rep
-from local_stack.lambdas import Context, load_handler_module
 
 from .conftest import sent_emails, stream_record
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from devtools.lambdas import Context, load_handler_module
 from leadwire.clock import iso
 from leadwire.followup.sweep import run_sweep
 from leadwire.intake.dedupe import accept
@@ -16,7 +17,6 @@ from leadwire.runtime.settings import get_settings
 from leadwire.scoring import rescore
 from leadwire.store import schema
 from leadwire.store.reps import save_rep
-from local_stack.lambdas import Context, load_handler_module
 
 from .conftest import sent_emails, stream_record
 

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from local_stack.lambdas import Function
+from devtools.environment import LOCAL_ENV, REGION
+from devtools.lambdas import Function
 from local_stack.pump import MotoStream, StreamPump, Subscription
-from local_stack.stack import LOCAL_ENV, REGION
 
 from .conftest import TEMPLATE
 

@@ -18,7 +18,7 @@ import yaml
 from moto import mock_aws
 from moto.events.models import EventPattern
 
-from local_stack.template import CloudFormationLoader, StreamSubscription, load_template, merge_globals, rate_seconds
+from devtools.template import CloudFormationLoader, StreamSubscription, load_template, merge_globals, rate_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.capacity import Index, index_write_units, indexes_of, item_size, read_units, value_size, write_units
-from local_stack.template import load_template
+from devtools.template import load_template
 
 TABLE_KEYS = ("pk", "sk")
 BY_CREATED = Index("by_created", "list_pk", "created_at", "INCLUDE", ("stage", "status", "owner", "source"))

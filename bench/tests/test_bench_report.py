@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.report import _quantity, columns
 from bench.summary import access_log_line
-from local_stack.template import load_template
+from devtools.template import load_template
 
 
 def test_columns_are_aligned_with_numbers_to_the_right() -> None:

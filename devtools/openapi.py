@@ -1,4 +1,4 @@
-"""`python -m local_stack.openapi [--check FILE]`: the OpenAPI document generated from the intake routes.
+"""`python -m devtools.openapi [--check FILE]`: the OpenAPI document generated from the intake routes.
 
 The committed openapi.json must match what the routes generate; `--check` fails when it drifted.
 """
@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from local_stack.lambdas import load_handler_module
+from devtools.lambdas import load_handler_module
 
 
 def generate() -> str:
@@ -19,7 +19,7 @@ def generate() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m local_stack.openapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.openapi", description=__doc__)
     parser.add_argument("--check", metavar="FILE", help="compare with FILE instead of printing")
     args = parser.parse_args()
     current = generate()

@@ -1,4 +1,6 @@
-"""Where moto differs from DynamoDB in a way our guarantees or measurements depend on, make it behave like DynamoDB.
+"""Every patch leadwire makes to moto, in one place, with the moto version it was checked against.
+
+Where moto differs from AWS in a way our guarantees or measurements depend on, make it behave like AWS.
 
 DynamoDB serialises a transaction against every other write to the same items. moto 5 checks a transaction's
 conditions and then writes item by item, and deep-copies whole tables for its rollback, with no lock: two threads
@@ -6,19 +8,56 @@ can both pass `attribute_not_exists`, and a concurrent write breaks the copy ("d
 around moto's DynamoDB operations gives the isolation the real service has. Under that lock a transaction can check
 every condition first and write only when all hold, so the whole-table copy (whose cost grows with the table) goes.
 A Query, too, costs moto time in the size of the whole table; it reads only the partition asked for here.
+
+moto's SES keeps only an email's HTML part and no time; `record_sent_emails` hands each email's text and the instant SES
+accepted it to the local stack's outbox, reading the request through moto's private `_get_param`.
+
+Each patch leans on moto's private code. `PATCHED` and `INSTANCE_ATTRIBUTES` name all of it (with what the local
+stack's stream pump reads and the bench's timers wrap, which lean on it too), and
+tests/integration/test_moto_fidelity.py fails, naming what changed, when the installed moto is not
+`CHECKED_AGAINST` or one of those names is gone: re-read each patch against the new moto, then update the version.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
+import inspect
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+CHECKED_AGAINST = "5.2.5"
+
+_OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "scan", "transact_write_items",
+               "transact_get_items", "batch_get_item", "batch_write_item")
+
+# "module:Class" -> the attributes of that class (or names of that module) the patches replace, wrap or call.
+PATCHED: dict[str, tuple[str, ...]] = {
+    "moto.dynamodb.models:DynamoDBBackend": (*_OPERATIONS, "get_table"),
+    "moto.dynamodb.models.table:Table": ("query", "all_items"),
+    "moto.dynamodb.comparisons": ("get_filter_expression",),
+    "moto.dynamodb.exceptions": ("MultipleTransactionsException", "TooManyTransactionsException",
+                                 "TransactionCanceledException", "TransactWriteSingleOpException"),
+    "moto.ses.responses:EmailResponse": ("send_email", "_get_param"),
+    "moto.dynamodb.models:dynamodb_backends": (),  # read by local_stack/pump.py
+    "moto.core.botocore_stubber:BotocoreStubber": ("process_request",),  # timed by bench/coldsetup.py, bench/warm.py
+}
+# "module:Class" -> the attributes each instance gets in `__init__`, which the patches read or swap.
+INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    # the last three, and StreamShard's, are how local_stack/pump.py reads the table's stream straight from moto
+    "moto.dynamodb.models.table:Table": ("items", "hash_key_attr", "range_key_attr",
+                                         "stream_shard", "table_arn", "latest_stream_label"),
+    "moto.dynamodb.models.dynamo_type:Item": ("hash_key", "range_key"),
+    "moto.dynamodb.models.dynamo_type:DynamoType": ("cast_value",),
+    "moto.dynamodb.models.table:StreamShard": ("id", "starting_sequence_number", "get"),
+}
 
 _LOCK = threading.RLock()
 # Table.query(hash_key, range_comparison, range_objs, limit, start, forward, projection, index_name, ...)
 _INDEX_NAME_POSITION = 6
-_OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "scan", "transact_write_items",
-               "transact_get_items", "batch_get_item", "batch_write_item")
 
 
 def serialise_dynamodb() -> None:
@@ -125,3 +164,69 @@ def _query_one_partition() -> None:
     query._leadwire_fast = True  # type: ignore[attr-defined]
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+
+
+# --- SES: what was sent, as the owner reads it ----------------------------------------------------------------------
+@dataclass
+class SentEmail:
+    to: str
+    subject: str
+    text: str
+    sent_at: str
+
+
+def record_sent_emails(on_sent: Callable[[SentEmail], None]) -> Callable[[], None]:
+    """Hand every email SES accepts to `on_sent`, one per recipient, with its plain text and the instant it was
+    accepted (moto keeps only the HTML part, no time). Answers the function that takes the patch off again."""
+    from moto.ses.responses import EmailResponse
+
+    original = EmailResponse.send_email
+
+    def send_email(response: EmailResponse) -> Any:
+        answer = original(response)
+        sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        text = response._get_param("Message.Body.Text.Data") or response._get_param("Message.Body.Html.Data")
+        subject = response._get_param("Message.Subject.Data")
+        for address in response._get_param("Destination", {}).get("ToAddresses", []):
+            on_sent(SentEmail(address, subject, text, sent_at))
+        return answer
+
+    EmailResponse.send_email = send_email  # type: ignore[method-assign]
+    return lambda: setattr(EmailResponse, "send_email", original)
+
+
+# --- is the installed moto still the one these patches were written for? ------------------------------------------
+def _resolve(target: str) -> Any:
+    module_name, _, class_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name) if class_name else module
+
+
+def drift() -> list[str]:
+    """What no longer holds in the installed moto's private code, one sentence each; empty when nothing changed.
+    Call it before any patch is applied (a patched class has every name, it was given them)."""
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "_leadwire_fast", False):
+        raise RuntimeError("moto is already patched in this process: check drift() in a fresh interpreter")
+    problems = []
+    for target, names in PATCHED.items():
+        try:
+            owner = _resolve(target)
+        except (ImportError, AttributeError) as error:
+            problems.append(f"{target} is gone ({error})")
+            continue
+        problems += [f"{target}.{name} is gone" for name in names if not hasattr(owner, name)]
+    if hasattr(Table, "query"):
+        parameters = list(inspect.signature(Table.query).parameters)
+        position = parameters.index("index_name") - 2 if "index_name" in parameters else None
+        if position != _INDEX_NAME_POSITION:
+            problems.append(f"Table.query no longer takes index_name at position {_INDEX_NAME_POSITION} after "
+                            f"hash_key: its parameters are {parameters}")
+    return problems
+
+
+def instance_drift(instances: dict[str, Any]) -> list[str]:
+    """What `INSTANCE_ATTRIBUTES` names and the given live moto objects (keyed as there) lack."""
+    return [f"{target} instances have no {name!r}" for target, names in INSTANCE_ATTRIBUTES.items()
+            for name in names if not hasattr(instances[target], name)]
