@@ -9,6 +9,7 @@ from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
 from leadwire.store import timeline
 from leadwire.store.reps import load_reps
+from tests.fakes import RecordingNotifier
 from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 
@@ -125,3 +126,33 @@ def test_a_pending_meta_lead_is_enriched_by_the_sweep(table, notifier, settings,
     report = sweep(table, notifier, settings, T + timedelta(minutes=2))
 
     assert report["steps"]["enriched"] == 1 and stored(table, lead_id).email == "ola@meta.example"
+
+
+def test_one_lead_that_fails_does_not_stop_the_sweep_and_stays_due(table, settings, team):
+    # Given three assigned leads, and an email service that refuses the reminder of one of them
+    class Refusing(RecordingNotifier):
+        def send(self, email):
+            if "Ruth" in email.subject and email.kind == "owner_reminder":
+                raise ConnectionError("SES timed out")
+            super().send(email)
+
+    notifier = Refusing()
+    ids = [assigned_lead(table, notifier, email=f"{name.lower()}@shop.example", first_name=name)[0]
+           for name in ("Ada", "Ruth", "Zoe")]
+
+    # When the sweep runs at the reminder instant
+    report = sweep(table, notifier, settings, T + timedelta(minutes=15))
+    reminders = len([mail for mail in notifier.emails if mail.kind == "owner_reminder"])
+
+    # Then the others were reminded, the failure is reported by its kind, and the next sweep still has the lead
+    assert (report["failed"], report["errors"], reminders) == (1, {"ConnectionError": 1}, 2)
+    assert [stored(table, lead_id).reminders_sent for lead_id in (ids[0], ids[2])] == [1, 1]
+    assert ids[1] in {lead.id for lead in due_leads(table, T + timedelta(minutes=16))}
+
+
+def due_leads(table, at: datetime) -> list:
+    from leadwire.store import schema
+    from leadwire.store.leads import LeadRepository
+
+    leads = LeadRepository(table)
+    return [lead for shard in schema.due_shards() for lead in leads.due(shard, at, 100, None)[0]]

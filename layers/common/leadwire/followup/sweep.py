@@ -39,10 +39,13 @@ MAX_STEPS_PER_LEAD = 12  # a lead's due steps are few; the bound only stops a st
 class SweepReport:
     leads: int = 0
     steps: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
     finished: bool = True
 
     def as_dict(self) -> dict[str, Any]:
-        return {"leads": self.leads, "steps": dict(self.steps), "finished": self.finished}
+        return {"leads": self.leads, "steps": dict(self.steps), "failed": self.failed, "errors": dict(self.errors),
+                "finished": self.finished}
 
 
 @dataclass
@@ -63,7 +66,7 @@ class Sweep:
         self.leads = LeadRepository(self.store, plan.planner(self.config))
 
     def run(self, time_left_ms: Callable[[], int], page_size: int = 25, reserve_ms: int = 10_000) -> SweepReport:
-        for shard in schema.due_shards():
+        for shard in self._shards():
             cursor: dict[str, Any] | None = None
             while True:
                 due, cursor = self.leads.due(shard, self.now, page_size, cursor)
@@ -71,10 +74,27 @@ class Sweep:
                     if time_left_ms() < reserve_ms:
                         self.report.finished = False
                         return self.report
-                    self.process(lead.id)
+                    self._isolated(lead.id)
                 if not cursor:
                     break
         return self.report
+
+    def _shards(self) -> list[str]:
+        """Every shard, starting from one that rotates with the schedule's instant, so a backlog in one shard
+        cannot starve the others when time runs short (and a replayed sweep walks them in the same order)."""
+        shards = schema.due_shards()
+        start = int(self.now.timestamp() // 300) % len(shards)
+        return shards[start:] + shards[:start]
+
+    def _isolated(self, lead_id: str) -> None:
+        """One lead's failure is counted and logged; the sweep goes on, and the lead stays due for the next one."""
+        try:
+            self.process(lead_id)
+        except Exception as error:
+            self.report.failed += 1
+            self.report.errors[type(error).__name__] += 1
+            logger.warning("follow-up failed for a lead; the next sweep tries again",
+                           extra={"lead_id": lead_id, "error": type(error).__name__})
 
     def process(self, lead_id: str) -> None:
         """Take the lead's due steps one at a time, reading it afresh before each (a step changes what is next)."""

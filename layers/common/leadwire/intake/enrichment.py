@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from leadwire.clock import iso
 from leadwire.config import Config
-from leadwire.errors import LeadwireError
+from leadwire.errors import LeadwireError, ValidationFailed
 from leadwire.followup.plan import planner
 from leadwire.intake.normalize import keep_what_is_valid
 from leadwire.intake.sources import meta
@@ -44,10 +44,13 @@ def enrich(lead: LeadRecord, now: datetime, store: Store, settings: Settings, co
     raw = fetch(meta.MetaLeadRef(leadgen_id=lead.source_ref or ""), graph or graph_client(settings))
     leads = LeadRepository(store, planner(config))
     attempts = lead.enrich_attempts + 1
-    if raw is None:
+    try:
+        found = keep_what_is_valid(raw, settings.default_region) if raw else None
+    except ValidationFailed:
+        found = None  # an answer with no way to reach the person: ask again later, as for a failed call
+    if found is None:
         leads.enrichment_failed(lead, attempts, iso(now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF)))
         return False
-    found = keep_what_is_valid(raw, settings.default_region)
     try:
         leads.enrich(lead, found, iso(now), timeline.entry(lead.id, iso(now), "enriched", "followup",
                                                           attempts=attempts))

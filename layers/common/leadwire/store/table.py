@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import random
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -174,6 +176,18 @@ class ConditionFailed(Exception):
         self.reasons = reasons or []
 
 
+class StoreUnavailable(Exception):
+    """DynamoDB did not do the write for a reason that says nothing about the state (a conflict with another
+    transaction, throttling), even after retrying; the caller's own retry (the stream, the sweep) tries again."""
+
+
+# Cancellation reasons that say nothing about the items: the same transaction may succeed a moment later.
+TRANSIENT_REASONS = frozenset({"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+                               "RequestLimitExceeded"})
+TRANSACT_ATTEMPTS = 4
+_BACKOFF_S = 0.025
+
+
 Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
 """One page of a query: the items, and the key to pass as `cursor` for the next page (None after the last)."""
 
@@ -220,8 +234,10 @@ class DynamoTable:
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = boto3.client("dynamodb")
+            # Standard retries: throttling, 5xx and TransactionInProgress, with jittered backoff, on every call.
+            client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 5}))
         self.table = table_name
         self.client = client
 
@@ -277,12 +293,21 @@ class DynamoTable:
             raise ConditionFailed(["ConditionalCheckFailed"]) from error
 
     def transact(self, actions: list[dict[str, Any]]) -> None:
-        """All or nothing; ConditionFailed.reasons holds one code per action ('None' for those that passed)."""
-        try:
-            self.client.transact_write_items(TransactItems=actions)
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            raise ConditionFailed(reasons) from error
+        """All or nothing; ConditionFailed.reasons holds one code per action ('None' for those that passed).
+        A cancellation for transient reasons only is retried with jittered backoff, then StoreUnavailable."""
+        for attempt in range(TRANSACT_ATTEMPTS):
+            try:
+                self.client.transact_write_items(TransactItems=actions)
+                return
+            except self.client.exceptions.TransactionCanceledException as error:
+                reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    raise ConditionFailed(reasons) from error
+                if not set(reasons) <= TRANSIENT_REASONS:
+                    raise  # a validation error: a bug, never to be taken for "someone else did it"
+                if attempt + 1 == TRANSACT_ATTEMPTS:
+                    raise StoreUnavailable(", ".join(reasons)) from error
+            time.sleep(random.uniform(0, _BACKOFF_S * 2 ** attempt))
 
     def put_action(self, item: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]:
         action: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
