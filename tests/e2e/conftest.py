@@ -40,7 +40,7 @@ class RunningStack:
     output: list[str] = field(default_factory=list)
 
     def request(self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None,
-                data: bytes | None = None, auth: bool = True) -> Answer:
+                data: bytes | None = None, auth: bool = True, timeout_s: float = 30) -> Answer:
         sent = dict(headers or {})
         if json_body is not None:
             data = json.dumps(json_body).encode()
@@ -49,16 +49,17 @@ class RunningStack:
             sent.setdefault("authorization", f"Bearer {self.api_key}")
         request = Request(self.url + path, data=data, method=method, headers=sent)
         try:
-            with urlopen(request, timeout=30) as response:
+            with urlopen(request, timeout=timeout_s) as response:
                 return Answer(response.status, dict(response.headers.items()), response.read())
         except HTTPError as error:
             return Answer(error.code, dict(error.headers.items()), error.read())
 
     def drain(self) -> None:
-        self.request("POST", "/_local/drain")
+        # Draining hundreds of leads through moto takes a while on a busy machine; it is not a measure of speed.
+        self.request("POST", "/_local/drain", timeout_s=180)
 
     def sweep(self, at: str) -> dict[str, Any]:
-        return self.request("POST", "/_local/sweep", {"at": at}).json()
+        return self.request("POST", "/_local/sweep", {"at": at}, timeout_s=180).json()
 
     def outbox(self) -> list[dict[str, Any]]:
         return self.request("GET", "/_local/outbox").json()
