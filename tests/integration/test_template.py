@@ -198,9 +198,9 @@ def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: st
     found = subscription(function_id)
 
     assert found.code_dir == FUNCTIONS[function_id][0]
-    assert (found.batch_size, found.batching_window_s, found.starting_position) == (10, 1, "LATEST")
+    assert (found.batch_size, found.batching_window_s, found.starting_position) == (10, 1, "TRIM_HORIZON")
     assert found.report_batch_item_failures and found.bisect
-    assert (found.max_retries, found.max_record_age_s) == (3, 3600)
+    assert (found.max_retries, found.max_record_age_s) == (3, 86400)
     assert found.on_failure == "DeadLetterQueue"
 
 
