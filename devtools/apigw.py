@@ -13,13 +13,14 @@ from urllib.parse import parse_qsl
 
 # Only these arrive as plain text; every other body (forms included) arrives base64-encoded.
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+DEFAULT_ROUTE = "$default"  # the route API Gateway uses when no other matches
 
 
 class Route:
     def __init__(self, method: str, path: str) -> None:
         self.method = method.upper()
         self.path = path
-        self.key = f"{self.method} {path}"
+        self.key = path if path == DEFAULT_ROUTE else f"{self.method} {path}"
         pattern = re.sub(r"\{(\w+)\+?\}", r"(?P<\1>[^/]+)", path)
         self._regex = re.compile(f"^{pattern}$")
 
@@ -31,11 +32,16 @@ class Route:
 
 
 def find_route(routes: Iterable[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route API Gateway picks: a matching route, else the `$default` route when there is one."""
+    fallback = None
     for route in routes:
+        if route.path == DEFAULT_ROUTE:
+            fallback = route
+            continue
         params = route.match(method, path)
         if params is not None:
             return route, params
-    return None
+    return (fallback, {}) if fallback else None
 
 
 def _is_text(content_type: str | None) -> bool:

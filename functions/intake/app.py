@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api.app import app, openapi_document
+from leadwire.api.app import answer, app, openapi_document
 
 __all__ = ["lambda_handler", "openapi_document"]
 logger = Logger()
@@ -23,8 +23,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 def answer_request(event: dict[str, Any], context: LambdaContext,
                    resolver: APIGatewayHttpResolver | None = None) -> dict[str, Any]:
-    """Route the request to its use case; tests may pass a resolver of their own."""
-    return (resolver or app).resolve(event, context)
+    """Authenticate the owner's routes, then route the request to its use case (tests may pass a resolver)."""
+    return answer(event, context, resolver or app)
 
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

@@ -162,3 +162,25 @@ def test_api_keys_are_required_and_wrong_ones_get_no_detail(stack):
     answer = stack.request("GET", "/leads", headers={"authorization": "Bearer wrong"})
     assert answer.status == 401
     assert answer.json()["details"] == []
+
+
+def test_the_owners_routes_authenticate_before_they_parse_anything(stack):
+    # Given requests without a key whose bodies or parameters would fail validation
+    refused = [
+        stack.request("PUT", "/config", {"scoring": "not a document"}, auth=False),
+        stack.request("PATCH", "/leads/abc", {"status": "nonsense"}, auth=False),
+        stack.request("PUT", "/reps/Not%20An%20Id", data=b"--not multipart--", auth=False,
+                      headers={"content-type": "multipart/form-data; boundary=x"}),
+        stack.request("GET", "/leads?limit=-5", auth=False),
+    ]
+
+    # Then each is a plain 401 that names nothing of the route or its schema
+    assert [answer.status for answer in refused] == [401, 401, 401, 401]
+    assert all(answer.json() == {"error": "unauthorized", "message": "missing or invalid API key", "details": []}
+               for answer in refused)
+
+
+def test_an_unknown_route_answers_in_the_documented_error_shape(stack):
+    answer = stack.request("GET", "/no/such/route")
+
+    assert answer.status == 404 and set(answer.json()) == {"error", "message", "details"}

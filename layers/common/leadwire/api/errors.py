@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -10,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 
 from leadwire.api.request import json_answer
-from leadwire.errors import LeadwireError, Malformed, ValidationFailed
+from leadwire.errors import LeadwireError, Malformed, NotFound, ValidationFailed
 from leadwire.runtime.http import validation_details
 
 logger = Logger(child=True)
@@ -31,6 +32,18 @@ def invalid_request(error: RequestValidationError) -> Response[Any]:
     return domain_error(ValidationFailed(validation_details(problems)))
 
 
+def not_found(error: Exception) -> Response[Any]:
+    return domain_error(NotFound("no such route"))
+
+
+def refusal(error: LeadwireError) -> dict[str, Any]:
+    """The error as API Gateway's answer, for a request refused before it reaches the resolver."""
+    domain_error(error)
+    return {"statusCode": error.status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(error.body()), "isBase64Encoded": False}
+
+
 def map_errors(app: APIGatewayHttpResolver) -> None:
     app.exception_handler(LeadwireError)(domain_error)
     app.exception_handler(RequestValidationError)(invalid_request)
+    app.not_found(not_found)

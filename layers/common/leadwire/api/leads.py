@@ -8,19 +8,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from leadwire.api.request import base_url, json_answer, now, require_api_key
+from leadwire.api.request import base_url, json_answer, now
 from leadwire.owner import erase, leads
 from leadwire.runtime import services
 
 router = Router()
 
 
-@router.get("/leads/<lead_id>", middlewares=[require_api_key])
+@router.get("/leads/<lead_id>")
 def get_lead(lead_id: str) -> Response[Any]:
     return json_answer(200, leads.show(services.store(), lead_id))
 
 
-@router.get("/leads", middlewares=[require_api_key])
+@router.get("/leads")
 def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[str | None, Query()] = None,
                owner: Annotated[str | None, Query()] = None, source: Annotated[str | None, Query()] = None,
                created_from: Annotated[str | None, Query(alias="from")] = None,
@@ -32,24 +32,24 @@ def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[s
     return json_answer(200, leads.list_page(services.store(), filters, limit, cursor))
 
 
-@router.patch("/leads/<lead_id>", middlewares=[require_api_key])
+@router.patch("/leads/<lead_id>")
 def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
     changed = leads.change(services.store(), services.notifier(), lead_id, patch, now(router), base_url(router))
     return json_answer(200, changed)
 
 
-@router.delete("/leads/<lead_id>", middlewares=[require_api_key])
+@router.delete("/leads/<lead_id>")
 def delete_lead(lead_id: str) -> Response[Any]:
     erase.erase(services.store(), services.notifier(), lead_id)
     return Response(204, None, "")
 
 
-@router.post("/leads/<lead_id>/events", middlewares=[require_api_key])
+@router.post("/leads/<lead_id>/events")
 def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
     event_id, new = leads.record_event(services.store(), lead_id, event, now(router))
     return json_answer(201 if new else 200, {"id": event_id, "status": "recorded" if new else "duplicate"})
 
 
-@router.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
+@router.get("/leads/<lead_id>/timeline")
 def get_timeline(lead_id: str) -> Response[Any]:
     return json_answer(200, {"items": leads.timeline_of(services.store(), lead_id), "cursor": None})

@@ -8,14 +8,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from leadwire.api.request import json_answer, require_api_key
+from leadwire.api.request import json_answer
 from leadwire.owner import reports
 from leadwire.runtime import services
 
 router = Router()
 
 
-@router.get("/reports/funnel", middlewares=[require_api_key])
+@router.get("/reports/funnel")
 def funnel(created_from: Annotated[str, Query(alias="from")], created_to: Annotated[str, Query(alias="to")]
            ) -> Response[Any]:
     return json_answer(200, reports.funnel(services.store(), created_from, created_to))

@@ -1,4 +1,4 @@
-"""What every route reads from the request it serves: its clock, body, headers, query, and the API key check."""
+"""What every route reads from the request it serves: its clock, body, headers and query."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from leadwire.runtime import services
-from leadwire.runtime.http import check_api_key, raw_body, received_at
+from leadwire.runtime.http import raw_body, received_at
 
 
 def now(router: BaseRouter) -> datetime:
@@ -38,9 +37,3 @@ def query(router: BaseRouter) -> dict[str, str]:
 
 def json_answer(status: int, answer: Any, extra_headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(status, "application/json", answer, extra_headers)
-
-
-def require_api_key(router: BaseRouter, next_middleware: NextMiddleware) -> Response[Any]:
-    """Route middleware of the management API: `Authorization: Bearer <key>`."""
-    check_api_key(router.current_event.headers.get("authorization"), services.settings().api_key_hashes())
-    return next_middleware(router)

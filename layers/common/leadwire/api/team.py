@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from leadwire.api.request import json_answer, now, require_api_key
+from leadwire.api.request import json_answer, now
 from leadwire.clock import iso
 from leadwire.routing.reps import REP_ID_PATTERN, RepIn
 from leadwire.runtime import services
@@ -18,12 +18,12 @@ router = Router()
 RepId = Annotated[str, Path(pattern=REP_ID_PATTERN)]
 
 
-@router.put("/reps/<rep_id>", middlewares=[require_api_key])
+@router.put("/reps/<rep_id>")
 def put_rep(rep_id: RepId, rep: RepIn) -> Response[Any]:
     return json_answer(200, save_rep(services.store(), rep_id, rep, iso(now(router))).model_dump(mode="json"))
 
 
-@router.get("/reps", middlewares=[require_api_key])
+@router.get("/reps")
 def get_reps() -> Response[Any]:
     reps = load_reps(services.store())
     return json_answer(200, {"items": [rep.model_dump(mode="json") for rep in reps], "cursor": None})
