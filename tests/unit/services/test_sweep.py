@@ -63,17 +63,19 @@ def test_an_uncontacted_lead_is_reassigned_after_an_hour_and_both_reps_told(tabl
     assert {rep.id: rep.open_leads for rep in load_reps(table)} == {owner: 0, other: 1}
 
 
-def test_with_nobody_else_the_reassignment_waits_five_minutes(table, notifier, settings):
+def test_with_nobody_else_the_reassignment_is_recorded_once_and_retried_hourly(table, notifier, settings):
     from leadwire.routing.reps import RepIn
     from leadwire.store.reps import save_rep
 
     save_rep(table, "solo", RepIn(name="Solo", email="solo@team.example"), "2026-10-01T00:00:00Z")
     lead_id, _ = assigned_lead(table, notifier)
 
-    sweep(table, notifier, settings, T + timedelta(minutes=61))
+    for minutes in (61, 66, 122, 183):
+        sweep(table, notifier, settings, T + timedelta(minutes=minutes))
 
     lead = stored(table, lead_id)
-    assert lead.owner == "solo" and lead.reassign_retry_at == "2026-10-05T10:06:00.000Z"
+    assert lead.owner == "solo" and lead.reassign_retry_at == "2026-10-05T13:03:00.000Z"
+    assert kinds(table, lead_id).count("reassignment_failed") == 1
 
 
 def test_nurture_goes_to_consenting_people_with_an_unsubscribe_link(table, notifier, settings, team):
@@ -111,7 +113,12 @@ def test_a_blocked_lead_is_released_for_assignment_when_its_retry_is_due(table, 
     sweep(table, notifier, settings, T + timedelta(minutes=6))
 
     lead = stored(table, lead_id)
-    assert lead.assign_blocked is None and "assignment_retried" in kinds(table, lead_id)
+    assert lead.assign_blocked is None
+
+    # And blocked again for the same reason, the timeline and the bus hear of it only the first time
+    Assigner(table, notifier, BASE_URL).assign(lead_id, T + timedelta(minutes=6))
+    assert stored(table, lead_id).assign_blocked
+    assert kinds(table, lead_id).count("unassigned") == 1 and len(notifier.published("lead.unassigned")) == 1
 
 
 def test_a_pending_meta_lead_is_enriched_by_the_sweep(table, notifier, settings, monkeypatch, graph):

@@ -31,7 +31,7 @@ from leadwire.store.table import Store
 
 logger = Logger(child=True)
 
-REASSIGN_RETRY = timedelta(minutes=5)
+REASSIGN_RETRY = timedelta(hours=1)  # nobody else could take the lead: look again at a slow pace
 MAX_STEPS_PER_LEAD = 12  # a lead's due steps are few; the bound only stops a step that cannot make progress
 
 
@@ -123,7 +123,7 @@ class Sweep:
         self._done("enriched", self.enrich(lead, self.now))
 
     def _retry_assignment(self, lead: LeadRecord, step: Step) -> None:
-        self._done("assignment_retried", self.leads.retry_assignment(lead, self._entry(lead, "assignment_retried")))
+        self._done("assignment_retried", self.leads.retry_assignment(lead))
 
     def _remind_owner(self, lead: LeadRecord, step: Step) -> None:
         entry = self._entry(lead, "owner_reminded", owner=lead.owner, reminder=step.index + 1)

@@ -60,8 +60,9 @@ class Assigner:
         if to is None:
             decision = self._decide(lead, now, exclude=frozenset({lead.owner}) if lead.owner else frozenset())
             if decision.rep_id is None:
-                self.store.put(timeline.entry(lead.id, iso(now), "reassignment_failed", actor,
-                                              reason=decision.reason, explanation=decision.explain()))
+                if lead.reassign_retry_at is None:  # told once per owner; the retries that follow are quiet
+                    self.store.put(timeline.entry(lead.id, iso(now), "reassignment_failed", actor,
+                                                  reason=decision.reason, explanation=decision.explain()))
                 return None
         else:
             decision = Decision(rep_id=to, rule_id=None, strategy="manual", skipped=[], reason=f"set by {actor}")
@@ -87,9 +88,11 @@ class Assigner:
         return found[0]
 
     def _block(self, lead: LeadRecord, decision: Decision, now: datetime) -> None:
+        """Nobody can take the lead now: retry later; the timeline and the bus hear of it once per reason."""
+        news = lead.unassigned_reason != decision.reason
         entry = timeline.entry(lead.id, iso(now), "unassigned", "assign", reason=decision.reason,
-                               explanation=decision.explain())
-        if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry):
+                               explanation=decision.explain()) if news else None
+        if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry) and news:
             self.notifier.publish("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})
 
     def _hand_over(self, lead: LeadRecord, decision: Decision, now: datetime, actor: str = "assign") -> bool:

@@ -165,7 +165,7 @@ class LeadRepository:
                              add={"inputs_version": 1})
 
     # --- assignment --------------------------------------------------------------------------------------------
-    def block_assignment(self, lead: LeadRecord, reason: str, retry_at: str, entry: dict[str, Any]) -> bool:
+    def block_assignment(self, lead: LeadRecord, reason: str, retry_at: str, entry: dict[str, Any] | None) -> bool:
         changes = {"assign_blocked": reason, "unassigned_reason": reason, "assign_retry_at": retry_at}
         return self._attempt(lead, changes, ("attribute_not_exists(#owner)", {}), entry)
 
@@ -191,10 +191,10 @@ class LeadRepository:
         self._write(lead, {"reassign_retry_at": at})
 
     # --- follow-up steps: each recorded with a condition on the step it expects, so it happens once -------------
-    def retry_assignment(self, lead: LeadRecord, entry: dict[str, Any]) -> bool:
+    def retry_assignment(self, lead: LeadRecord) -> bool:
         # Removing the block puts the lead back in front of the assign function's stream filter.
         return self._attempt(lead, {"assign_blocked": None, "assign_retry_at": None},
-                             ("#assign_retry_at = :seen", {"seen": lead.assign_retry_at}), entry)
+                             ("#assign_retry_at = :seen", {"seen": lead.assign_retry_at}))
 
     def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any]) -> bool:
         condition = ("#owner = :owner AND #assigned_at = :assigned AND #status IN (:new, :assigned_status) "
