@@ -73,6 +73,12 @@ def serialise_dynamodb() -> None:
         if method is None or getattr(method, "_leadwire_serialised", False):
             continue
         setattr(DynamoDBBackend, name, _locked(method))
+    # moto's UpdateItem handler renders ReturnValues from the live item after the backend call: without the lock,
+    # another write can land in between and two atomic counters hand out the same number.
+    from moto.dynamodb.responses import DynamoHandler
+
+    if not getattr(DynamoHandler.update_item, "_leadwire_serialised", False):
+        DynamoHandler.update_item = _locked(DynamoHandler.update_item)  # type: ignore[method-assign]
 
 
 def _locked(method: Any) -> Any:

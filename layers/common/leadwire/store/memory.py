@@ -268,7 +268,9 @@ class _Write:
             return cls(_wire_identity(request["Key"]), check, lambda _: None)
         if kind == "Update":
             key = copy.deepcopy(request["Key"])
-            update: Update = request[_UPDATE]
+            update = request.get(_UPDATE)
+            if not isinstance(update, Update):
+                raise ValueError("an update action for MemoryTable comes from its own update_action")
             return cls(_wire_identity(key), check, lambda current: _updated(current, key, update))
         raise ValueError(f"unknown transaction action {kind}")
 
