@@ -161,3 +161,17 @@ leads = st.dictionaries(st.sampled_from(["email", "country", "utm", "fields"]), 
 def test_any_valid_condition_over_any_lead_gives_a_bool_and_never_raises(condition: Condition,
                                                                           lead: dict[str, Any]) -> None:
     assert matches(condition, lead) in (True, False)
+
+
+def test_owner_patterns_run_in_linear_time_on_re2():
+    # A pattern that backtracks exponentially in Python's `re` on a crafted answer: RE2 answers at once
+    crafted = {"message": "a" * 5_000 + "!"}
+    rule = Condition(field="message", op="matches", value=r"(\w+\s?)+$")
+
+    assert matches(rule, crafted) is False
+    assert matches(rule, {"message": "just words here"}) is True
+
+
+def test_a_pattern_re2_cannot_run_is_refused_naming_why():
+    with pytest.raises(ValueError, match=r"bad regular expression \(RE2, linear time\): invalid escape sequence"):
+        Condition(field="job_title", op="matches", value=r"(\w+)\1")

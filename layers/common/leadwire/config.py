@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from leadwire import regex_engine
 
 Op = Literal["exists", "equals", "in", "contains", "matches", "gte", "lte"]
 
@@ -36,9 +37,9 @@ class Condition(_Strict):
             if not isinstance(self.value, str):
                 raise ValueError("'matches' needs a regular expression string as value")
             try:
-                re.compile(self.value)
-            except re.error as error:
-                raise ValueError(f"bad regular expression: {error}") from error
+                regex_engine.compile(self.value)
+            except ValueError as error:
+                raise ValueError(f"bad regular expression (RE2, linear time): {error}") from error
         elif self.value is None:
             raise ValueError(f"'{self.op}' needs a value")
         return self
