@@ -12,7 +12,7 @@ from leadwire.followup.plan import planner
 from leadwire.lead import LeadInput, LeadRecord
 from leadwire.store import schema, timeline
 from leadwire.store.leads import LeadRepository
-from leadwire.store.outcomes import AlreadyExists, Gone
+from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
 
 T = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
@@ -32,7 +32,7 @@ def test_a_created_lead_reads_back_with_its_due_time_and_claims_its_email(table)
 
     leads.create(new_lead("a1"), entry("a1"))
 
-    assert leads.get("a1") == new_lead("a1")
+    assert leads.get("a1") == new_lead("a1", revision=1)
     assert leads.owner_of(schema.email("ana@shop.example")) == "a1"
     due, _ = leads.due(schema.due_shard("a1"), datetime(2026, 11, 5, tzinfo=UTC), 10, None)
     assert [lead.id for lead in due] == ["a1"]  # stale after 30 days without activity
@@ -99,3 +99,22 @@ def test_erasure_deletes_the_lead_its_partition_and_the_keys_it_owns(table):
     assert deleted == 4 and leads.get("a1") is None  # the lead, its timeline entry, its email and phone keys
     assert leads.owner_of(schema.email("ana@shop.example")) is None
     assert leads.owner_of(schema.phone("+4930123456")) is None
+
+
+def test_a_score_computed_before_a_hand_over_is_not_written_over_it(table):
+    # Given a lead read by the score function, then handed over by someone else
+    leads = LeadRepository(table, planner(DEFAULT_CONFIG))
+    leads.create(new_lead("a1"), entry("a1"))
+    read = leads.get("a1")
+    assert read is not None
+    assert leads.hand_over(read, "anna", "assigned", iso(T), entry("a1"), None)
+
+    # When the score computed from the earlier read is written back
+    with pytest.raises(ChangedMeanwhile):
+        leads.score(read, {"score": 10, "stage": "lead"}, entry("a1"), {})
+
+    # Then the hand-over and the due time it planned (the reminder at +15 minutes) stand
+    stored = leads.get("a1")
+    assert stored is not None and stored.owner == "anna" and stored.score == 0 and stored.score_due == 1
+    due, _ = leads.due(schema.due_shard("a1"), datetime(2026, 10, 5, 9, 15, tzinfo=UTC), 10, None)
+    assert [lead.id for lead in due] == ["a1"]

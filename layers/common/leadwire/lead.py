@@ -121,6 +121,7 @@ class LeadRecord(Lead):
     refs: list[str] = Field(default_factory=list)
     # scoring: `score_due` is present while the score inputs changed since the last scoring
     inputs_version: int  # every write that changes a score input adds one
+    revision: int = 0  # every write of the lead item adds one: "is it still as I read it?"
     score_due: int | None = None
     score_as_of: str | None = None
     scored_at: str | None = None

@@ -105,7 +105,7 @@ class LeadRepository:
         AlreadyExists when that id was seen (a redelivery), Gone when the lead was erased meanwhile."""
         update = (Update().set_if_absent(**lead.person_fields())
                   .set(updated_at=at, last_activity_at=at, score_due=1)
-                  .add(touches=1, inputs_version=1)
+                  .add(touches=1, inputs_version=1, revision=1)
                   .append(refs=[lead.source_ref] if lead.source_ref else [])
                   .when("attribute_exists(pk)"))
         actions = [self.store.update_action(schema.lead(lead_id), update)]
@@ -140,9 +140,10 @@ class LeadRepository:
 
     # --- scoring -----------------------------------------------------------------------------------------------
     def score(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any], reached: Counts) -> None:
-        """Write a score computed from the inputs as read; ChangedMeanwhile when they changed since."""
+        """Write a score computed from the lead as read; ChangedMeanwhile when anything changed since (then that
+        write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
         changes = {**changes, "score_due": None, "score_as_of": None}
-        condition = ("#inputs_version = :seen", {"seen": lead.inputs_version})
+        condition = _unchanged_since(lead)
         if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
             self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached))
         else:  # most re-scores: a plain conditional write costs half a transaction; the timeline entry follows it
@@ -151,7 +152,8 @@ class LeadRepository:
 
     def mark_score_due(self, lead_id: str, as_of: str) -> bool:
         """Send the lead back through scoring as of `as_of`; False when it was erased."""
-        mark = Update().set(score_due=1, score_as_of=as_of).add(inputs_version=1).when("attribute_exists(pk)")
+        mark = (Update().set(score_due=1, score_as_of=as_of).add(inputs_version=1, revision=1)
+                .when("attribute_exists(pk)"))
         try:
             self.store.update(schema.lead(lead_id), mark)
         except ConditionFailed:
@@ -238,7 +240,7 @@ class LeadRepository:
 
     def record_event(self, lead_id: str, event: dict[str, Any], at: str) -> None:
         """Store an engagement event once per id and mark the score due; AlreadyExists for a repeated id."""
-        touch = (Update().set(score_due=1, updated_at=at, last_activity_at=at).add(inputs_version=1)
+        touch = (Update().set(score_due=1, updated_at=at, last_activity_at=at).add(inputs_version=1, revision=1)
                  .when("attribute_exists(pk)"))
         try:
             self.store.transact([self.store.put_action(event, _NOT_THERE),
@@ -250,7 +252,7 @@ class LeadRepository:
 
     def unsubscribe(self, lead_id: str, at: str, entry: dict[str, Any], event: dict[str, Any]) -> bool:
         """Stop nurture email; False when the lead was already unsubscribed or erased."""
-        update = (Update().set(unsubscribed=True, updated_at=at, score_due=1).add(inputs_version=1)
+        update = (Update().set(unsubscribed=True, updated_at=at, score_due=1).add(inputs_version=1, revision=1)
                   .when("attribute_exists(pk) AND #unsubscribed = :no", no=False))
         try:
             self.store.transact([self.store.update_action(schema.lead(lead_id), update),
@@ -277,7 +279,7 @@ class LeadRepository:
     # --- how every write above is made -------------------------------------------------------------------------
     def _item(self, lead: LeadRecord) -> dict[str, Any]:
         """The item of a new lead: the attributes its creator set, and the keys of the indexes it belongs to."""
-        return {**schema.lead(lead.id), "list_pk": schema.LIST_PK,
+        return {**schema.lead(lead.id), "list_pk": schema.LIST_PK, "revision": 1,
                 **lead.model_dump(mode="json", exclude_unset=True, exclude_none=True), **self._due(lead)}
 
     def _claims(self, lead: LeadRecord) -> list[dict[str, str]]:
@@ -293,7 +295,7 @@ class LeadRepository:
     def _update(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition | None,
                 add: Counts | None) -> Update:
         """SET the changes (None removes), ADD the increments, and the due time of the lead as it will be."""
-        add = add or {}
+        add = {**(add or {}), "revision": 1}
         after = lead.changed(**changes, **{name: getattr(lead, name) + step for name, step in add.items()})
         update = Update().set(**{name: _plain(value) for name, value in changes.items()}, **self._due(after))
         if add:
@@ -329,6 +331,14 @@ class LeadRepository:
         except ChangedMeanwhile:
             return False
         return True
+
+
+def _unchanged_since(lead: LeadRecord) -> Condition:
+    """The lead item is still the one read: every write of it adds one to `revision` (items older than the
+    attribute have none)."""
+    if lead.revision == 0:
+        return "attribute_not_exists(#revision)", {}
+    return "#revision = :revision", {"revision": lead.revision}
 
 
 def _plain(value: Any) -> Any:
