@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -91,8 +91,15 @@ def test_nurture_arrives_on_schedule_and_the_unsubscribe_link_stops_it(stack):
     link = re.search(r"(https?://\S+/unsubscribe\?t=\S+)", welcome[0]["text"]).group(1)
     tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
     assert stack.request("GET", urlsplit(tampered)._replace(scheme="", netloc="").geturl(), auth=False).status == 403
-    page = stack.request("GET", urlsplit(link)._replace(scheme="", netloc="").geturl(), auth=False)
-    assert page.status == 200 and "unsubscribed" in html.unescape(page.body.decode()).lower()
+    path = urlsplit(link)._replace(scheme="", netloc="").geturl()
+    page = stack.request("GET", path, auth=False)
+    assert page.status == 200 and '<form method="post"' in page.body.decode()
+    assert stack.request("GET", f"/leads/{lead['id']}").json()["unsubscribed"] is False, "a GET changes nothing"
+    token = re.search(r'name="t" value="([^"]+)"', page.body.decode()).group(1)
+    done = stack.request("POST", "/unsubscribe", data=urlencode({"t": html.unescape(token)}).encode(), auth=False,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert done.status == 200 and "unsubscribed" in done.body.decode().lower()
+    assert stack.request("GET", f"/leads/{lead['id']}").json()["unsubscribed"] is True
     stack.sweep(iso(created + timedelta(hours=49)))
     assert [mail for mail in mail_since(stack, seen) if mail["to"] == "zoe@nurture.example"] == welcome
     kinds = [entry["kind"] for entry in stack.request("GET", f"/leads/{lead['id']}/timeline").json()["items"]]

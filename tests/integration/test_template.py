@@ -49,7 +49,8 @@ ROUTES = {
     ("DELETE", "/leads/{id}"), ("POST", "/leads/{id}/events"), ("GET", "/leads/{id}/timeline"),
     ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
     ("POST", "/webhooks/typeform"), ("POST", "/webhooks/generic"), ("PUT", "/reps/{id}"), ("GET", "/reps"),
-    ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("GET", "/reports/funnel"),
+    ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
+    ("GET", "/reports/funnel"),
     ("GET", "/openapi.json"), ("ANY", "$default"),
 }
 

@@ -99,3 +99,11 @@ def test_the_list_filters_and_pages_newest_first(table, notifier):
 
     assert [lead["id"] for lead in first["items"] + rest["items"]] == ids[::-1]
     assert list_page(table, LeadFilters(status="won"), 10, None)["items"] == []
+
+
+def test_the_unsubscribe_page_asks_first_and_either_post_carries_the_token():
+    page = unsubscribe.confirmation_page('abc."><script>')
+
+    assert '<form method="post"' in page and "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
+    assert unsubscribe.token_in(b"t=abc.sig", {}) == "abc.sig"
+    assert unsubscribe.token_in(b"List-Unsubscribe=One-Click", {"t": "abc.sig"}) == "abc.sig"

@@ -15,7 +15,7 @@ from leadwire.runtime.http import check_api_key
 # The doors anyone may use (as template.yaml names the routes). Every other route is the owner's: its API key is
 # checked before anything of the request is parsed, so a request without one learns nothing about the route.
 PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/meta", "POST /webhooks/google",
-                           "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe",
+                           "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe", "POST /unsubscribe",
                            "GET /openapi.json"})
 
 app = APIGatewayHttpResolver(enable_validation=True)

@@ -18,8 +18,6 @@ from leadwire.runtime import services
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set
-UNSUBSCRIBED_PAGE = ("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
-                     "<p>You are unsubscribed. You will get no more emails like this.</p>")
 
 
 def stored(accepted: Accepted) -> Response[Any]:
@@ -76,7 +74,20 @@ def generic_webhook() -> Response[Any]:
 
 
 @router.get("/unsubscribe")
-def unsubscribe_link(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response[Any]:
-    secret = services.settings().unsubscribe_secret.get_secret_value()
-    unsubscribe.unsubscribe(services.store(), secret, t, now(router))
-    return Response(200, "text/html; charset=utf-8", UNSUBSCRIBED_PAGE)
+def unsubscribe_page(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response[Any]:
+    """The link in a nurture email asks first: mail scanners open every link, and a GET changes nothing."""
+    unsubscribe.lead_of(services.settings().unsubscribe_secret.get_secret_value(), t)
+    return unsubscribe_answer(unsubscribe.confirmation_page(t))
+
+
+@router.post("/unsubscribe")
+def unsubscribe_for_good() -> Response[Any]:
+    """The page's button, or a mail client's one-click unsubscribe (RFC 8058: the token in the query)."""
+    given = unsubscribe.token_in(body(router), query(router))
+    unsubscribe.unsubscribe(services.store(), services.settings().unsubscribe_secret.get_secret_value(), given,
+                            now(router))
+    return unsubscribe_answer(unsubscribe.DONE_PAGE)
+
+
+def unsubscribe_answer(page: str) -> Response[Any]:
+    return Response(200, "text/html; charset=utf-8", page, unsubscribe.PAGE_HEADERS)
