@@ -65,11 +65,11 @@ def refused(check: Callable[[], None]) -> str:
 
 # --- the platforms' own samples pass ----------------------------------------------------------------------------
 def test_meta_sample_is_verified_over_its_raw_bytes():
-    verify_meta(META_BODY, META_HEADER, META_SECRET)
+    verify_meta(META_BODY, META_HEADER, [META_SECRET])
 
 
 def test_typeform_sample_is_verified_with_its_base64_signature():
-    verify_typeform(TYPEFORM_BODY, TYPEFORM_HEADER, TYPEFORM_SECRET)
+    verify_typeform(TYPEFORM_BODY, TYPEFORM_HEADER, [TYPEFORM_SECRET])
 
 
 @pytest.mark.parametrize("secrets", [STANDARD_SECRETS, STANDARD_SECRETS[:1], STANDARD_SECRETS[1:],
@@ -90,7 +90,7 @@ def test_standard_webhook_timestamps_within_five_minutes_either_way_pass(offset)
 
 
 def test_google_key_from_the_sample_passes():
-    verify_google_key(GOOGLE["body_json"]["google_key"], GOOGLE["secrets"]["google_key"])
+    verify_google_key(GOOGLE["body_json"]["google_key"], [GOOGLE["secrets"]["google_key"]])
 
 
 # --- forgeries --------------------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ META_FORGERIES = {
 
 @pytest.mark.parametrize(("body", "header"), META_FORGERIES.values(), ids=META_FORGERIES.keys())
 def test_forged_meta_notifications_are_refused(body, header):
-    message = refused(lambda: verify_meta(body, header, META_SECRET))
+    message = refused(lambda: verify_meta(body, header, [META_SECRET]))
     assert META_SECRET not in message and META_HEADER.removeprefix("sha256=") not in message
 
 
@@ -127,7 +127,7 @@ TYPEFORM_FORGERIES = {
 
 @pytest.mark.parametrize(("body", "header"), TYPEFORM_FORGERIES.values(), ids=TYPEFORM_FORGERIES.keys())
 def test_forged_typeform_responses_are_refused(body, header):
-    message = refused(lambda: verify_typeform(body, header, TYPEFORM_SECRET))
+    message = refused(lambda: verify_typeform(body, header, [TYPEFORM_SECRET]))
     assert TYPEFORM_SECRET not in message and TYPEFORM_HEADER.removeprefix("sha256=") not in message
 
 
@@ -183,15 +183,15 @@ def test_a_replayed_sample_with_a_fresh_timestamp_but_old_signature_is_refused()
 @pytest.mark.parametrize("given_key", [None, "", "gk_wrong", GOOGLE["secrets"]["google_key"][:-1],
                                        GOOGLE["secrets"]["google_key"] + "x", "gk_9fJ2xQ7vLp3R8sT1ü"])
 def test_a_wrong_or_missing_google_key_is_refused(given_key):
-    message = refused(lambda: verify_google_key(given_key, GOOGLE["secrets"]["google_key"]))
+    message = refused(lambda: verify_google_key(given_key, [GOOGLE["secrets"]["google_key"]]))
     assert GOOGLE["secrets"]["google_key"] not in message
 
 
 # --- nothing verifies against a secret that is not set ------------------------------------------------------------
 @pytest.mark.parametrize("check", [
-    lambda: verify_meta(b"{}", meta_header(b"{}", ""), ""),
-    lambda: verify_typeform(b"{}", typeform_header(b"{}", ""), ""),
-    lambda: verify_google_key("", ""),
+    lambda: verify_meta(b"{}", meta_header(b"{}", ""), [""]),
+    lambda: verify_typeform(b"{}", typeform_header(b"{}", ""), []),
+    lambda: verify_google_key("", [""]),
     lambda: verify_standard_webhook(STANDARD_BODY, STANDARD_HEADERS, [], now=STANDARD_AT),
     lambda: verify_standard_webhook(STANDARD_BODY, STANDARD_HEADERS, ["whsec_%%%not-base64"], now=STANDARD_AT),
 ], ids=["meta", "typeform", "google", "webhook-none", "webhook-undecodable"])
@@ -229,3 +229,21 @@ def test_any_meta_or_typeform_header_is_either_exactly_right_or_refused(body, he
 def test_any_standard_webhook_headers_are_refused_unless_signed(body, headers, now):
     with pytest.raises(SignatureMismatch):
         verify_standard_webhook(body, headers, STANDARD_SECRETS, now=now)
+
+
+def test_while_a_secret_is_rotated_both_the_old_and_the_new_one_verify():
+    # Given the new secret first and the old one still listed
+    rotating = ["new-app-secret", META_SECRET]
+
+    # Then deliveries signed with either are accepted, and one signed with neither is not
+    verify_meta(META_BODY, META_HEADER, rotating)
+    verify_meta(META_BODY, meta_header(META_BODY, "new-app-secret"), rotating)
+    verify_typeform(TYPEFORM_BODY, TYPEFORM_HEADER, ["new-typeform-secret", TYPEFORM_SECRET])
+    verify_google_key(GOOGLE["body_json"]["google_key"], ["new-key", GOOGLE["secrets"]["google_key"]])
+    with pytest.raises(SignatureMismatch):
+        verify_meta(META_BODY, meta_header(META_BODY, "someone-else"), rotating)
+
+
+def test_a_secret_given_as_one_string_is_refused_rather_than_read_as_characters():
+    with pytest.raises(SignatureMismatch, match="not configured"):
+        verify_meta(META_BODY, META_HEADER, META_SECRET)

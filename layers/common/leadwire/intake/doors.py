@@ -47,7 +47,7 @@ def meta_handshake(query: Mapping[str, str], settings: Settings) -> str:
 
 def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                       settings: Settings, graph: LeadSource | None = None) -> list[Accepted]:
-    signatures.verify_meta(body, headers.get("x-hub-signature-256"), settings.meta_app_secret.get_secret_value())
+    signatures.verify_meta(body, headers.get("x-hub-signature-256"), settings.rotating("meta_app_secret"))
     graph = graph or enrichment.graph_client(settings)
     results = []
     for ref in meta.parse_notification(body):
@@ -58,13 +58,13 @@ def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, st
 
 def google_lead(body: bytes, now: datetime, store: Store, settings: Settings) -> Accepted:
     delivery = google.parse_google(body)
-    signatures.verify_google_key(delivery.google_key, settings.google_ads_key.get_secret_value())
+    signatures.verify_google_key(delivery.google_key, settings.rotating("google_ads_key"))
     return accept(keep_what_is_valid(delivery.lead, settings.default_region), store, now)
 
 
 def typeform_response(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                       settings: Settings) -> Accepted:
-    signatures.verify_typeform(body, headers.get("typeform-signature"), settings.typeform_secret.get_secret_value())
+    signatures.verify_typeform(body, headers.get("typeform-signature"), settings.rotating("typeform_secret"))
     return accept(keep_what_is_valid(typeform.parse_typeform(body), settings.default_region), store, now)
 
 

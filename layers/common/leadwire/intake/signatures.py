@@ -7,7 +7,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from leadwire.errors import SignatureMismatch
 
@@ -23,19 +23,20 @@ def same(given: str | bytes | None, expected: str | bytes) -> bool:
     return hmac.compare_digest(_bytes(given), _bytes(expected))
 
 
-def verify_meta(body: bytes, header: str | None, app_secret: str) -> None:
-    """Meta's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body, keyed with the app secret>`."""
-    _require_secret(app_secret, "Meta app secret")
+def verify_meta(body: bytes, header: str | None, app_secrets: Sequence[str]) -> None:
+    """Meta's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body, keyed with the app secret>`; any of the
+    configured secrets (several while one is rotated) may have signed it."""
+    _require_secret(app_secrets, "Meta app secret")
     digest = _prefixed_digest(header, "X-Hub-Signature-256", _from_hex)
-    if not hmac.compare_digest(digest, _hmac_sha256(app_secret.encode(), body)):
+    if not _any_signed(digest, body, app_secrets):
         raise SignatureMismatch("X-Hub-Signature-256 does not match the body")
 
 
-def verify_typeform(body: bytes, header: str | None, secret: str) -> None:
+def verify_typeform(body: bytes, header: str | None, secrets: Sequence[str]) -> None:
     """Typeform's `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body, keyed with the webhook secret>`."""
-    _require_secret(secret, "Typeform secret")
+    _require_secret(secrets, "Typeform secret")
     digest = _prefixed_digest(header, "Typeform-Signature", _from_base64)
-    if not hmac.compare_digest(digest, _hmac_sha256(secret.encode(), body)):
+    if not _any_signed(digest, body, secrets):
         raise SignatureMismatch("Typeform-Signature does not match the body")
 
 
@@ -60,12 +61,15 @@ def verify_standard_webhook(body: bytes, headers: Mapping[str, str], secrets: li
         raise SignatureMismatch("no webhook-signature entry matches the message")
 
 
-def verify_google_key(given: str | None, expected: str) -> None:
-    """Google Ads lead forms put the configured key in the body as `google_key`."""
+def verify_google_key(given: str | None, expected: Sequence[str]) -> None:
+    """Google Ads lead forms put the configured key in the body as `google_key` (any configured key matches)."""
     _require_secret(expected, "Google Ads key")
     if not given:
         raise SignatureMismatch("google_key is missing from the body")
-    if not same(given, expected):
+    matched = False
+    for key in expected:
+        matched |= same(given, key)  # no early exit: every configured key is compared
+    if not matched:
         raise SignatureMismatch("google_key does not match the configured key")
 
 
@@ -79,10 +83,18 @@ def _hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def _require_secret(secret: str, name: str) -> None:
-    # With an empty key anyone could compute the HMAC: refuse everything until the secret is set.
-    if not secret:
+def _require_secret(secrets: Sequence[str], name: str) -> None:
+    # With an empty key anyone could compute the HMAC: refuse everything until a secret is set.
+    if isinstance(secrets, str) or not any(secrets):
         raise SignatureMismatch(f"the {name} is not configured, so no request can be verified")
+
+
+def _any_signed(digest: bytes, body: bytes, secrets: Sequence[str]) -> bool:
+    matched = False
+    for secret in secrets:
+        if secret:
+            matched |= hmac.compare_digest(digest, _hmac_sha256(secret.encode(), body))  # every secret compared
+    return matched
 
 
 def _prefixed_digest(header: str | None, name: str, decode: _Decoder) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from leadwire.outbound.notify import AwsNotifier, Notifier
-from leadwire.runtime.settings import Settings, get_settings
+from leadwire.runtime.settings import Settings, forget_settings, get_settings
 from leadwire.store.table import Store
 
 
@@ -26,5 +26,6 @@ def settings() -> Settings:
 
 def reset() -> None:
     """Forget the cached services (the local stack and tests call this after changing the environment)."""
-    for getter in (store, notifier, get_settings):
+    for getter in (store, notifier):
         getter.cache_clear()
+    forget_settings()

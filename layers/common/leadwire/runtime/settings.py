@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from functools import cache
+from functools import cache, lru_cache
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,17 +39,43 @@ class Settings(BaseSettings):
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.get_secret_value().split()
 
+    def rotating(self, name: str) -> list[str]:
+        """A platform secret that may hold several values (space-separated) while it is being rotated."""
+        value = getattr(self, name)
+        return value.get_secret_value().split() if isinstance(value, SecretStr) else []
+
+
+SECRET_MAX_AGE_S = 300  # a rotated or revoked secret takes effect within five minutes in every warm container
+
 
 def _secret_values(secret_arn: str) -> dict[str, str]:
-    """The JSON of the one Secrets Manager secret; its keys have the same names as the environment variables."""
-    import boto3  # only deployed functions read the secret; keep it out of the import path of everything else
+    """The JSON of the one Secrets Manager secret (its keys named like the environment variables), read through
+    Powertools Parameters, which keeps it for SECRET_MAX_AGE_S and then reads it again."""
+    from aws_lambda_powertools.utilities import parameters  # deployed functions only; not on anyone's import path
 
-    answer = boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)
-    values = json.loads(answer["SecretString"] or "{}")
+    values = parameters.get_secret(secret_arn, transform="json", max_age=SECRET_MAX_AGE_S) or {}
     return {key.lower(): str(value) for key, value in values.items() if value not in (None, "")}
 
 
 @cache
+def _environment_settings() -> Settings:
+    return Settings()
+
+
+@lru_cache(maxsize=4)
+def _settings_with(values: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings(**dict(values))
+
+
 def get_settings() -> Settings:
+    """Settings from the environment, and from the stack's secret when there is one (re-read every few minutes)."""
     arn = os.environ.get("LEADWIRE_SECRET_ARN", "")
-    return Settings(**_secret_values(arn)) if arn else Settings()
+    if not arn:
+        return _environment_settings()
+    return _settings_with(tuple(sorted(_secret_values(arn).items())))
+
+
+def forget_settings() -> None:
+    """Read the environment and the secret afresh (the local stack and tests call this after changing them)."""
+    _environment_settings.cache_clear()
+    _settings_with.cache_clear()
