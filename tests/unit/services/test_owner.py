@@ -107,3 +107,12 @@ def test_the_unsubscribe_page_asks_first_and_either_post_carries_the_token():
     assert '<form method="post"' in page and "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
     assert unsubscribe.token_in(b"t=abc.sig", {}) == "abc.sig"
     assert unsubscribe.token_in(b"List-Unsubscribe=One-Click", {"t": "abc.sig"}) == "abc.sig"
+
+
+def test_a_filter_that_matches_nothing_answers_a_short_page_with_a_cursor_not_a_timeout(table, notifier):
+    for n in range(30):
+        submit(table, T + timedelta(minutes=n), email=f"p{n}@shop{n}.example")
+
+    page = list_page(table, LeadFilters(status="won"), 2, None)
+
+    assert page["items"] == [] and page["cursor"] is not None

@@ -23,6 +23,7 @@ Plan = Callable[[LeadRecord], datetime | None]
 Counts = dict[str, int]
 Condition = tuple[str, dict[str, Any]]  # a condition expression and its values
 _NOT_THERE = "attribute_not_exists(pk)"
+MAX_QUERIES_PER_PAGE = 8
 
 
 def no_plan(lead: LeadRecord) -> datetime | None:
@@ -57,7 +58,7 @@ class LeadRepository:
             (schema.BY_CREATED, "list_pk", schema.LIST_PK)
         keys: list[dict[str, Any]] = []
         start = decode_cursor(cursor)
-        while True:
+        for _ in range(MAX_QUERIES_PER_PAGE):  # a rare filter answers a short page and a cursor, never a timeout
             found, start = self.store.query_index(index, hash_name, hash_value, range_name="created_at",
                                                   between=created, filters=equal, limit=limit - len(keys),
                                                   cursor=start)
