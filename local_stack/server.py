@@ -34,7 +34,16 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
         def do_GET(self) -> None:
             self._dispatch()
 
-        do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+        do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_TRACE = do_GET  # API Gateway takes any method
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """What the standard library answers by itself (an unknown method, a broken request line) in the
+            API's error shape, as the deployed API answers it."""
+            status = 405 if code == 501 else code
+            body = json.dumps({"error": "method_not_allowed" if status == 405 else "malformed",
+                               "message": message or "request refused", "details": []}).encode()
+            self.close_connection = True
+            self._send(status, [("content-type", "application/json")], body)
 
         def do_OPTIONS(self) -> None:
             origin = self.headers.get("origin", "*")

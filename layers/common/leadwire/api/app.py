@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.api import doors, errors, leads, reports, rules, team
-from leadwire.errors import Unauthorized
+from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
 
@@ -27,12 +27,20 @@ errors.map_errors(app)
 def answer(event: dict[str, Any], context: LambdaContext, resolver: APIGatewayHttpResolver = app) -> dict[str, Any]:
     """Authenticate the owner's routes first, then hand the request to its route."""
     if event.get("routeKey") not in PUBLIC_ROUTES:
-        given = {name.lower(): value for name, value in (event.get("headers") or {}).items()}.get("authorization")
+        sent = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
         try:
-            check_api_key(given, services.settings().api_key_hashes())
-        except Unauthorized as refused:
+            check_api_key(sent.get("authorization"), services.settings().api_key_hashes())
+            _require_json(event, sent.get("content-type"))
+        except LeadwireError as refused:
             return errors.refusal(refused)
     return resolver.resolve(event, context)
+
+
+def _require_json(event: dict[str, Any], content_type: str | None) -> None:
+    """The owner's API speaks JSON: any other body is refused before a parser for it is even chosen."""
+    if event.get("body") and content_type and content_type.split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType("send the body as JSON (content-type: application/json)",
+                                   [{"field": "content-type", "reason": f"{content_type.split(';')[0]} is not JSON"}])
 
 
 @app.get("/openapi.json")

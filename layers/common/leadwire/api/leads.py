@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from leadwire.api.request import base_url, json_answer, now
+from leadwire.lead import Stage, Status
 from leadwire.owner import erase, leads
 from leadwire.runtime import services
 
@@ -21,7 +22,7 @@ def get_lead(lead_id: str) -> Response[Any]:
 
 
 @router.get("/leads")
-def list_leads(stage: Annotated[str | None, Query()] = None, status: Annotated[str | None, Query()] = None,
+def list_leads(stage: Annotated[Stage | None, Query()] = None, status: Annotated[Status | None, Query()] = None,
                owner: Annotated[str | None, Query()] = None, source: Annotated[str | None, Query()] = None,
                created_from: Annotated[str | None, Query(alias="from")] = None,
                created_to: Annotated[str | None, Query(alias="to")] = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from leadwire.config import DEFAULT_CONFIG, Config
@@ -15,13 +16,17 @@ def load_config(store: Store) -> tuple[int, Config]:
     current = store.get(schema.CONFIG_CURRENT, consistent=False)
     if current is None:
         return 0, DEFAULT_CONFIG
-    return int(current["version"]), Config.model_validate(current["document"])
+    document = current["document"]  # JSON text, exactly as accepted (a map in items written before that)
+    return int(current["version"]), Config.model_validate(json.loads(document) if isinstance(document, str) else
+                                                          document)
 
 
 def save_config(store: Store, config: Config, at: str) -> int:
     """Keep every accepted document; the new version becomes current only if nobody saved one meanwhile."""
     version, _ = load_config(store)
-    document = config.model_dump(by_alias=True, mode="json")
+    # Kept as JSON text: DynamoDB numbers would round what the owner wrote, and a document that validated when it
+    # was saved must validate when it is read.
+    document = json.dumps(config.model_dump(by_alias=True, mode="json"), separators=(",", ":"))
     new_version = version + 1
     saved = {"version": new_version, "document": document, "saved_at": at}
     try:
