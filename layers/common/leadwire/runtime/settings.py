@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 from functools import cache
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     typeform_secret: SecretStr = SecretStr("")
     webhook_secrets: SecretStr = SecretStr("")
     unsubscribe_secret: SecretStr = SecretStr("")
+    rep_link_keys: SecretStr = SecretStr("")  # space-separated; the first signs, every one is accepted
 
     def api_key_hashes(self) -> list[bytes]:
         keys = [key.strip() for key in self.leadwire_api_keys.get_secret_value().split(",")]
@@ -39,6 +41,15 @@ class Settings(BaseSettings):
 
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.get_secret_value().split()
+
+    def rep_link_key_list(self) -> tuple[str, ...]:
+        """The keys of rep links; until the owner sets REP_LINK_KEYS, one derived from the generated
+        UNSUBSCRIBE_SECRET (a secret can generate one value only, and a fresh stack must sign links at once)."""
+        keys = tuple(self.rep_link_keys.get_secret_value().split())
+        root = self.unsubscribe_secret.get_secret_value()
+        if keys or not root:
+            return keys
+        return (hmac.new(root.encode(), b"leadwire rep-link key v1", hashlib.sha256).hexdigest(),)
 
 
 def _secret_values(secret_arn: str) -> dict[str, str]:
