@@ -50,7 +50,7 @@ ROUTES = {
     ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
     ("POST", "/webhooks/typeform"), ("POST", "/webhooks/generic"), ("PUT", "/reps/{id}"), ("GET", "/reps"),
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("GET", "/reports/funnel"),
-    ("GET", "/openapi.json"),
+    ("GET", "/openapi.json"), ("GET", "/l/{token}"), ("POST", "/l/{token}"),
 }
 
 ENVIRONMENT = {

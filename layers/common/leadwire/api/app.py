@@ -6,10 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from leadwire.api import doors, errors, leads, reports, rules, team
+from leadwire.api import doors, errors, leads, pages, reports, rules, team
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (doors, leads, team, rules, reports):
+for area in (doors, leads, team, rules, reports, pages):
     app.include_router(area.router)
 errors.map_errors(app)
 

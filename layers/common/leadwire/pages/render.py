@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leadwire.clock import parse_iso
+
 if TYPE_CHECKING:
     from jinja2 import Environment
 
@@ -23,7 +25,7 @@ def environment() -> Environment:
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(local_time=local_time, in_words=in_words, clock=clock)
+    env.filters.update(local_time=local_time, in_words=in_words, clock=clock, iso_instant=parse_iso)
     return env
 
 
