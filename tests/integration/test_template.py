@@ -51,6 +51,7 @@ ROUTES = {
     ("POST", "/webhooks/typeform"), ("POST", "/webhooks/generic"), ("PUT", "/reps/{id}"), ("GET", "/reps"),
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("GET", "/reports/funnel"),
     ("GET", "/openapi.json"), ("GET", "/l/{token}"), ("POST", "/l/{token}"),
+    ("POST", "/leads/{id}/actions"),
 }
 
 ENVIRONMENT = {
