@@ -24,7 +24,7 @@ _COUNTRIES = ("DE", "US", "GB", "FR", "AT", "NL")
 _MESSAGES = ("Could you send me a quote for the spring season?",
              "We need help with about 40 sites, please call me back this week.",
              "Just browsing, what do you charge for a small office?")
-LEAD_LINK = re.compile(r"/leads/([0-9a-f]{20})\b")
+LEAD_LINK = re.compile(r"/(?:leads|l)/([0-9a-f]{20})\b")  # the API, or the rep's signed lead page
 
 
 def website_lead(number: int, run: str = "a") -> dict[str, Any]:
@@ -58,5 +58,5 @@ def phone(number: int, run: str) -> str:
 
 
 def lead_ids_in(text: str) -> list[str]:
-    """The lead ids an email links to (owner emails link to /leads/<id>)."""
+    """The lead ids an email links to (owner emails link to the lead page /l/<id>.<rep>.…)."""
     return LEAD_LINK.findall(text)

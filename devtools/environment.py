@@ -11,6 +11,7 @@ LOCAL_ENV = {
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "TABLE_NAME": "leadwire-local", "EVENT_BUS_NAME": "leadwire-local", "SENDER_EMAIL": "leads@example.com",
     "UNSUBSCRIBE_SECRET": "local-unsubscribe-secret",
+    "REP_LINK_KEYS": "local-rep-link-key",
     "POWERTOOLS_SERVICE_NAME": "leadwire", "POWERTOOLS_METRICS_NAMESPACE": "leadwire",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
 }

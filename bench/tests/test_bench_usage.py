@@ -64,3 +64,4 @@ def test_made_up_leads_are_different_people_in_every_run() -> None:
     assert website_lead(7, "usage") == website_lead(7, "usage")
     assert website_lead(7, "usage")["email"] != website_lead(7, "pipeline")["email"]
     assert lead_ids_in("see https://x/leads/0123456789abcdef0123 now") == ["0123456789abcdef0123"]
+    assert lead_ids_in("open https://x/l/0123456789abcdef0123.anna.tbx2k0.c2ln now") == ["0123456789abcdef0123"]

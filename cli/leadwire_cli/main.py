@@ -3,6 +3,9 @@
     leadwire leads list [--stage S] [--status S] [--owner REP] [--source SRC] [--limit N] [--all]
     leadwire leads show ID
     leadwire leads timeline ID
+    leadwire leads contacted|no-answer|won|give-back ID
+    leadwire leads not-a-fit|lost ID [--reason TEXT]
+    leadwire leads note ID TEXT       (the lead page's actions, recorded as the owner: POST /leads/{id}/actions)
     leadwire report funnel [--from DAY] [--to DAY]
     leadwire config get
     leadwire config put FILE          (JSON or YAML)
@@ -128,6 +131,18 @@ def leads_timeline(client: Client, args: argparse.Namespace) -> str:
     return table(rows, ["at", "what", "by", "detail"])
 
 
+ACTION_VERBS = ("contacted", "no-answer", "note", "not-a-fit", "won", "lost", "give-back")
+
+
+def leads_action(client: Client, args: argparse.Namespace) -> str:
+    body = {"action": args.verb.replace("-", "_"), "note": getattr(args, "text", None),
+            "reason": getattr(args, "reason", None)}
+    answer = client.call("POST", f"/leads/{quote(args.id)}/actions",
+                         {name: value for name, value in body.items() if value})
+    lead = answer["lead"]
+    return f"{lead['id']}: {answer['done']} (status {lead['status']}, owner {lead.get('owner') or '-'})"
+
+
 def report_funnel(client: Client, args: argparse.Namespace) -> str:
     report = client.call("GET", "/reports/funnel", query={"from": args.from_day, "to": args.to_day})
     rows = [{"source": source, **figures, "first_contact_p50_min": figures["first_contact_minutes"]["median"],
@@ -182,6 +197,14 @@ def parser() -> argparse.ArgumentParser:
         command = leads.add_parser(verb)
         command.add_argument("id")
         command.set_defaults(run=run)
+    for verb in ACTION_VERBS:
+        command = leads.add_parser(verb, help="record it as on the lead page")
+        command.add_argument("id")
+        if verb == "note":
+            command.add_argument("text")
+        if verb in ("not-a-fit", "lost"):
+            command.add_argument("--reason")
+        command.set_defaults(run=leads_action)
 
     report = nouns.add_parser("report", help="the funnel").add_subparsers(dest="verb", required=True)
     funnel = report.add_parser("funnel")

@@ -28,8 +28,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 def assign_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
                  notifier: Notifier | None = None, base_url: str | None = None) -> dict[str, Any]:
     # One Assigner per batch: it reads the config once, so every record in it is routed by the same rules.
-    assigner = Assigner(store or services.store(), notifier or services.notifier(),
-                        services.settings().public_base_url if base_url is None else base_url)
+    links = services.rep_links(base_url)
+    assigner = Assigner(store or services.store(), notifier or services.notifier(), links.base_url, links=links)
 
     def assign(record: DynamoDBRecord) -> None:
         assigner.assign(lead_id_of(record), record_time(record))

@@ -9,6 +9,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -394,3 +395,50 @@ def test_the_demo_page_with_leads_on_the_board_is_saved_for_the_readme(stack, op
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+LEAD_PAGE_SCREENSHOT = SCREENSHOTS / "lead-page.png"
+
+
+def test_a_rep_opens_the_email_link_on_a_phone_clicks_contacted_and_gets_no_reminder(stack, open_browser):
+    # Given a lead assigned to a rep, and the email that rep got
+    who = person(name="Maria Lopez", company="Lopez Bakery", email=f"maria.{uuid.uuid4().hex[:6]}@lopez-bakery.example")
+    answer = stack.request("POST", "/leads", {**who, "job_title": "Owner", "utm_source": "google",
+                                              "utm_campaign": "heat-pumps"}, auth=False)
+    lead_id = answer.json()["id"]
+    lead = stored_lead(stack, who["email"])
+    owner_email = TEAM[lead["owner"]]["email"]
+    mail = wait_for(lambda: [m for m in stack.outbox() if m["to"] == owner_email and lead_id in m["text"]],
+                    "the owner got no email")[-1]
+    link = next(line.split()[-1] for line in mail["text"].splitlines() if "/l/" in line)
+
+    # When the rep opens the link on a phone
+    browser = open_browser(javascript=False)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 1100, "deviceScaleFactor": 1, "mobile": True})
+    browser.get(link)
+
+    # Then the page shows the lead, with one tap to call
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Maria Lopez"
+    call = browser.find_element(By.CSS_SELECTOR, "a[href^='tel:']")
+    assert call.get_attribute("href") == f"tel:{lead['phone']}" and call.is_displayed()
+    assert "Call by" in browser.find_element(By.ID, "deadline").text
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    if os.environ.get("LEADWIRE_SCREENSHOTS"):
+        LEAD_PAGE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(LEAD_PAGE_SCREENSHOT))
+
+    # When they tap "Contacted" (the one click)
+    browser.find_element(By.CSS_SELECTOR, "button[value='contacted']").click()
+
+    # Then the page confirms it, and the lead is contacted
+    confirmation = WebDriverWait(browser, WAIT_S).until(lambda driver: driver.find_element(By.ID, "confirmation"))
+    assert "First contact recorded" in confirmation.text
+    assert browser.find_element(By.ID, "status").text == "Contacted"
+    assert stack.request("GET", f"/leads/{lead_id}").json()["status"] == "contacted"
+
+    # And the sweep at the reminder instant sends that rep nothing about this lead
+    seen = len(stack.outbox())
+    reminder_at = datetime.fromisoformat(lead["assigned_at"].replace("Z", "+00:00")) + timedelta(minutes=16)
+    stack.sweep(reminder_at.isoformat())
+    assert [m for m in stack.outbox()[seen:] if m["to"] == owner_email and lead_id in m["text"]] == []

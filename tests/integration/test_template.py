@@ -50,8 +50,8 @@ ROUTES = {
     ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
     ("POST", "/webhooks/typeform"), ("POST", "/webhooks/generic"), ("PUT", "/reps/{id}"), ("GET", "/reps"),
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
-    ("GET", "/reports/funnel"),
-    ("GET", "/openapi.json"), ("ANY", "$default"),
+    ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
+    ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"),
 }
 
 ENVIRONMENT = {

@@ -97,6 +97,8 @@ class Followup(_Strict):
     remind_owner_at_minutes: list[int] = Field(default_factory=lambda: [15])
     reassign_after_minutes: int | None = Field(default=60, gt=0)
     stale_after_days: int = Field(default=30, gt=0)
+    retry_after_no_answer_minutes: int = Field(default=30, gt=0)  # the next reminder, after a call nobody took
+    rep_link_days: int = Field(default=30, gt=0, le=365)  # how long the lead-page link in a rep's email works
     nurture: list[NurtureStep] = Field(default_factory=list)
 
 

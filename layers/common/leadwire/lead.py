@@ -132,6 +132,9 @@ class LeadRecord(Lead):
     reassign_retry_at: str | None = None
     # follow-up
     reminders_sent: int = 0
+    contact_attempts: int = 0  # calls nobody took ("no answer" on the lead page)
+    last_attempt_at: str | None = None
+    last_action_id: str | None = None  # the form a rep sent last: a double click sends the same one twice
     sla_breached: bool | None = None
     nurture_step: int = 0
     # Meta leads waiting for the Graph API

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from leadwire.api.request import base_url, json_answer, now
 from leadwire.lead import Stage, Status
-from leadwire.owner import erase, leads
+from leadwire.owner import erase, leads, rep_actions
 from leadwire.runtime import services
 
 router = Router()
@@ -54,3 +54,12 @@ def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
 @router.get("/leads/<lead_id>/timeline")
 def get_timeline(lead_id: str) -> Response[Any]:
     return json_answer(200, {"items": leads.timeline_of(services.store(), lead_id), "cursor": None})
+
+
+@router.post("/leads/<lead_id>/actions")
+def post_action(lead_id: str, request: rep_actions.RepAction) -> Response[Any]:
+    """The lead page's actions for owners who script (the `leadwire leads <action>` verbs), as the owner."""
+    links = services.rep_links(base_url(router))
+    done = rep_actions.act(services.store(), services.notifier(), links, leads.load(services.store(), lead_id),
+                           rep_actions.OWNER, request, now(router))
+    return json_answer(200, {"done": done, "lead": leads.show(services.store(), lead_id)})

@@ -50,8 +50,11 @@ def steps(lead: LeadRecord, config: Config) -> list[Step]:
         assigned = parse_iso(lead.assigned_at)
         reminders = sorted(rules.remind_owner_at_minutes)
         if lead.reminders_sent < len(reminders):
-            plan.append(Step("remind_owner", assigned + timedelta(minutes=reminders[lead.reminders_sent]),
-                             lead.reminders_sent))
+            remind_at = assigned + timedelta(minutes=reminders[lead.reminders_sent])
+            if lead.last_attempt_at:  # the rep called and nobody answered: remind them to try again later
+                retry = parse_iso(lead.last_attempt_at) + timedelta(minutes=rules.retry_after_no_answer_minutes)
+                remind_at = max(remind_at, retry)
+            plan.append(Step("remind_owner", remind_at, lead.reminders_sent))
         if not lead.sla_breached:
             plan.append(Step("breach_sla", assigned + timedelta(minutes=rules.first_contact_sla_minutes)))
         if rules.reassign_after_minutes:

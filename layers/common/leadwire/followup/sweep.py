@@ -18,6 +18,7 @@ from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
 from leadwire.followup import plan, unsubscribe
 from leadwire.followup.plan import Step
+from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails
 from leadwire.outbound.notify import Notifier
@@ -60,6 +61,7 @@ class Sweep:
     reassign: Callable[[LeadRecord, datetime], str | None]
     enrich: Callable[[LeadRecord, datetime], bool]
     base_url: str = ""
+    links: RepLinks | None = None
     report: SweepReport = field(default_factory=SweepReport)
 
     def __post_init__(self) -> None:
@@ -130,9 +132,10 @@ class Sweep:
         if not self._done("owner_reminded", self.leads.remind(lead, step.index, entry)):
             return
         rep = load_rep(self.store, lead.owner or "")
-        deadline = plan.first_contact_deadline(lead, self.config)
-        if rep and deadline:
-            self.notifier.send(emails.reminder(lead, rep, iso(deadline), self.base_url))
+        if rep:
+            links = (self.links or RepLinks(self.base_url)).lasting(self.config.followup.rep_link_days)
+            page = links.url(lead.id, rep.id, self.now)
+            self.notifier.send(emails.reminder(lead, rep, self.config, self.now, page))
             self.report.steps["emails"] += 1
 
     def _breach_sla(self, lead: LeadRecord, step: Step) -> None:
@@ -168,10 +171,12 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
               page_size: int = 25) -> dict[str, Any]:
     """Everything due up to `time` (the schedule's instant, never the wall clock), until time runs short."""
     now = parse_iso(time)
-    assigner = Assigner(store, notifier, settings.public_base_url)
+    links = RepLinks(settings.public_base_url, settings.rep_link_key_list())
+    assigner = Assigner(store, notifier, settings.public_base_url, links=links)
     secret = settings.unsubscribe_secret.get_secret_value()
     sweep = Sweep(
         store=store, notifier=notifier, config=assigner.config, now=now, base_url=settings.public_base_url,
+        links=links,
         unsubscribe_url=lambda lead_id: unsubscribe.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),

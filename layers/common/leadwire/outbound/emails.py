@@ -3,56 +3,52 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
+from typing import Any
 
+from leadwire.config import Config
 from leadwire.lead import LeadRecord
 from leadwire.outbound.notify import Email
+from leadwire.pages.lead_view import LeadView, person_name, view
+from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
-
-def person_name(lead: LeadRecord) -> str:
-    name = " ".join(part for part in (lead.first_name, lead.last_name) if part)
-    return name or lead.company or "a new lead"
+__all__ = ["new_owner", "nurture", "person_name", "reminder", "taken_away"]
 
 
-def _lead_card(lead: LeadRecord, base_url: str) -> str:
-    reasons = sorted(lead.score_reasons, key=lambda reason: -abs(reason.points))[:3]
-    lines = [
-        f"Name:     {person_name(lead)}",
-        f"Email:    {lead.email or '-'}",
-        f"Phone:    {lead.phone or lead.phone_raw or '-'}",
-        f"Company:  {lead.company or '-'}",
-        f"Source:   {lead.source}" + (f" / {lead.utm['campaign']}" if lead.utm.get("campaign") else ""),
-        f"Score:    {lead.score:g} ({lead.stage})"
-        + (" because " + ", ".join(f"{r.rule} {r.points:+g}" for r in reasons) if reasons else ""),
-    ]
-    if lead.message:
-        lines.append(f"Message:  {lead.message}")
-    lines.append(f"Lead:     {base_url.rstrip('/')}/leads/{lead.id}")
-    return "\n".join(lines)
+def _to_rep(kind: str, subject: str, template: str, lead: LeadRecord, rep: Rep, config: Config, now: datetime,
+            page_url: str | None, **values: Any) -> Email:
+    """An email to a rep from `pages/templates/email/<template>.txt|.html`: the lead page link first."""
+    card = view(lead, rep.timezone, config, now)
+    context = {"rep": rep, "card": card, "lead": lead, "page_url": page_url, "now": now, **values}
+    return Email(to=rep.email, kind=kind, subject=subject, text=render(f"email/{template}.txt", **context),
+                 html=render(f"email/{template}.html", **context))
 
 
-def _to_owner(kind: str, subject: str, news: str, lead: LeadRecord, rep: Rep, base_url: str) -> Email:
-    return Email(to=rep.email, kind=kind, subject=subject,
-                 text=f"Hi {rep.name},\n\n{news}\n\n{_lead_card(lead, base_url)}\n")
+def _about(card: LeadView) -> str:
+    """`Dana Fox (Fox Builders), senior +20`: who, and the reason they matter most."""
+    return card.who + (f", {card.top_reason}" if card.top_reason else "")
 
 
-def new_owner(lead: LeadRecord, rep: Rep, deadline: str, base_url: str) -> Email:
-    return _to_owner("owner_assigned", f"New lead for you: {person_name(lead)} — contact by {deadline}",
-                     f"You own a new lead. Please make first contact by {deadline}.", lead, rep, base_url)
+def new_owner(lead: LeadRecord, rep: Rep, config: Config, now: datetime, page_url: str | None) -> Email:
+    card = view(lead, rep.timezone, config, now)
+    due = f" — call by {card.deadline.clock}" if card.deadline else ""
+    return _to_rep("owner_assigned", f"New lead: {_about(card)}{due}", "new_owner", lead, rep, config, now,
+                   page_url)
 
 
-def reminder(lead: LeadRecord, rep: Rep, deadline: str, base_url: str) -> Email:
-    return _to_owner("owner_reminder", f"Reminder: {person_name(lead)} is waiting — first contact due {deadline}",
-                     f"This lead has not been contacted yet. First contact is due {deadline}.", lead, rep, base_url)
+def reminder(lead: LeadRecord, rep: Rep, config: Config, now: datetime, page_url: str | None) -> Email:
+    card = view(lead, rep.timezone, config, now)
+    due = f" — first contact due {card.deadline.clock}, {card.deadline.words}" if card.deadline else ""
+    return _to_rep("owner_reminder", f"Reminder: {_about(card)} is waiting{due}", "reminder", lead, rep, config,
+                   now, page_url)
 
 
-def taken_away(lead: LeadRecord, rep: Rep, new_rep: Rep, base_url: str) -> Email:
-    return Email(
-        to=rep.email, kind="owner_reassigned_away",
-        subject=f"Lead {person_name(lead)} was reassigned to {new_rep.name}",
-        text=f"Hi {rep.name},\n\nThe lead {person_name(lead)} now belongs to {new_rep.name}.\n"
-             f"Lead:     {base_url.rstrip('/')}/leads/{lead.id}\n",
-    )
+def taken_away(lead: LeadRecord, rep: Rep, new_rep: Rep, config: Config, now: datetime,
+               page_url: str | None) -> Email:
+    card = view(lead, rep.timezone, config, now)
+    return _to_rep("owner_reassigned_away", f"Lead {card.who} was reassigned to {new_rep.name}", "taken_away",
+                   lead, rep, config, now, page_url, new_rep=new_rep)
 
 
 NURTURE_TEMPLATES: dict[str, tuple[str, str]] = {

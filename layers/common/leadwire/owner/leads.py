@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadwire.clock import iso, parse_iso
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
 from leadwire.followup.plan import planner
+from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import CONTACTED_OR_LATER, TRANSITIONS, LeadRecord, Stage, Status
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
@@ -76,9 +77,9 @@ def list_page(store: Store, filters: LeadFilters, limit: int, cursor: str | None
 
 
 def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now: datetime,
-           base_url: str) -> dict[str, Any]:
+           base_url: str, links: RepLinks | None = None) -> dict[str, Any]:
     """Apply a PATCH: a new owner set by hand (both reps are told), and/or a status move along the allowed ones."""
-    assigner = Assigner(store, notifier, base_url)
+    assigner = Assigner(store, notifier, base_url, links=links)
     lead = load(store, lead_id)
     if patch.owner and patch.owner != lead.owner:
         if load_rep(store, patch.owner) is None:
@@ -87,11 +88,14 @@ def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now
             raise Conflict("the lead changed meanwhile; read it again and retry")
         lead = load(store, lead_id)
     if patch.status and patch.status != lead.status:
-        _move_status(LeadRepository(store, planner(assigner.config)), lead, patch.status, now)
+        move_status(LeadRepository(store, planner(assigner.config)), lead, patch.status, now)
     return show(store, lead_id)
 
 
-def _move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datetime) -> None:
+def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datetime, actor: str = "api",
+                **detail: Any) -> None:
+    """Move the lead along an allowed transition; Conflict (with the allowed ones) otherwise, or when it moved
+    meanwhile. `actor` and `detail` go to the timeline (a rep's lead page says `rep:<id>`, `via`, a reason)."""
     if not lead.can_become(status):
         allowed = sorted(TRANSITIONS.get(lead.status, frozenset()) & SETTABLE)
         raise Conflict(f"a {lead.status} lead cannot become {status}",
@@ -104,7 +108,7 @@ def _move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: date
         changes["first_contact_at"] = at
         first_contact = (now - parse_iso(lead.created_at)).total_seconds()
         counts["contacted"] = 1
-    entry = timeline.entry(lead.id, at, "status_changed", "api", previous=lead.status, status=status)
+    entry = timeline.entry(lead.id, at, "status_changed", actor, previous=lead.status, status=status, **detail)
     try:
         leads.change_status(lead, changes, entry, counts, first_contact)
     except ChangedMeanwhile as error:

@@ -9,7 +9,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
-from leadwire.followup.plan import first_contact_deadline, planner
+from leadwire.followup.plan import planner
+from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails, notify
 from leadwire.outbound.notify import Notifier
@@ -27,11 +28,14 @@ ASSIGN_RETRY = timedelta(minutes=5)
 
 
 class Assigner:
-    def __init__(self, store: Store, notifier: Notifier, base_url: str, config: Config | None = None) -> None:
+    def __init__(self, store: Store, notifier: Notifier, base_url: str, config: Config | None = None,
+                 links: RepLinks | None = None) -> None:
         self.store = store
         self.notifier = notifier
         self.base_url = base_url
         self.config = config if config is not None else load_config(store)[1]
+        # Without keys (a caller that passes none) emails go out without the lead-page link.
+        self.links = (links or RepLinks(base_url)).lasting(self.config.followup.rep_link_days)
         self.leads = LeadRepository(store, planner(self.config))
         self._reps: dict[str, Rep] | None = None
 
@@ -55,18 +59,20 @@ class Assigner:
             return None
         return decision.rep_id if self._hand_over(lead, decision, now) else None
 
-    def reassign(self, lead: LeadRecord, now: datetime, to: str | None = None, actor: str = "followup") -> str | None:
-        """Move an owned lead to another rep (chosen by routing, or `to`); both reps are told."""
+    def reassign(self, lead: LeadRecord, now: datetime, to: str | None = None, actor: str = "followup",
+                 **detail: str) -> str | None:
+        """Move an owned lead to another rep (chosen by routing, or `to`); both reps are told. `detail` goes to the
+        timeline (a rep giving a lead back from the lead page: `via`)."""
         if to is None:
             decision = self._decide(lead, now, exclude=frozenset({lead.owner}) if lead.owner else frozenset())
             if decision.rep_id is None:
                 if lead.reassign_retry_at is None:  # told once per owner; the retries that follow are quiet
                     self.store.put(timeline.entry(lead.id, iso(now), "reassignment_failed", actor,
-                                                  reason=decision.reason, explanation=decision.explain()))
+                                                  reason=decision.reason, explanation=decision.explain(), **detail))
                 return None
         else:
             decision = Decision(rep_id=to, rule_id=None, strategy="manual", skipped=[], reason=f"set by {actor}")
-        return decision.rep_id if self._hand_over(lead, decision, now, actor=actor) else None
+        return decision.rep_id if self._hand_over(lead, decision, now, actor=actor, **detail) else None
 
     def _decide(self, lead: LeadRecord, now: datetime, exclude: frozenset[str] = frozenset()) -> Decision:
         team = list(self.reps.values())
@@ -95,13 +101,15 @@ class Assigner:
         if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry) and news:
             self.notifier.publish("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})
 
-    def _hand_over(self, lead: LeadRecord, decision: Decision, now: datetime, actor: str = "assign") -> bool:
+    def _hand_over(self, lead: LeadRecord, decision: Decision, now: datetime, actor: str = "assign",
+                   **detail: str) -> bool:
         assert decision.rep_id is not None
         at, previous = iso(now), lead.owner
         # A lead waiting for first contact becomes `assigned`; one already contacted keeps its status.
         status = "assigned" if lead.can_become("assigned") else lead.status
         entry = timeline.entry(lead.id, at, "assigned", actor, owner=decision.rep_id, previous_owner=previous,
-                               rule=decision.rule_id, strategy=decision.strategy, explanation=decision.explain())
+                               rule=decision.rule_id, strategy=decision.strategy, explanation=decision.explain(),
+                               **detail)
         if not self.leads.hand_over(lead, decision.rep_id, status, at, entry, company_domain(lead.email or "")):
             logger.info("another writer assigned this lead first", extra={"lead_id": lead.id})
             return False
@@ -122,12 +130,13 @@ class Assigner:
         """Only the writer that won gets here, so each assignment sends its emails once."""
         assert decision.rep_id is not None
         rep = self.reps.get(decision.rep_id)
-        deadline = first_contact_deadline(lead, self.config)
-        if rep and deadline:
-            self.notifier.send(emails.new_owner(lead, rep, iso(deadline), self.base_url))
+        if rep:
+            page = self.links.url(lead.id, rep.id, now)
+            self.notifier.send(emails.new_owner(lead, rep, self.config, now, page))
         old_rep = self.reps.get(previous) if previous else None
         if old_rep and rep:
-            self.notifier.send(emails.taken_away(lead, old_rep, rep, self.base_url))
+            page = self.links.url(lead.id, old_rep.id, now)
+            self.notifier.send(emails.taken_away(lead, old_rep, rep, self.config, now, page))
         notify.count("TimeToAssign", round((now - parse_iso(lead.created_at)).total_seconds(), 3), MetricUnit.Seconds)
         self.notifier.publish("lead.assigned", {"lead_id": lead.id, "owner": decision.rep_id,
                                                 "previous_owner": previous, "strategy": decision.strategy,

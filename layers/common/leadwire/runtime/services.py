@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from leadwire.followup.rep_links import RepLinks
 from leadwire.outbound.notify import AwsNotifier, Notifier
 from leadwire.runtime.settings import Settings, forget_settings, get_settings
 from leadwire.store.table import Store
@@ -22,6 +23,12 @@ def notifier() -> Notifier:
 
 def settings() -> Settings:
     return get_settings()
+
+
+def rep_links(base_url: str | None = None) -> RepLinks:
+    """Lead-page links under the stack's keys, at `base_url` (default: the configured public URL)."""
+    current = get_settings()
+    return RepLinks(current.public_base_url if base_url is None else base_url, current.rep_link_key_list())
 
 
 def reset() -> None:

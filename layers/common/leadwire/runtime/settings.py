@@ -1,8 +1,10 @@
-"""Environment and secrets, read once into a model. Nothing below the handlers reads os.environ."""
+"""Environment and secrets, read into a model (the secret again every few minutes). Nothing below the handlers
+reads os.environ."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from functools import cache, lru_cache
 
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
     typeform_secret: SecretStr = SecretStr("")
     webhook_secrets: SecretStr = SecretStr("")
     unsubscribe_secret: SecretStr = SecretStr("")
+    rep_link_keys: SecretStr = SecretStr("")  # space-separated; the first signs, every one is accepted
 
     def api_key_hashes(self) -> list[bytes]:
         keys = [key.strip() for key in self.leadwire_api_keys.get_secret_value().split(",")]
@@ -43,6 +46,15 @@ class Settings(BaseSettings):
         """A platform secret that may hold several values (space-separated) while it is being rotated."""
         value = getattr(self, name)
         return value.get_secret_value().split() if isinstance(value, SecretStr) else []
+
+    def rep_link_key_list(self) -> tuple[str, ...]:
+        """The keys of rep links; until the owner sets REP_LINK_KEYS, one derived from the generated
+        UNSUBSCRIBE_SECRET (a secret can generate one value only, and a fresh stack must sign links at once)."""
+        keys = tuple(self.rep_link_keys.get_secret_value().split())
+        root = self.unsubscribe_secret.get_secret_value()
+        if keys or not root:
+            return keys
+        return (hmac.new(root.encode(), b"leadwire rep-link key v1", hashlib.sha256).hexdigest(),)
 
 
 SECRET_MAX_AGE_S = 300  # a rotated or revoked secret takes effect within five minutes in every warm container

@@ -239,6 +239,19 @@ class LeadRepository:
         if not self._attempt(lead, changes, ("#status = :was", {"was": lead.status}), entry, *extra):
             raise ChangedMeanwhile(lead.id)
 
+    def log_contact_attempt(self, lead: LeadRecord, at: str, entry: dict[str, Any], owner: str | None = None,
+                            action_id: str | None = None) -> bool:
+        """A call nobody took: counted, and the next reminder moves (the plan reads `last_attempt_at`); False when
+        the lead is no longer `owner`'s or this very form (`action_id`) was sent before."""
+        changes = {"last_attempt_at": at, "updated_at": at, "last_activity_at": at, "last_action_id": action_id}
+        return self._attempt(lead, changes, _acting(owner, action_id), entry, add={"contact_attempts": 1})
+
+    def add_note(self, lead: LeadRecord, at: str, entry: dict[str, Any], owner: str | None = None,
+                 action_id: str | None = None) -> bool:
+        """A note on the timeline; False when the lead is no longer `owner`'s or this form was sent before."""
+        changes = {"updated_at": at, "last_activity_at": at, "last_action_id": action_id}
+        return self._attempt(lead, changes, _acting(owner, action_id), entry)
+
     def record_event(self, lead_id: str, event: dict[str, Any], at: str) -> None:
         """Store an engagement event once per id and mark the score due; AlreadyExists for a repeated id."""
         touch = (Update().set(score_due=1, updated_at=at, last_activity_at=at).add(inputs_version=1, revision=1)
@@ -340,6 +353,18 @@ def _unchanged_since(lead: LeadRecord) -> Condition:
     if lead.revision == 0:
         return "attribute_not_exists(#revision)", {}
     return "#revision = :revision", {"revision": lead.revision}
+
+
+def _acting(owner: str | None, action_id: str | None) -> Condition:
+    """The lead still exists, is still `owner`'s, and has not seen the form `action_id` yet."""
+    parts, values = ["attribute_exists(pk)"], {}
+    if owner:
+        parts.append("#owner = :acting_owner")
+        values["acting_owner"] = owner
+    if action_id:
+        parts.append("(attribute_not_exists(#last_action_id) OR #last_action_id <> :action_id)")
+        values["action_id"] = action_id
+    return " AND ".join(parts), values
 
 
 def _plain(value: Any) -> Any:

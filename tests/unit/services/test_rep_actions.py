@@ -1,0 +1,136 @@
+"""The rep's actions from the lead page, on fakes: each recorded once, as the rep, and only while the lead is theirs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from leadwire.errors import Conflict
+from leadwire.followup import plan
+from leadwire.followup.rep_links import RepLinks
+from leadwire.owner.rep_actions import NowElsewhere, RepAction, act, open_link, rep_actor
+from leadwire.pages.lead_page import lead_page
+from leadwire.routing.assignment import Assigner
+from leadwire.scoring.rescore import rescore
+from leadwire.store import timeline
+from tests.unit.services.conftest import BASE_URL, DEFAULT_CONFIG, T, stored, submit
+
+LINKS = RepLinks(BASE_URL, ("unit-rep-link-key",))
+
+
+def owned(table, notifier) -> tuple[str, str]:
+    lead_id = submit(table, first_name="Dana", last_name="Fox", company="Fox Builders", phone="+49301234567")
+    rescore(lead_id, table, notifier, T)
+    owner = Assigner(table, notifier, BASE_URL, links=LINKS).assign(lead_id, T)
+    assert owner
+    return lead_id, owner
+
+
+def token_from(notifier) -> str:
+    url = next(line for line in notifier.emails[-1].text.splitlines() if "/l/" in line).split()[-1]
+    return url.rsplit("/l/", 1)[1]
+
+
+def do(table, notifier, token: str, minutes: float = 5, **form: str) -> str:
+    now = T + timedelta(minutes=minutes)
+    link, lead = open_link(table, LINKS, token, now)
+    return act(table, notifier, LINKS, lead, rep_actor(link), RepAction.model_validate(form), now)
+
+
+def test_the_assignment_email_links_to_the_page_of_that_lead_for_that_rep(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+
+    link, lead = open_link(table, LINKS, token_from(notifier), T)
+
+    assert (link.lead_id, link.rep_id, lead.id) == (lead_id, owner, lead_id)
+    assert notifier.emails[-1].text.lstrip().startswith(f"Open the lead, record the call: {BASE_URL}/l/")
+
+
+def test_contacted_records_first_contact_as_the_rep_and_stops_the_reminders(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+    token = token_from(notifier)
+
+    first = do(table, notifier, token, action="contacted")
+    second = do(table, notifier, token, minutes=5.01, action="contacted")
+
+    lead = stored(table, lead_id)
+    assert (first, second, lead.status, lead.first_contact_at) == ("contacted", "already", "contacted",
+                                                                    "2026-10-05T09:05:00.000Z")
+    assert [step.kind for step in plan.steps(lead, DEFAULT_CONFIG)] == ["stale"]
+    change = [item for item in timeline.read(table, lead_id) if item["kind"] == "status_changed"]
+    assert [(item["actor"], item["detail"]["via"]) for item in change] == [(f"rep:{owner}", "lead page")]
+
+
+def test_no_answer_logs_the_attempt_once_and_moves_the_next_reminder(table, notifier, team):
+    lead_id, _ = owned(table, notifier)
+    token = token_from(notifier)
+
+    assert do(table, notifier, token, minutes=10, action="no_answer", once="form1") == "no_answer"
+    assert do(table, notifier, token, minutes=10.01, action="no_answer", once="form1") == "already"
+
+    lead = stored(table, lead_id)
+    reminder = next(step for step in plan.steps(lead, DEFAULT_CONFIG) if step.kind == "remind_owner")
+    assert (lead.contact_attempts, lead.status) == (1, "assigned")
+    assert reminder.at == T + timedelta(minutes=10 + DEFAULT_CONFIG.followup.retry_after_no_answer_minutes)
+
+
+def test_a_note_goes_to_the_timeline_once_per_form(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+    token = token_from(notifier)
+
+    do(table, notifier, token, action="note", note="Asked to call after 4pm", once="n1")
+    do(table, notifier, token, minutes=5.01, action="note", note="Asked to call after 4pm", once="n1")
+
+    notes = [item for item in timeline.read(table, lead_id) if item["kind"] == "note"]
+    assert [(item["detail"]["text"], item["actor"]) for item in notes] == [("Asked to call after 4pm", f"rep:{owner}")]
+
+
+def test_not_a_fit_and_lost_keep_their_reason(table, notifier, team):
+    lead_id, _ = owned(table, notifier)
+    token = token_from(notifier)
+
+    do(table, notifier, token, action="not_a_fit", reason="Wants a job, not a quote")
+
+    change = [item for item in timeline.read(table, lead_id) if item["kind"] == "status_changed"][-1]
+    assert (stored(table, lead_id).status, change["detail"]["reason"]) == ("unqualified", "Wants a job, not a quote")
+
+
+def test_won_closes_the_lead_and_its_page_shows_the_outcome(table, notifier, team):
+    lead_id, _ = owned(table, notifier)
+    token = token_from(notifier)
+    do(table, notifier, token, action="won")
+
+    page = lead_page(stored(table, lead_id), "Europe/Berlin", DEFAULT_CONFIG, timeline.read(table, lead_id),
+                     T + timedelta(minutes=6), None)
+
+    assert 'id="outcome"' in page.html and "<strong>Won</strong>" in page.html
+    assert 'value="contacted"' not in page.html
+    with pytest.raises(Conflict):
+        do(table, notifier, token, action="lost")
+
+
+def test_give_back_routes_the_lead_to_someone_else_and_the_old_link_can_no_longer_act(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+    token = token_from(notifier)
+
+    assert do(table, notifier, token, action="give_back") == "give_back"
+
+    lead = stored(table, lead_id)
+    assert lead.owner not in (None, owner)
+    with pytest.raises(NowElsewhere):
+        do(table, notifier, token, minutes=6, action="contacted")
+    assert stored(table, lead_id).status == "assigned"
+    assigned = [item for item in timeline.read(table, lead_id) if item["kind"] == "assigned"][-1]
+    assert (assigned["actor"], assigned["detail"]["via"]) == (f"rep:{owner}", "lead page")
+
+
+def test_the_page_shows_the_deadline_in_the_reps_time_zone_and_in_words(table, notifier, team):
+    lead_id, _ = owned(table, notifier)
+
+    page = lead_page(stored(table, lead_id), "Europe/Berlin", DEFAULT_CONFIG, timeline.read(table, lead_id),
+                     T + timedelta(minutes=3), None)
+
+    assert "by 11:15 CEST</strong>, in 12 minutes" in page.html  # assigned 09:00 UTC, SLA 15 minutes
+    assert 'href="tel:+49301234567"' in page.html and 'href="mailto:dana@fox-builders.example"' in page.html
+    assert "<script" not in page.html and page.headers["Cache-Control"] == "no-store"
