@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from leadwire.api.request import base_url, json_answer, now, require_api_key
-from leadwire.owner import erase, leads
+from leadwire.owner import erase, join, leads
 from leadwire.runtime import services
 
 router = Router()
@@ -53,3 +53,14 @@ def post_engagement(lead_id: str, event: leads.EngagementIn) -> Response[Any]:
 @router.get("/leads/<lead_id>/timeline", middlewares=[require_api_key])
 def get_timeline(lead_id: str) -> Response[Any]:
     return json_answer(200, {"items": leads.timeline_of(services.store(), lead_id), "cursor": None})
+
+
+@router.get("/leads/<lead_id>/submissions", middlewares=[require_api_key])
+def get_submissions(lead_id: str, limit: Annotated[int, Query(ge=1, le=leads.MAX_PAGE)] = 50,
+                    cursor: Annotated[str | None, Query()] = None) -> Response[Any]:
+    return json_answer(200, leads.submissions_of(services.store(), lead_id, limit, cursor))
+
+
+@router.post("/leads/<lead_id>/merge", middlewares=[require_api_key])
+def post_merge(lead_id: str, merge: leads.MergeIn) -> Response[Any]:
+    return json_answer(200, join.join(services.store(), services.notifier(), lead_id, merge.from_, now(router)))

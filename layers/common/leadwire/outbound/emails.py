@@ -27,6 +27,7 @@ def _lead_card(lead: LeadRecord, base_url: str) -> str:
     ]
     if lead.message:
         lines.append(f"Message:  {lead.message}")
+    lines += possible_duplicate_lines(lead)
     lines.append(f"Lead:     {base_url.rstrip('/')}/leads/{lead.id}")
     return "\n".join(lines)
 
@@ -53,6 +54,27 @@ def taken_away(lead: LeadRecord, rep: Rep, new_rep: Rep, base_url: str) -> Email
         text=f"Hi {rep.name},\n\nThe lead {person_name(lead)} now belongs to {new_rep.name}.\n"
              f"Lead:     {base_url.rstrip('/')}/leads/{lead.id}\n",
     )
+
+
+def possible_duplicate_lines(lead: LeadRecord) -> list[str]:
+    """One line per lead that may be the same person, so the owner can join them (POST /leads/{id}/merge)."""
+    return [f"Maybe also: lead {duplicate.id} ({duplicate.reason})" for duplicate in lead.possible_duplicates]
+
+
+def returned(lead: LeadRecord, rep: Rep, messages: list[str], base_url: str) -> Email:
+    """A known person sent another submission: every message since the last one the owner saw."""
+    latest = messages[-1] if messages else "(no message)"
+    status = f"The lead stays {lead.status}." if lead.status == "won" else f"The lead is {lead.status}."
+    said = "\n\n".join(f"Message {number}:\n{message}" for number, message in enumerate(messages, 1))
+    news = f"{person_name(lead)} came back ({lead.touches} submissions so far). {status}" + \
+        (f"\n\nNew since you last heard:\n\n{said}" if messages else "")
+    return _to_owner("owner_returned", f"{person_name(lead)} came back: {_first_line(latest)}", news, lead, rep,
+                     base_url)
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 NURTURE_TEMPLATES: dict[str, tuple[str, str]] = {
