@@ -25,7 +25,7 @@ MAX_PAGE = 100
 SettableStatus = Literal["contacted", "qualified", "won", "lost", "unqualified"]
 SETTABLE: frozenset[str] = CONTACTED_OR_LATER
 BUILTIN_EVENT_TYPES = frozenset({"email_open", "link_click", "page_view", "pricing_view", "demo_request",
-                                 "meeting_booked", "unsubscribe"})
+                                 "meeting_booked", "unsubscribe", "returned"})
 
 
 class LeadPatch(BaseModel):
