@@ -9,10 +9,10 @@ import pytest
 from leadwire.clock import iso
 from leadwire.config import DEFAULT_CONFIG
 from leadwire.followup.plan import planner
+from leadwire.intake.dedupe import merge_of
 from leadwire.lead import LeadInput, LeadRecord
 from leadwire.store import schema, timeline
 from leadwire.store.leads import LeadRepository
-from leadwire.intake.dedupe import merge_of
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
 
 T = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
