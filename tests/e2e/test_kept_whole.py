@@ -160,7 +160,8 @@ def test_after_erasing_one_lead_nobody_is_blocked(stack):
 def signed_typeform(body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     raw = json.dumps(body).encode()
     digest = hmac.new(TYPEFORM["secrets"]["webhook_secret"].encode(), raw, hashlib.sha256).digest()
-    return raw, {"content-type": "application/json", "typeform-signature": "sha256=" + base64.b64encode(digest).decode()}
+    signature = "sha256=" + base64.b64encode(digest).decode()
+    return raw, {"content-type": "application/json", "typeform-signature": signature}
 
 
 def test_a_long_typeform_answer_is_stored_whole_and_a_bad_email_set_aside(stack):

@@ -125,8 +125,8 @@ def test_a_lost_lead_reopens_for_its_last_owner_and_a_won_lead_stays_won(table, 
     assigned(table, notifier, lost, minutes=31)
     assert stored(table, lost).owner == lost_owner
     assert stored(table, won).status == "won"
-    assert [email.subject for email in notifier.sent_to(f"{won_owner}@team.example")][0] == \
-        "Wyn came back: One more thing"
+    [told] = notifier.sent_to(f"{won_owner}@team.example")
+    assert told.subject == "Wyn came back: One more thing" and "stays won" in told.text
 
 
 def test_the_owner_joins_two_leads_and_nothing_is_left_behind(table, notifier):

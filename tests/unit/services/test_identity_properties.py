@@ -43,10 +43,11 @@ def test_no_two_emails_on_one_lead_and_no_value_lost(sent):
         emails = {lead.email, *lead.other_values.get("email", [])} - {None}
         assert len(emails) <= 1, f"two people on one lead: {emails}"
         kept = [item["normalised"] for item in leads.submissions_after(lead_id, None)]
-        mine = [given.model_dump(mode="json", exclude_none=True, exclude={"typed", "set_aside", "needs_review"})
-                for stored_id, given in stored_in if stored_id == lead_id]
+        sent_here = [sent_lead for stored_id, sent_lead in stored_in if stored_id == lead_id]
+        mine = [sent_lead.model_dump(mode="json", exclude_none=True, exclude={"typed", "set_aside", "needs_review"})
+                for sent_lead in sent_here]
         assert kept == mine  # every submission kept whole, in order
-        for _, given_lead in [(stored_id, given) for stored_id, given in stored_in if stored_id == lead_id]:
+        for given_lead in sent_here:
             for name in ("email", "phone", "phone_raw", "first_name", "company"):
                 value = getattr(given_lead, name)
                 if value is not None:
