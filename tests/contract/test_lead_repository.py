@@ -9,6 +9,7 @@ import pytest
 from leadwire.clock import iso
 from leadwire.config import DEFAULT_CONFIG
 from leadwire.followup.plan import planner
+from leadwire.intake.dedupe import merge_of
 from leadwire.lead import LeadInput, LeadRecord
 from leadwire.store import schema, timeline
 from leadwire.store.leads import LeadRepository
@@ -32,7 +33,9 @@ def test_a_created_lead_reads_back_with_its_due_time_and_claims_its_email(table)
 
     leads.create(new_lead("a1"), entry("a1"))
 
-    assert leads.get("a1") == new_lead("a1", revision=1)
+    # the lead records the keys it claimed, so erasure finds them without recomputing
+    claimed = [schema.email("ana@shop.example")]
+    assert leads.get("a1") == new_lead("a1", revision=1).model_copy(update={"claims": claimed})
     assert leads.owner_of(schema.email("ana@shop.example")) == "a1"
     due, _ = leads.due(schema.due_shard("a1"), datetime(2026, 11, 5, tzinfo=UTC), 10, None)
     assert [lead.id for lead in due] == ["a1"]  # stale after 30 days without activity
@@ -53,14 +56,38 @@ def test_a_merge_into_an_erased_lead_is_gone_and_a_repeated_platform_id_already_
     leads.create(new_lead("a1"), entry("a1"))
     delivery = LeadInput(source="google", source_ref="g-7", email="ana@shop.example", company="Shop")
 
-    leads.merge("a1", delivery, iso(T), entry("a1"))
+    known = leads.get("a1")
+    assert known is not None
+
+    leads.merge(known, delivery, merge_of(known, delivery), iso(T), *kept("a1", delivery))
     with pytest.raises(AlreadyExists):
-        leads.merge("a1", delivery, iso(T), entry("a1"))
+        leads.merge(known, delivery, merge_of(known, delivery), iso(T), *kept("a1", delivery))
+    nobody = new_lead("nobody")
     with pytest.raises(Gone):
-        leads.merge("nobody", LeadInput(source="website"), iso(T), entry("nobody"))
+        leads.merge(nobody, LeadInput(source="website"), merge_of(nobody, LeadInput(source="website")), iso(T),
+                    *kept("nobody", LeadInput(source="website")))
 
     merged = leads.get("a1")
     assert merged is not None and (merged.touches, merged.company, merged.refs) == (2, "Shop", ["g-7"])
+    assert [item["source_ref"] for item in leads.submissions_after("a1", None)] == ["g-7"]
+
+
+def test_a_careful_merge_into_a_lead_that_changed_meanwhile_is_refused(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+    read = leads.get("a1")
+    assert read is not None
+    leads.mark_score_due("a1", iso(T))  # another writer moves the lead on
+    delivery = LeadInput(source="website", email="ana@shop.example", company="Shop")
+
+    with pytest.raises(ChangedMeanwhile):
+        leads.merge(read, delivery, merge_of(read, delivery), iso(T), *kept("a1", delivery))
+
+
+def kept(lead_id: str, delivery: LeadInput) -> tuple[dict, dict, dict]:
+    """The timeline entry, the submission kept whole and the `returned` event a merge writes with itself."""
+    return (entry(lead_id), timeline.submission_item(lead_id, iso(T), delivery, "merged"),
+            timeline.event_item(lead_id, f"returned-{delivery.source_ref}", "returned", iso(T), {}))
 
 
 def test_only_one_of_two_hand_overs_read_from_the_same_state_wins(table):

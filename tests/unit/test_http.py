@@ -48,14 +48,22 @@ def test_unsubscribe_tokens_cannot_be_forged_or_altered():
 
 def test_a_platform_lead_keeps_what_is_valid_and_sets_the_rest_aside():
     from leadwire.errors import ValidationFailed
-    from leadwire.intake.doors import keep_what_is_valid
+    from leadwire.intake.doors import keep_what_is_valid, normalize
     from leadwire.lead import RawLead
 
     # Given a Google lead whose email is broken but whose phone works
     lead = keep_what_is_valid(RawLead(source="google", email="jo@@example", phone="+4917612345678"), None)
 
-    # Then it is stored with the phone, the broken email kept aside as given
-    assert (lead.email, lead.phone, lead.fields["invalid_email"]) == (None, "+4917612345678", "jo@@example")
-    # And a lead with no way to reach the person is still refused
+    # Then it is stored with the phone, the broken email set aside whole with the reason
+    assert (lead.email, lead.phone, lead.needs_review) == (None, "+4917612345678", False)
+    [aside] = lead.set_aside
+    assert (aside["field"], aside["value"]) == ("email", "jo@@example") and aside["reason"]
+    # And a lead with no way to reach the person is stored too, flagged for a person to read
+    unreachable = keep_what_is_valid(RawLead(source="google", email="jo@@example", message="x" * 6000), None)
+    assert unreachable.needs_review and unreachable.email is None
+    assert {aside["field"]: aside["value"] for aside in unreachable.set_aside} == \
+        {"email": "jo@@example", "message": "x" * 6000}
+    assert unreachable.typed["message"] == "x" * 6000
+    # A website submission, which the person can correct, is still refused
     with pytest.raises(ValidationFailed):
-        keep_what_is_valid(RawLead(source="google", email="jo@@example"), None)
+        normalize(RawLead(source="website", email="jo@@example"), None)

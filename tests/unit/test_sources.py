@@ -178,13 +178,38 @@ def test_the_gotcha_honeypot_flags_bots_and_is_never_stored(gotcha, honeypot):
 
 
 @pytest.mark.parametrize(("next_url", "kept"), [
-    ("https://shop.example/thanks", True), ("http://shop.example/danke?x=1", True), ("/thanks", False),
-    ("javascript:alert(1)", False), ("https://shop.example/\r\nSet-Cookie: x=1", False), ("", False),
-    ("//evil.example", False), ("https://", False),
+    ("https://shop.example/thanks", True), ("/thanks", True), ("https://shop.example/\r\nSet-Cookie: x=1", False),
+    ("", False), ("https://shop.example/danké", False),
 ])
-def test_next_is_kept_only_when_it_is_a_safe_absolute_url(next_url, kept):
+def test_next_is_kept_only_when_it_is_safe_in_a_location_header(next_url, kept):
     submission = post_form(urlencoded([("email", "ada@example.com"), ("_next", next_url)]))
     assert submission.next_url == (next_url if kept else None)
+
+
+THANKS = "https://api.example/thanks"
+
+
+@pytest.mark.parametrize(("next_url", "page", "allowed", "target"), [
+    ("/thanks", "https://shop.example/contact?x=1", [], "https://shop.example/thanks"),
+    ("danke.html", "https://shop.example/de/kontakt", [], "https://shop.example/danke.html"),
+    ("https://shop.example/ok", "https://shop.example/contact", [], "https://shop.example/ok"),
+    ("https://evil.example/", "https://shop.example/contact", [], THANKS),
+    ("//evil.example/x", "https://shop.example/contact", [], THANKS),
+    ("https://www.shop.example/ok", "https://shop.example/", ["https://www.shop.example"],
+     "https://www.shop.example/ok"),
+    ("/thanks", None, [], THANKS),
+    ("javascript:alert(1)", "https://shop.example/", [], THANKS),
+    ("https://user@evil.example/", "https://shop.example/", [], THANKS),
+    ("https://evil.example/", None, [], THANKS),
+])
+def test_next_leads_only_to_the_forms_own_origin_or_an_allowed_one(next_url, page, allowed, target):
+    assert website.redirect_target(next_url, page, allowed, THANKS) == target
+
+
+def test_utm_keys_the_form_did_not_send_come_from_the_referring_page_key_by_key():
+    raw = post_form(urlencoded([("email", "ada@example.com"), ("utm_source", "flyer")]),
+                    headers={"referer": "https://shop.example/?utm_source=google&utm_campaign=herbst"}).lead
+    assert raw.utm == {"source": "flyer", "campaign": "herbst"}
 
 
 def test_underscore_fields_steer_the_form_and_are_not_stored_but_replyto_is_the_email():

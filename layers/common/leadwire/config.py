@@ -127,6 +127,7 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
             "email_open": {"points": 2, "max": 10}, "link_click": {"points": 5, "max": 25},
             "page_view": {"points": 1, "max": 10}, "pricing_view": {"points": 10, "max": 20},
             "demo_request": {"points": 30}, "meeting_booked": {"points": 40}, "unsubscribe": {"points": -20},
+            "returned": {"points": 10, "max": 20},
         },
     },
     "routing": {"assign_at": "new", "strategy": "round_robin", "rules": [], "working_hours": False,

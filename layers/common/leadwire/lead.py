@@ -21,11 +21,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "contacted": frozenset({"qualified", "won", "lost", "unqualified", "stale"}),
     "qualified": frozenset({"contacted", "won", "lost", "unqualified", "stale"}),
     "stale": CONTACTED_OR_LATER,
-    "unqualified": frozenset({"contacted"}),
+    "unqualified": frozenset({"contacted", "new"}),
     "won": frozenset(),
-    "lost": frozenset(),
+    "lost": frozenset({"new"}),  # the person came back: the lead reopens for assignment
 }
+REOPENED_BY_RETURN: frozenset[str] = frozenset({"lost", "unqualified"})
 UTM_KEYS: tuple[str, ...] = ("source", "medium", "campaign", "term", "content")
+MIN_PHONE_DIGITS = 6  # a phone we could not parse still counts as a way to reach the person if it has this many
+CLOSED_STATUSES: frozenset[str] = frozenset({"won", "lost", "unqualified", "stale"})
+
+
+def dialable_digits(phone_raw: str | None) -> str | None:
+    """The digits of a phone that did not read as E.164, when there are enough of them to call."""
+    digits = "".join(char for char in phone_raw or "" if char.isdigit())
+    return digits if len(digits) >= MIN_PHONE_DIGITS else None
 
 
 class Consent(BaseModel):
@@ -75,12 +84,21 @@ class LeadInput(Submission):
 
     phone_raw: str | None = None
     submitted_at: str | None = None
+    # What the sender sent, before normalisation, and what failed validation (kept whole, with the reason).
+    typed: dict[str, Any] = Field(default_factory=dict)
+    set_aside: list[dict[str, Any]] = Field(default_factory=list)
+    needs_review: bool = False
 
     def person_fields(self) -> dict[str, Any]:
         """The fields that describe the person, empty ones left out (a merge never overwrites with emptiness)."""
         keys = ("email", "phone", "phone_raw", "first_name", "last_name", "company", "job_title",
                 "country", "city", "postal_code", "message")
         return {key: value for key in keys if (value := getattr(self, key)) not in (None, "")}
+
+
+class PossibleDuplicate(BaseModel):
+    id: str
+    reason: str
 
 
 class ScoreReason(BaseModel):
@@ -109,6 +127,12 @@ class Lead(Submission):
     first_contact_at: str | None = None
     unsubscribed: bool = False
     unassigned_reason: str | None = None
+    # Identity: another lead that may be the same person, values a merge did not overwrite, fields set aside.
+    possible_duplicates: list[PossibleDuplicate] = Field(default_factory=list)
+    other_values: dict[str, list[Any]] = Field(default_factory=dict)
+    set_aside: list[dict[str, Any]] = Field(default_factory=list)
+    needs_review: bool = False
+    merged_from: list[str] = Field(default_factory=list)
 
 
 class LeadRecord(Lead):
@@ -119,6 +143,9 @@ class LeadRecord(Lead):
     submitted_at: str | None = None
     last_activity_at: str | None = None
     refs: list[str] = Field(default_factory=list)
+    claims: list[dict[str, str]] = Field(default_factory=list)  # the dedupe keys this lead claimed, erased with it
+    last_owner: str | None = None  # who had the lead when it closed; a returning person goes back to them
+    owner_told_at: str | None = None  # the owner has been emailed every message up to this instant
     # scoring: `score_due` is present while the score inputs changed since the last scoring
     inputs_version: int  # every write that changes a score input adds one
     revision: int = 0  # every write of the lead item adds one: "is it still as I read it?"

@@ -73,7 +73,7 @@ def test_erasure_removes_the_person_and_a_new_submission_starts_fresh(table, not
     erase(table, notifier, lead_id)
 
     assert LeadRepository(table).get(lead_id) is None
-    assert notifier.published("lead.erased") == [{"lead_id": lead_id, "items": 5}]
+    assert notifier.published("lead.erased") == [{"lead_id": lead_id, "items": 6}]
     assert {rep.id: rep.open_leads for rep in load_reps(table)} == {"anna": 0, "ben": 0}
     again = accept(LeadInput(source="website", email="dana@fox-builders.example"), table, T + timedelta(days=1))
     assert again.outcome == "created" and again.lead_id != lead_id

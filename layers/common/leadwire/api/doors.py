@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from leadwire.api.request import body, headers, json_answer, now, query
+from leadwire.api.request import base_url, body, headers, json_answer, now, query
 from leadwire.followup import unsubscribe
 from leadwire.intake import doors
 from leadwire.intake.dedupe import Accepted
@@ -18,6 +18,8 @@ from leadwire.runtime import services
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set
+THANKS_PAGE = ("<!doctype html><meta charset=utf-8><title>Thank you</title>"
+               "<p>Thank you. Your message has been received, and someone will be in touch soon.</p>")
 
 
 def stored(accepted: Accepted) -> Response[Any]:
@@ -33,7 +35,7 @@ def stored(accepted: Accepted) -> Response[Any]:
 @router.post("/leads")
 def post_website_lead() -> Response[Any]:
     result = doors.website_form(body(router), headers(router), query(router), now(router), services.store(),
-                                services.settings())
+                                services.settings(), services.notifier(), base_url(router))
     if result.accepted is None:
         metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
     if result.next_url:
@@ -48,29 +50,39 @@ def meta_handshake() -> Response[Any]:
     return Response(200, "text/plain", doors.meta_handshake(query(router), services.settings()))
 
 
+@router.get("/thanks")
+def thanks_page() -> Response[Any]:
+    """Where a form's `_next` leads when it points anywhere the owner did not allow."""
+    return Response(200, "text/html; charset=utf-8", THANKS_PAGE)
+
+
 @router.post("/webhooks/meta")
 def meta_notification() -> Response[Any]:
     results = doors.meta_notification(body(router), headers(router), now(router), services.store(),
-                                      services.settings())
-    return json_answer(200, {"leads": [{"id": item.lead_id, "status": item.outcome} for item in results]})
+                                      services.settings(), notifier=services.notifier(), base_url=base_url(router))
+    return json_answer(200, {
+        "leads": [{"id": item.lead_id, "status": item.outcome} for item in results if isinstance(item, Accepted)],
+        "unreadable": [{"change": item.index, "reason": item.reason} for item in results
+                       if isinstance(item, doors.Unreadable)]})
 
 
 @router.post("/webhooks/google")
 def google_lead() -> Response[Any]:
-    stored(doors.google_lead(body(router), now(router), services.store(), services.settings()))
+    stored(doors.google_lead(body(router), now(router), services.store(), services.settings(), services.notifier(),
+                             base_url(router)))
     return json_answer(200, {})
 
 
 @router.post("/webhooks/typeform")
 def typeform_response() -> Response[Any]:
     return stored(doors.typeform_response(body(router), headers(router), now(router), services.store(),
-                                          services.settings()))
+                                          services.settings(), services.notifier(), base_url(router)))
 
 
 @router.post("/webhooks/generic")
 def generic_webhook() -> Response[Any]:
     return stored(doors.generic_webhook(body(router), headers(router), now(router), services.store(),
-                                        services.settings()))
+                                        services.settings(), services.notifier(), base_url(router)))
 
 
 @router.get("/unsubscribe")

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from leadwire.api.request import base_url, json_answer, now
 from leadwire.lead import Stage, Status
-from leadwire.owner import erase, leads, rep_actions
+from leadwire.owner import erase, join, leads, rep_actions
 from leadwire.runtime import services
 
 router = Router()
@@ -63,3 +63,14 @@ def post_action(lead_id: str, request: rep_actions.RepAction) -> Response[Any]:
     done = rep_actions.act(services.store(), services.notifier(), links, leads.load(services.store(), lead_id),
                            rep_actions.OWNER, request, now(router))
     return json_answer(200, {"done": done, "lead": leads.show(services.store(), lead_id)})
+
+
+@router.get("/leads/<lead_id>/submissions")
+def get_submissions(lead_id: str, limit: Annotated[int, Query(ge=1, le=leads.MAX_PAGE)] = 50,
+                    cursor: Annotated[str | None, Query()] = None) -> Response[Any]:
+    return json_answer(200, leads.submissions_of(services.store(), lead_id, limit, cursor))
+
+
+@router.post("/leads/<lead_id>/merge")
+def post_merge(lead_id: str, merge: leads.MergeIn) -> Response[Any]:
+    return json_answer(200, join.join(services.store(), services.notifier(), lead_id, merge.from_, now(router)))

@@ -9,16 +9,21 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso
-from leadwire.errors import Forbidden
+from leadwire.errors import Forbidden, LeadwireError
+from leadwire.followup.rep_links import RepLinks
 from leadwire.intake import enrichment, signatures
 from leadwire.intake.dedupe import Accepted, accept
 from leadwire.intake.normalize import keep_what_is_valid, normalize
 from leadwire.intake.sources import google, meta, typeform, webhook, website
 from leadwire.outbound.graph import LeadSource
+from leadwire.outbound.notify import Notifier
 from leadwire.runtime.settings import Settings
 from leadwire.store.table import Store
 
 logger = Logger(child=True)
+
+
+THANKS_PATH = "/thanks"
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,24 @@ class WebsiteResult:
     next_url: str | None
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A change of a Meta notification that could not be stored, and why; the others were."""
+
+    index: int
+    reason: str
+
+
 def website_form(body: bytes, headers: Mapping[str, str], query: Mapping[str, str], now: datetime, store: Store,
-                 settings: Settings) -> WebsiteResult:
+                 settings: Settings, notifier: Notifier | None = None, base_url: str = "") -> WebsiteResult:
     submission = website.parse_form(body, headers.get("content-type"), headers, query, iso(now))
+    next_url = website.redirect_target(submission.next_url, submission.page, settings.redirect_origin_list(),
+                                       base_url.rstrip("/") + THANKS_PATH) if submission.next_url else None
     if submission.honeypot:
         logger.info("honeypot filled; nothing stored", extra={"source": "website"})
-        return WebsiteResult(None, submission.next_url)
+        return WebsiteResult(None, next_url)
     lead = normalize(submission.lead, settings.default_region)
-    return WebsiteResult(accept(lead, store, now), submission.next_url)
+    return WebsiteResult(accept(lead, store, now, notifier, rep_links(settings, base_url)), next_url)
 
 
 def meta_handshake(query: Mapping[str, str], settings: Settings) -> str:
@@ -46,30 +61,49 @@ def meta_handshake(query: Mapping[str, str], settings: Settings) -> str:
 
 
 def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
-                      settings: Settings, graph: LeadSource | None = None) -> list[Accepted]:
+                      settings: Settings, graph: LeadSource | None = None, notifier: Notifier | None = None,
+                      base_url: str = "") -> list[Accepted | Unreadable]:
+    """Each change on its own: one that cannot be read or stored is reported and never fails the others."""
     signatures.verify_meta(body, headers.get("x-hub-signature-256"), settings.rotating("meta_app_secret"))
     graph = graph or enrichment.graph_client(settings)
-    results = []
-    for ref in meta.parse_notification(body):
+    results: list[Accepted | Unreadable] = []
+    for index, ref in enumerate(meta.read_changes(body)):
+        if isinstance(ref, LeadwireError):
+            logger.warning("unreadable Meta change", extra={"index": index, "reason": ref.message})
+            results.append(Unreadable(index, ref.message))
+            continue
         raw = enrichment.fetch(ref, graph) or meta.pending_raw_lead(ref)
-        results.append(accept(keep_what_is_valid(raw, settings.default_region), store, now))
+        try:
+            lead = keep_what_is_valid(raw, settings.default_region)
+            results.append(accept(lead, store, now, notifier, rep_links(settings, base_url)))
+        except LeadwireError as refused:
+            logger.warning("Meta change not stored", extra={"index": index, "reason": refused.message})
+            results.append(Unreadable(index, refused.message))
     return results
 
 
-def google_lead(body: bytes, now: datetime, store: Store, settings: Settings) -> Accepted:
+def google_lead(body: bytes, now: datetime, store: Store, settings: Settings, notifier: Notifier | None = None,
+                base_url: str = "") -> Accepted:
     delivery = google.parse_google(body)
     signatures.verify_google_key(delivery.google_key, settings.rotating("google_ads_key"))
-    return accept(keep_what_is_valid(delivery.lead, settings.default_region), store, now)
+    lead = keep_what_is_valid(delivery.lead, settings.default_region)
+    return accept(lead, store, now, notifier, rep_links(settings, base_url))
 
 
 def typeform_response(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
-                      settings: Settings) -> Accepted:
+                      settings: Settings, notifier: Notifier | None = None, base_url: str = "") -> Accepted:
     signatures.verify_typeform(body, headers.get("typeform-signature"), settings.rotating("typeform_secret"))
-    return accept(keep_what_is_valid(typeform.parse_typeform(body), settings.default_region), store, now)
+    raw = typeform.parse_typeform(body)
+    return accept(keep_what_is_valid(raw, settings.default_region), store, now, notifier, rep_links(settings, base_url))
 
 
 def generic_webhook(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
-                    settings: Settings) -> Accepted:
+                    settings: Settings, notifier: Notifier | None = None, base_url: str = "") -> Accepted:
     signatures.verify_standard_webhook(body, headers, settings.webhook_secret_list(), now.timestamp())
     raw = webhook.parse_generic(body, headers["webhook-id"])
-    return accept(keep_what_is_valid(raw, settings.default_region), store, now)
+    return accept(keep_what_is_valid(raw, settings.default_region), store, now, notifier, rep_links(settings, base_url))
+
+
+def rep_links(settings: Settings, base_url: str) -> RepLinks:
+    """Lead-page links for the emails a submission may cause (a returning person's owner is told)."""
+    return RepLinks(settings.public_base_url or base_url, settings.rep_link_key_list())

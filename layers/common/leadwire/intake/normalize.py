@@ -16,7 +16,7 @@ from typing import Any
 
 from leadwire.clock import iso, parse_iso
 from leadwire.errors import ValidationFailed
-from leadwire.lead import UTM_KEYS, Consent, LeadInput, RawLead
+from leadwire.lead import UTM_KEYS, Consent, LeadInput, RawLead, dialable_digits
 from leadwire.reference import country_code
 
 # Longest text accepted per field, in characters (email: RFC 5321's 254 for a whole address).
@@ -33,7 +33,6 @@ MAX_FIELD_TEXT = 5000
 MAX_FIELD_ITEMS = 100
 MAX_FIELD_DEPTH = 4
 MAX_DIGITS = 38  # DynamoDB numbers hold 38 significant digits
-MIN_PHONE_DIGITS = 6  # a phone we could not parse still counts as a way to reach the person if it has this many
 
 _SPACES = re.compile(r"\s+")
 _NEWLINES = re.compile(r"\r\n?")
@@ -66,9 +65,10 @@ class _Problems:
             raise ValidationFailed(self.details)
 
 
-def normalize(raw: RawLead, default_region: str | None) -> LeadInput:
+def normalize(raw: RawLead, default_region: str | None, require_contact: bool = True) -> LeadInput:
     """The submission, cleaned; ValidationFailed lists every invalid field. A phone that cannot be read is kept
-    as `phone_raw` and never refuses the lead; a lead needs an email or a phone unless it awaits enrichment."""
+    as `phone_raw` and never refuses the lead; a lead needs an email or a phone unless it awaits enrichment (or
+    `require_contact` is off: a platform's lead nobody can correct is flagged for review instead)."""
     problems = _Problems()
     first_name, last_name = _names(raw, problems)
     country, country_raw = _country(raw.country)
@@ -92,8 +92,10 @@ def normalize(raw: RawLead, default_region: str | None) -> LeadInput:
         referrer=_cut(raw.referrer, MAX_URL), landing_page=_cut(raw.landing_page, MAX_URL),
         submitted_at=_instant(raw.submitted_at),
         pending_enrichment=raw.pending_enrichment,
+        typed=raw.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
     )
-    _require_contact(raw, lead, problems)
+    if require_contact:
+        _require_contact(raw, lead, problems)
     problems.raise_if_any()
     return lead
 
@@ -244,7 +246,7 @@ def _require_contact(raw: RawLead, lead: LeadInput, problems: _Problems) -> None
 
 
 def _is_dialable(phone_raw: str | None) -> bool:
-    return sum(char.isdigit() for char in phone_raw or "") >= MIN_PHONE_DIGITS
+    return dialable_digits(phone_raw) is not None
 
 
 # --- utm and the other fields ----------------------------------------------------------------------------------
@@ -321,14 +323,44 @@ def _field_map(values: Mapping[Any, Any], depth: int) -> dict[str, Any]:
 
 
 def keep_what_is_valid(raw: RawLead, default_region: str | None) -> LeadInput:
-    """Normalise a platform's lead, which nobody can correct and resend: a field that fails validation is kept as
-    given under `fields.invalid_<name>` and the rest stored. Only a lead with no way to reach the person is refused."""
-    try:
-        return normalize(raw, default_region)
-    except ValidationFailed as refused:
-        bad = {str(detail["field"]) for detail in refused.details} & (set(RawLead.model_fields) - {"source", "fields"})
-        if not bad:
-            raise
-        kept = {f"invalid_{name}": getattr(raw, name) for name in sorted(bad)}
-        return normalize(raw.model_copy(update={**dict.fromkeys(bad), "fields": {**raw.fields, **kept}}),
-                         default_region)
+    """Normalise a platform's lead, which nobody can correct and resend, and store it whatever it holds: a field that
+    fails validation is set aside whole (`set_aside: [{field, value, reason}]`, never cut) and the rest stored; a lead
+    with no usable email or phone is flagged `needs_review`, so a person reads it."""
+    typed = raw.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    set_aside: list[dict[str, Any]] = []
+    for _ in range(4):  # each round sets aside what failed; what is left cannot fail the same way again
+        try:
+            lead = normalize(raw, default_region, require_contact=False)
+            break
+        except ValidationFailed as refused:
+            raw, aside = _without(raw, refused.details)
+            if not aside:
+                raise
+            set_aside += aside
+    else:
+        raise ValidationFailed([{"field": "fields", "reason": "could not be stored even with its fields set aside"}])
+    needs_review = not raw.pending_enrichment and not (lead.email or lead.phone or _is_dialable(lead.phone_raw))
+    return lead.model_copy(update={"typed": typed, "set_aside": set_aside, "needs_review": needs_review})
+
+
+def _without(raw: RawLead, details: list[dict[str, Any]]) -> tuple[RawLead, list[dict[str, Any]]]:
+    """The lead without the fields that failed, and those fields whole, each with its reason."""
+    own = set(RawLead.model_fields) - {"source", "fields"}
+    changes: dict[str, Any] = {}
+    fields = dict(raw.fields)
+    aside: list[dict[str, Any]] = []
+    for detail in details:
+        name, reason = str(detail["field"]), str(detail["reason"])
+        if name in own and name not in changes:
+            value = getattr(raw, name)
+            changes[name] = None
+            aside.append({"field": name, "value": value.model_dump(mode="json") if hasattr(value, "model_dump")
+                          else value, "reason": reason})
+        elif name.startswith("fields."):
+            key = next((sent for sent in fields if _clean(str(sent), multiline=False) == name[7:]), None)
+            if key is not None:
+                aside.append({"field": name, "value": fields.pop(key), "reason": reason})
+        elif name == "fields" and fields:
+            aside.append({"field": "fields", "value": fields, "reason": reason})
+            fields = {}
+    return raw.model_copy(update={**changes, "fields": fields}), aside

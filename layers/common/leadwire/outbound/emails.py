@@ -13,7 +13,7 @@ from leadwire.pages.lead_view import LeadView, person_name, view
 from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
-__all__ = ["new_owner", "nurture", "person_name", "reminder", "taken_away"]
+__all__ = ["new_owner", "nurture", "person_name", "reminder", "returned", "taken_away"]
 
 
 def _to_rep(kind: str, subject: str, template: str, lead: LeadRecord, rep: Rep, config: Config, now: datetime,
@@ -49,6 +49,20 @@ def taken_away(lead: LeadRecord, rep: Rep, new_rep: Rep, config: Config, now: da
     card = view(lead, rep.timezone, config, now)
     return _to_rep("owner_reassigned_away", f"Lead {card.who} was reassigned to {new_rep.name}", "taken_away",
                    lead, rep, config, now, page_url, new_rep=new_rep)
+
+
+def returned(lead: LeadRecord, rep: Rep, messages: list[str], config: Config, now: datetime,
+             page_url: str | None) -> Email:
+    """A known person sent another submission: every message since the last one the owner saw."""
+    card = view(lead, rep.timezone, config, now)
+    latest = messages[-1] if messages else ""
+    return _to_rep("owner_returned", f"{card.who} came back: {_first_line(latest) or 'another submission'}",
+                   "returned", lead, rep, config, now, page_url, messages=messages)
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 NURTURE_TEMPLATES: dict[str, tuple[str, str]] = {

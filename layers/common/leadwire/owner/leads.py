@@ -26,7 +26,7 @@ MAX_PAGE = 100
 SettableStatus = Literal["contacted", "qualified", "won", "lost", "unqualified"]
 SETTABLE: frozenset[str] = CONTACTED_OR_LATER
 BUILTIN_EVENT_TYPES = frozenset({"email_open", "link_click", "page_view", "pricing_view", "demo_request",
-                                 "meeting_booked", "unsubscribe"})
+                                 "meeting_booked", "unsubscribe", "returned"})
 
 
 class LeadPatch(BaseModel):
@@ -135,3 +135,16 @@ def record_event(store: Store, lead_id: str, event: EngagementIn, now: datetime)
 def timeline_of(store: Store, lead_id: str) -> list[dict[str, Any]]:
     load(store, lead_id)
     return timeline.read(store, lead_id)
+
+
+def submissions_of(store: Store, lead_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Every submission merged into the lead, kept whole, oldest first; cursor paging."""
+    load(store, lead_id)
+    items, next_cursor = LeadRepository(store).submissions(lead_id, max(1, min(limit, MAX_PAGE)), cursor)
+    return {"items": items, "cursor": next_cursor}
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")

@@ -85,7 +85,10 @@ class Assigner:
                           exclude=exclude)
 
     def _previous_owner(self, lead: LeadRecord, now: datetime) -> str | None:
-        """Sticky routing: who last owned someone from the same company (free-mail domains never count)."""
+        """Sticky routing: who had this lead before it closed (a returning person), else who last owned someone from
+        the same company (free-mail domains never count)."""
+        if lead.last_owner:
+            return lead.last_owner
         domain = company_domain(lead.email or "")
         days = self.config.routing.sticky_days
         found = reps.company_owner(self.store, domain) if domain and days else None

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     default_region: str | None = None
     meta_graph_url: str = GRAPH_API_URL
     meta_graph_timeout_s: float = 3.0
+    redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
 
     leadwire_api_keys: SecretStr = SecretStr("")
     meta_app_secret: SecretStr = SecretStr("")
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     def api_key_hashes(self) -> list[bytes]:
         keys = [key.strip() for key in self.leadwire_api_keys.get_secret_value().split(",")]
         return [hashlib.sha256(key.encode()).digest() for key in keys if key]
+
+    def redirect_origin_list(self) -> list[str]:
+        origins = (origin.strip().rstrip("/").lower() for origin in self.redirect_origins.split(","))
+        return [origin for origin in origins if origin and origin != "*"]
 
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.get_secret_value().split()

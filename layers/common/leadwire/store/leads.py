@@ -9,12 +9,13 @@ to the score write-back that follows them. Conditions express what the caller re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from leadwire.clock import iso
-from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord
+from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord, dialable_digits
 from leadwire.store import funnel, reps, schema
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone, failed_at
 from leadwire.store.table import ConditionFailed, Store, Update, decode_cursor, encode_cursor
@@ -36,9 +37,35 @@ class Page:
     cursor: str | None
 
 
-def person_keys(email: str | None, phone: str | None) -> list[dict[str, str]]:
-    """The dedupe keys that identify a person: normalised email and E.164 phone."""
-    return [*([schema.email(email)] if email else []), *([schema.phone(phone)] if phone else [])]
+def person_keys(email: str | None, phone: str | None, phone_raw: str | None = None) -> list[dict[str, str]]:
+    """The dedupe keys that identify a person: normalised email, and the E.164 phone (or, when the phone did not
+    read as E.164, its digits)."""
+    digits = None if phone else dialable_digits(phone_raw)
+    return [*([schema.email(email)] if email else []), *([schema.phone(phone)] if phone else []),
+            *([schema.phone_digits(digits)] if digits else [])]
+
+
+def email_keys(email: str | None) -> list[dict[str, str]]:
+    return [schema.email(email)] if email else []
+
+
+def phone_keys(phone: str | None, phone_raw: str | None = None) -> list[dict[str, str]]:
+    return person_keys(None, phone, phone_raw)
+
+
+def ref_keys(source: str, refs: Iterable[str]) -> list[dict[str, str]]:
+    return [schema.platform_ref(source, ref) for ref in refs]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """What a submission adds to the person already known, decided by the identity rules as read."""
+
+    fill: dict[str, Any]  # fields the lead lacked
+    changes: dict[str, Any]  # plain replacements: the latest message, other_values, a reopened status
+    claims: list[dict[str, str]]  # dedupe keys the lead gains with this submission
+    careful: bool  # the lead must still be as read (a value would otherwise be lost to a concurrent merge)
+    reopen_from: str | None = None  # the closed status a returning person reopens
 
 
 class LeadRepository:
@@ -90,42 +117,102 @@ class LeadRepository:
         return [LeadRecord.model_validate(item) for item in items]
 
     # --- intake ------------------------------------------------------------------------------------------------
-    def create(self, lead: LeadRecord, entry: dict[str, Any]) -> None:
-        """The lead, its platform id and dedupe keys, its first timeline entry and its funnel count, all at once;
-        AlreadyExists when the platform id or a dedupe key is taken."""
+    def create(self, lead: LeadRecord, entry: dict[str, Any], submission: dict[str, Any] | None = None,
+               claims: list[dict[str, str]] | None = None) -> None:
+        """The lead, its platform id and dedupe keys (`claims`, by default every key its fields name), recorded on
+        the lead so erasure finds them, the submission kept whole, its first timeline entry and its funnel count, all
+        at once; AlreadyExists when the platform id or a dedupe key is taken."""
+        if claims is None:
+            claims = [*ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []),
+                      *person_keys(lead.email, lead.phone, lead.phone_raw)]
+        lead = lead.model_copy(update={"claims": claims})
         actions = [self.store.put_action(self._item(lead), _NOT_THERE)]
-        actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in self._claims(lead)]
+        actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in lead.claims]
         actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
+        if submission is not None:
+            actions.append(self.store.put_action(submission))
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
             raise AlreadyExists("the platform id or a dedupe key is taken") from failure
 
-    def merge(self, lead_id: str, lead: LeadInput, at: str, entry: dict[str, Any]) -> None:
-        """Fill what the known lead lacks (never overwriting with emptiness), count the touch, claim the platform id;
-        AlreadyExists when that id was seen (a redelivery), Gone when the lead was erased meanwhile."""
-        update = (Update().set_if_absent(**lead.person_fields())
-                  .set(updated_at=at, last_activity_at=at, score_due=1)
+    def merge(self, known: LeadRecord, lead: LeadInput, merge: Merge, at: str, entry: dict[str, Any],
+              submission: dict[str, Any], event: dict[str, Any]) -> None:
+        """Add a submission to the known lead: fill what it lacks, keep every differing value, count the touch, claim
+        the platform id and new keys, keep the submission whole and record the return as an engagement event.
+        AlreadyExists when the platform id was seen (a redelivery); ChangedMeanwhile when the lead is not as read or
+        a key it would claim was taken meanwhile; Gone when the lead was erased meanwhile."""
+        refs = [lead.source_ref] if lead.source_ref else []
+        claims = [*ref_keys(lead.source, refs), *merge.claims]
+        update = (Update().set_if_absent(**merge.fill)
+                  .set(updated_at=at, last_activity_at=at, score_due=1,
+                       **{name: _plain(value) for name, value in merge.changes.items()})
                   .add(touches=1, inputs_version=1, revision=1)
-                  .append(refs=[lead.source_ref] if lead.source_ref else [])
-                  .when("attribute_exists(pk)"))
-        actions = [self.store.update_action(schema.lead(lead_id), update)]
-        if lead.source_ref:
-            actions.append(self.store.put_action({**schema.platform_ref(lead.source, lead.source_ref),
-                                                  "lead_id": lead_id}, _NOT_THERE))
-        actions.append(self.store.put_action(entry))
+                  .append(refs=refs, claims=claims, set_aside=lead.set_aside))
+        if merge.careful:
+            update.when("#inputs_version = :seen", seen=known.inputs_version)
+        else:
+            update.when("attribute_exists(pk)")
+        if merge.reopen_from:
+            update.when("#status = :was", was=merge.reopen_from)
+        actions = [self.store.update_action(schema.lead(known.id), update)]
+        actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
+        actions += [self.store.put_action(entry), self.store.put_action(submission), self.store.put_action(event)]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
-            if lead.source_ref and failed_at(failure, 1):
+            if refs and failed_at(failure, 1):
                 raise AlreadyExists("platform id already seen") from failure
-            raise Gone(lead_id) from failure
+            if failed_at(failure, 0) and not merge.careful and not merge.reopen_from:
+                raise Gone(known.id) from failure
+            raise ChangedMeanwhile(known.id) from failure
+
+    def owner_if_there(self, key: Mapping[str, str]) -> str | None:
+        """The lead a dedupe key or platform id points to; a key pointing to a lead that no longer exists is freed
+        (deleted), so nobody is ever locked out by what an erasure or a crash left behind."""
+        found = self.store.get(key)
+        if not found:
+            return None
+        lead_id = str(found["lead_id"])
+        if self.store.get(schema.lead(lead_id)) is not None:
+            return lead_id
+        with suppress(ConditionFailed):  # someone else freed or re-claimed it meanwhile
+            self.store.delete(key, "lead_id = :gone", gone=lead_id)
+        return None
+
+    def flag_duplicate(self, lead_id: str, other_id: str, reason: str, entry: dict[str, Any]) -> None:
+        """Note on a lead that another one may be the same person (both are told, so an owner can join them)."""
+        flag = (Update().append(possible_duplicates=[{"id": other_id, "reason": reason}]).set(score_due=1)
+                .add(inputs_version=1).when("attribute_exists(pk)"))
+        try:
+            self.store.transact([self.store.update_action(schema.lead(lead_id), flag), self.store.put_action(entry)])
+        except ConditionFailed:
+            return  # erased meanwhile: nothing to flag
+
+    def set_owner_told(self, lead_id: str, at: str) -> None:
+        self.store.update(schema.lead(lead_id), Update().set(owner_told_at=at).when("attribute_exists(pk)"))
+
+    def submissions(self, lead_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """The lead's submissions, oldest first, one page."""
+        items, last = self.store.query(schema.lead_partition(lead_id), schema.SUBMISSION_PREFIX, limit=limit,
+                                       cursor=decode_cursor(cursor))
+        return [_submission_shown(item) for item in items], encode_cursor(last)
+
+    def submissions_after(self, lead_id: str, at: str | None) -> list[dict[str, Any]]:
+        """Every submission after instant `at` (all of them when None), oldest first."""
+        partition = schema.lead_partition(lead_id)
+        items = self.store.query_all(partition, sk_between=schema.submissions_after(at)) if at else \
+            self.store.query_all(partition, schema.SUBMISSION_PREFIX)
+        return [_submission_shown(item) for item in items]
 
     def claim_person(self, lead_id: str, email: str | None, phone: str | None) -> None:
         """Remember the lead's email and phone as its dedupe keys, unless another lead has them."""
         for key in person_keys(email, phone):
             try:
-                self.store.put({**key, "lead_id": lead_id}, _NOT_THERE)
+                self.store.transact([
+                    self.store.put_action({**key, "lead_id": lead_id}, _NOT_THERE),
+                    self.store.update_action(schema.lead(lead_id), Update().append(claims=[key])
+                                             .when("attribute_exists(pk)"))])
             except ConditionFailed:
                 continue
 
@@ -177,7 +264,7 @@ class LeadRepository:
         """Give the lead to `rep_id` if nobody else did meanwhile (for a reassignment: if it is still the previous
         owner's); the reps' counters and the sticky company owner move with it."""
         changes = {"owner": rep_id, "status": status, "assigned_at": at, "updated_at": at, "reminders_sent": 0,
-                   "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None}
+                   "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None, "owner_told_at": at}
         if lead.owner is None:
             condition = ("attribute_not_exists(#owner) AND #status = :new", {"new": "new"})
         else:
@@ -276,13 +363,11 @@ class LeadRepository:
         return True
 
     def erase(self, lead: LeadRecord) -> int:
-        """Delete the person everywhere in the table: the lead, its events and timeline, and the dedupe keys it
-        owns; the number of items deleted."""
-        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self.store.query_all(schema.lead_partition(lead.id))]
-        for key in [*person_keys(lead.email, lead.phone),
-                    *(schema.platform_ref(lead.source, ref) for ref in lead.refs)]:
-            if self.owner_of(key) == lead.id:
-                keys.append(key)
+        """Delete the person everywhere in the table: the lead, its submissions, events and timeline, and every key
+        it claimed (as recorded, plus those its fields name, for leads stored before claims were recorded) that still
+        points to it; the number of items deleted."""
+        keys = [schema.plain_key(item) for item in self.store.query_all(schema.lead_partition(lead.id))]
+        keys += [key for key in self._keys_of(lead) if self.owner_of(key) == lead.id]
         deletions = [key for key in keys if not schema.is_lead_item(key)] + [schema.lead(lead.id)]
         for start in range(0, len(deletions), 100):
             self.store.transact([self.store.delete_action(key) for key in deletions[start:start + 100]])
@@ -290,15 +375,43 @@ class LeadRepository:
             reps.release_open_lead(self.store, lead.owner)
         return len(keys)
 
+    def join(self, into: LeadRecord, other: LeadRecord, changes: dict[str, Any], at: str,
+             entry: dict[str, Any]) -> None:
+        """The owner's explicit merge of `other` into `into`: its submissions, events and timeline move, its keys
+        point to `into`, then it is deleted. Each step can be repeated, so a merge cut short is finished by the next
+        call; ChangedMeanwhile when `into` changed since it was read."""
+        partition = [item for item in self.store.query_all(schema.lead_partition(other.id))
+                     if not schema.is_lead_item(item)]
+        for item in partition:
+            self.store.put({**item, **schema.moved(item, into.id)})
+        keys = [key for key in self._keys_of(other) if self.owner_of(key) == other.id]
+        for key in keys:
+            self.store.put({**key, "lead_id": into.id})
+        if other.id not in into.merged_from:
+            update = (Update().set(updated_at=at, score_due=1, **{k: _plain(v) for k, v in changes.items()})
+                      .add(touches=other.touches, inputs_version=1)
+                      .append(merged_from=[other.id], claims=keys, refs=other.refs, set_aside=other.set_aside)
+                      .when("#inputs_version = :seen", seen=into.inputs_version))
+            try:
+                self.store.transact([self.store.update_action(schema.lead(into.id), update),
+                                     self.store.put_action(entry)])
+            except ConditionFailed as failure:
+                raise ChangedMeanwhile(into.id) from failure
+        deletions = [schema.plain_key(item) for item in partition] + [schema.lead(other.id)]
+        for start in range(0, len(deletions), 100):
+            self.store.transact([self.store.delete_action(key) for key in deletions[start:start + 100]])
+        if other.owner and other.status in OPEN_STATUSES:
+            reps.release_open_lead(self.store, other.owner)
+
+    def _keys_of(self, lead: LeadRecord) -> list[dict[str, str]]:
+        known = [*lead.claims, *person_keys(lead.email, lead.phone, lead.phone_raw), *ref_keys(lead.source, lead.refs)]
+        return list({(key["pk"], key["sk"]): schema.plain_key(key) for key in known}.values())
+
     # --- how every write above is made -------------------------------------------------------------------------
     def _item(self, lead: LeadRecord) -> dict[str, Any]:
         """The item of a new lead: the attributes its creator set, and the keys of the indexes it belongs to."""
         return {**schema.lead(lead.id), "list_pk": schema.LIST_PK, "revision": 1,
                 **lead.model_dump(mode="json", exclude_unset=True, exclude_none=True), **self._due(lead)}
-
-    def _claims(self, lead: LeadRecord) -> list[dict[str, str]]:
-        refs = [schema.platform_ref(lead.source, lead.source_ref)] if lead.source_ref else []
-        return [*refs, *person_keys(lead.email, lead.phone)]
 
     def _due(self, lead: LeadRecord) -> dict[str, str | None]:
         """`due_at` and `due_shard` for the lead as it will be; both None takes it out of the sparse index."""
@@ -365,6 +478,11 @@ def _acting(owner: str | None, action_id: str | None) -> Condition:
         parts.append("(attribute_not_exists(#last_action_id) OR #last_action_id <> :action_id)")
         values["action_id"] = action_id
     return " AND ".join(parts), values
+
+
+def _submission_shown(item: dict[str, Any]) -> dict[str, Any]:
+    shown = {name: value for name, value in item.items() if name not in ("pk", "sk")}
+    return {"id": schema.submission_id(item), **shown}
 
 
 def _plain(value: Any) -> Any:

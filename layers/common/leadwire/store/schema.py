@@ -19,6 +19,7 @@ _LEAD = "LEAD#"
 _LEAD_SK = "LEAD"
 _TIMELINE = "TL#"
 _EVENT = "EVT#"
+_SUBMISSION = "SUB#"
 _REPS = "REPS"
 _REP = "REP#"
 
@@ -61,12 +62,52 @@ def event(lead_id: str, event_id: str) -> Key:
     return {"pk": lead_partition(lead_id), "sk": f"{_EVENT}{event_id}"}
 
 
+SUBMISSION_PREFIX = _SUBMISSION
+
+
+def submission(lead_id: str, at: str) -> Key:
+    """One submission kept whole: `SUB#<instant>#<n>`, so a lead's submissions read oldest first."""
+    return {"pk": lead_partition(lead_id), "sk": f"{_SUBMISSION}{at}#{secrets.token_hex(4)}"}
+
+
+def submission_id(key: dict[str, object]) -> str:
+    """The id a submission is shown by: its sort key without the prefix."""
+    return str(key.get("sk", "")).removeprefix(_SUBMISSION)
+
+
+def submission_key(lead_id: str, submission_id: str) -> Key:
+    return {"pk": lead_partition(lead_id), "sk": f"{_SUBMISSION}{submission_id}"}
+
+
+def is_submission(key: dict[str, object]) -> bool:
+    return str(key.get("sk", "")).startswith(_SUBMISSION)
+
+
+def submissions_after(at: str) -> tuple[str, str]:
+    """The sort-key range of every submission after instant `at`."""
+    return f"{_SUBMISSION}{at}#~", f"{_SUBMISSION}~"
+
+
+def moved(key: dict[str, object], lead_id: str) -> Key:
+    """The same item (timeline entry, event, submission) in another lead's partition."""
+    return {"pk": lead_partition(lead_id), "sk": str(key["sk"])}
+
+
 def email(address: str) -> Key:
     return {"pk": f"EMAIL#{address}", "sk": "KEY"}
 
 
 def phone(number: str) -> Key:
     return {"pk": f"PHONE#{number}", "sk": "KEY"}
+
+
+def phone_digits(digits: str) -> Key:
+    """A phone that does not read as E.164, by its digits, so the same typing finds the same person."""
+    return {"pk": f"PHONE#digits:{digits}", "sk": "KEY"}
+
+
+def plain_key(key: dict[str, object]) -> Key:
+    return {"pk": str(key["pk"]), "sk": str(key["sk"])}
 
 
 def platform_ref(source: str, ref: str) -> Key:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadwire.lead import LeadInput
 from leadwire.store import schema
 from leadwire.store.table import Store
 
@@ -24,7 +25,8 @@ def events(store: Store, lead_id: str) -> list[dict[str, Any]]:
 
 def read(store: Store, lead_id: str) -> list[dict[str, Any]]:
     """Timeline entries and engagement events, oldest first."""
-    items = [item for item in store.query_all(schema.lead_partition(lead_id)) if not schema.is_lead_item(item)]
+    items = [item for item in store.query_all(schema.lead_partition(lead_id))
+             if not schema.is_lead_item(item) and not schema.is_submission(item)]
     return sorted((_shown(item) for item in items), key=lambda item: item["at"])
 
 
@@ -33,3 +35,19 @@ def _shown(item: dict[str, Any]) -> dict[str, Any]:
         return {"at": item["at"], "kind": f"event:{item['type']}", "actor": "api",
                 "detail": {"id": item["event_id"], **item.get("detail", {})}}
     return {"at": item["at"], "kind": item["kind"], "actor": item["actor"], "detail": item.get("detail", {})}
+
+
+def submission_item(lead_id: str, at: str, lead: LeadInput, outcome: str) -> dict[str, Any]:
+    """A submission kept whole: every field as the sender typed it and as normalised, where it came from, the
+    consent given, anything set aside, and the instant. Its `id` is what the timeline entry points to."""
+    key = schema.submission(lead_id, at)
+    normalised = lead.model_dump(mode="json", exclude_none=True, exclude={"typed", "set_aside", "needs_review"})
+    return {**key, "at": at, "outcome": outcome, "source": lead.source, "source_ref": lead.source_ref,
+            "typed": lead.typed, "normalised": normalised, "utm": lead.utm, "referrer": lead.referrer,
+            "landing_page": lead.landing_page,
+            "consent": lead.consent.model_dump(mode="json") if lead.consent else None,
+            "set_aside": lead.set_aside, "submitted_at": lead.submitted_at, "message": lead.message}
+
+
+def submission_id(item: dict[str, Any]) -> str:
+    return schema.submission_id(item)

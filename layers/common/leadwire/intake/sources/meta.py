@@ -44,12 +44,34 @@ class MetaLeadRef:
 def parse_notification(body: bytes) -> list[MetaLeadRef]:
     """Every `leadgen` change of every entry of a (possibly batched) notification; other fields are ignored.
     Ids are read as text whether Meta sent strings or (as in older payloads) numbers, so none loses digits."""
+    changes = read_changes(body)
+    for change in changes:
+        if isinstance(change, Malformed):
+            raise change
+    return [change for change in changes if isinstance(change, MetaLeadRef)]
+
+
+def read_changes(body: bytes) -> list[MetaLeadRef | Malformed]:
+    """Each `leadgen` change on its own: its ref, or why it cannot be read (which never fails the others)."""
     notification = json_body(body, "Meta notification", parse_int=str)
     entries = notification.get("entry")
     if not isinstance(entries, list):
         raise Malformed("Meta notification has no entry list")
-    return [_ref(change.get("value")) for entry in entries for change in _changes(entry)
-            if change.get("field") == "leadgen"]
+    found: list[MetaLeadRef | Malformed] = []
+    for entry in entries:
+        try:
+            changes = _changes(entry)
+        except Malformed as unreadable:
+            found.append(unreadable)
+            continue
+        for change in changes:
+            if change.get("field") != "leadgen":
+                continue
+            try:
+                found.append(_ref(change.get("value")))
+            except Malformed as unreadable:
+                found.append(unreadable)
+    return found
 
 
 def graph_lead_url(base_url: str, leadgen_id: str, token: str) -> str:

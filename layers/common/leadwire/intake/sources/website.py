@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from leadwire.errors import Malformed, UnsupportedMediaType
 from leadwire.intake.sources.payload import is_yes, json_body, split_lead_fields, text_of
@@ -35,7 +35,8 @@ _NAME_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n"}
 class WebsiteSubmission:
     lead: RawLead
     honeypot: bool = False  # a bot filled the hidden `_gotcha` input: answer as if accepted, store nothing
-    next_url: str | None = None  # `_next`: where to send the person after success (303)
+    next_url: str | None = None  # `_next` as sent (absolute or relative): where to send the person (303)
+    page: str | None = None  # the page the form was posted from: the Referer, else the landing page it names
 
 
 def parse_form(body: bytes, content_type: str | None, headers: Mapping[str, str], query: Mapping[str, str],
@@ -55,7 +56,8 @@ def parse_form(body: bytes, content_type: str | None, headers: Mapping[str, str]
         landing_page=landing_page,
         submitted_at=received_at,
     )
-    return WebsiteSubmission(raw, honeypot=_is_filled(controls.get("_gotcha")), next_url=_next_url(controls))
+    return WebsiteSubmission(raw, honeypot=_is_filled(controls.get("_gotcha")), next_url=_next_url(controls),
+                             page=referer or landing_page)
 
 
 # --- the body --------------------------------------------------------------------------------------------------
@@ -196,11 +198,15 @@ def _query_fields(query: Mapping[str, str]) -> dict[str, str]:
 
 def _utm(visible: Mapping[str, Any], query: Mapping[str, str], landing_page: str | None,
          referer: str | None) -> dict[str, str]:
-    """UTM from the first place that has any: the form's fields, the URL the form posted to, the landing page's
-    query, the Referer's query. One place only, so a campaign is never mixed with another one's source."""
+    """UTM key by key: what the form's fields say, then for each key they did not send, the URL the form posted
+    to, the landing page's query, the Referer's query, in that order."""
     candidates = [_utm_of(visible.items()), _utm_from_object(visible.get("utm")), _utm_of(query.items()),
                   _utm_of(_query_of(landing_page)), _utm_of(_query_of(referer))]
-    return next((utm for utm in candidates if utm), {})
+    utm: dict[str, str] = {}
+    for found in candidates:
+        for key, value in found.items():
+            utm.setdefault(key, value)
+    return utm
 
 
 def _utm_of(pairs: Iterable[tuple[str, Any]]) -> dict[str, str]:
@@ -247,17 +253,39 @@ def _is_filled(honeypot: Any) -> bool:
 
 
 def _next_url(controls: Mapping[str, Any]) -> str | None:
-    """`_next` when it is an absolute http(s) URL that is safe in a Location header (ASCII, no spaces or control
-    characters); anything else is ignored."""
+    """`_next` when it is safe in a Location header (ASCII, no spaces or control characters); where it may lead
+    is decided by `redirect_target`."""
     url = text_of(controls.get("_next"))
     if not url or len(url) > MAX_NEXT_URL or not url.isascii() or any(char.isspace() or not char.isprintable()
                                                                        for char in url):
         return None
+    return url
+
+
+def redirect_target(next_url: str, page: str | None, allowed_origins: Iterable[str], thanks_url: str) -> str:
+    """Where `_next` may send the person: resolved against the origin of the page the form was posted from when
+    relative, and followed only to that origin or to an origin the owner allowed; anything else gets the API's own
+    thank-you page, so the form is never an open redirect."""
+    page_origin = origin_of(page)
     try:
-        parts = urlsplit(url)
+        target = urljoin(page_origin + "/", next_url) if page_origin else next_url
+        target_origin = origin_of(target)
+    except ValueError:
+        return thanks_url
+    if target_origin and (target_origin == page_origin or target_origin in set(allowed_origins)):
+        return target
+    return thanks_url
+
+
+def origin_of(url: str | None) -> str | None:
+    """`scheme://host[:port]`, lower-cased, of an absolute http(s) URL; None for anything else."""
+    try:
+        parts = urlsplit(url or "")
     except ValueError:
         return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return None
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def _first_text(form: Mapping[str, Any], names: Iterable[str]) -> str | None:
