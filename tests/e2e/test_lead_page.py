@@ -214,3 +214,18 @@ def test_the_command_line_records_the_same_actions_as_the_owner(stack, capsys):
     assert [(item["kind"], item["actor"], item["detail"].get("via")) for item in items
             if item["kind"] in ("note", "status_changed")] == [("note", "api", "management API"),
                                                                 ("status_changed", "api", "management API")]
+
+
+def test_the_page_shows_every_message_the_person_sent(stack):
+    # Given a lead, and the same person writing again
+    lead, path = new_lead(stack)
+    again = {"name": "Pia Page", "email": lead["email"], "message": "Also the bathroom, call me after 5"}
+    assert stack.request("POST", "/leads", again, auth=False).status == 200
+    stack.drain()
+
+    # When the rep opens the page from the first email
+    body = page(stack, path).body.decode()
+
+    # Then both messages are there, oldest first, as the person wrote them (escaped)
+    first, second = body.index("Please call &lt;me&gt; about a quote"), body.index("Also the bathroom, call me after 5")
+    assert first < second and "Message 1 of 2" in body and "Message 2 of 2" in body

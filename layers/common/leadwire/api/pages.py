@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from leadwire.api.request import base_url, body, headers, now, query
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
 from leadwire.followup.rep_links import LinkExpired, LinkInvalid, RepLinks
-from leadwire.owner import rep_actions
+from leadwire.owner import leads, rep_actions
 from leadwire.pages import lead_page
 from leadwire.pages.lead_page import Page
 from leadwire.runtime import services
@@ -52,7 +52,8 @@ def _show(token: str, done: str | None = None, problem: str | None = None, statu
         return lead_page.elsewhere()
     rep = load_rep(store, link.rep_id)
     return lead_page.lead_page(lead, rep.timezone if rep else None, load_config(store)[1],
-                               timeline.read(store, lead.id), at, done, problem, status)
+                               timeline.read(store, lead.id), at, done, problem, status,
+                               messages=leads.messages_of(store, lead))
 
 
 @router.get("/l/<token>")

@@ -144,6 +144,14 @@ def submissions_of(store: Store, lead_id: str, limit: int, cursor: str | None) -
     return {"items": items, "cursor": next_cursor}
 
 
+def messages_of(store: Store, lead: LeadRecord) -> list[str]:
+    """Everything the person wrote, oldest first: the message of each submission (the lead's own for a lead older
+    than its submissions)."""
+    said = [str(item["message"]) for item in LeadRepository(store).submissions_after(lead.id, None)
+            if item.get("message")]
+    return said or ([lead.message] if lead.message else [])
+
+
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -86,10 +86,12 @@ def view_time(moment: datetime, timezone: str, now: datetime) -> str:
 
 
 def lead_page(lead: LeadRecord, timezone: str | None, config: Config, entries: list[dict[str, Any]],
-              now: datetime, done: str | None, problem: str | None = None, status: int = 200) -> Page:
+              now: datetime, done: str | None, problem: str | None = None, status: int = 200,
+              messages: list[str] | None = None) -> Page:
     card = view(lead, timezone, config, now)
     actions = _actions(lead)
     return _page(status, "lead.html", card=card, lead=lead, now=now, actions=actions,
+                 messages=messages if messages is not None else ([lead.message] if lead.message else []),
                  timeline=[_entry(item, card.timezone, now) for item in reversed(entries)],
                  confirmation=DONE_WORDS.get(done or ""), problem=problem, once=secrets.token_urlsafe(12))
 
