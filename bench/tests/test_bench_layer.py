@@ -43,3 +43,35 @@ def test_missing_bytecode_another_pythons_magic_and_timestamp_pycs_are_each_name
     assert (found["modules"], found["compiled_for_313"]) == (4, 1)
     assert sorted(problem.split(":")[0] for problem in found["problems"]) == [
         "__pycache__/other.cpython-313.pyc", "__pycache__/stamped.cpython-313.pyc", "bare.py"]
+
+
+def test_the_runtime_rehearsal_runs_isolated_without_writing_bytecode_on_lambdas_path(tmp_path: Path) -> None:
+    from bench.coldruntime import child_command, runtime_env, runtime_sys_path
+
+    command = child_command("/py313", tmp_path / "spec.json", tmp_path / "out.json")
+    path = runtime_sys_path(Path("/var/task"), Path("/opt"), Path("/var/runtime"))
+    env = runtime_env({"TABLE_NAME": "leads", "PYTHONPATH": "/repo"}, "http://127.0.0.1:5000", "arn:secret")
+
+    assert command[:3] == ["/py313", "-I", "-B"]
+    assert path == ["/var/task", "/opt/python", "/var/runtime"]  # the function, the layer, then the runtime's boto3
+    assert env == {"TABLE_NAME": "leads", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+                   "LEADWIRE_SECRET_ARN": "arn:secret"}
+
+
+def test_the_rehearsal_layer_is_a_read_only_copy_with_or_without_its_bytecode(tmp_path: Path) -> None:
+    import os
+
+    from bench.coldruntime import read_only_copy, writable_again
+
+    built = tmp_path / "built" / "python"
+    built.mkdir(parents=True)
+    module(built, "lead")
+
+    kept = read_only_copy(tmp_path / "built", tmp_path / "opt")
+    stripped = read_only_copy(tmp_path / "built", tmp_path / "opt-bare", keep_bytecode=False)
+
+    assert bytecode(kept / "python")["compiled_for_313"] == 1
+    assert bytecode(stripped / "python") == {"modules": 1, "compiled_for_313": 0,
+                                             "problems": ["lead.py: no lead.cpython-313.pyc"]}
+    assert not any(os.stat(path).st_mode & 0o222 for path in [kept, *kept.rglob("*")])
+    writable_again(tmp_path)
