@@ -176,11 +176,11 @@ def coldstart_findings(coldstart: dict[str, Any], imports: dict[str, Any]) -> li
     compile_ms = {name: figures.get("layer_compile_ms") for name, figures in coldstart.items()}
     if any(compile_ms.values()):
         findings.append(
-            "cold start, not in the figures above: the layer is built with --no-compile and without __pycache__, "
-            "and Lambda's /opt is read-only, so every cold start compiles the layer's modules from source: "
+            "cold start in this venv, not in its figures: a layer without bytecode on Lambda's read-only /opt "
+            "would be compiled on every cold start: "
             + ", ".join(f"{name} +{ms} ms" for name, ms in compile_ms.items())
-            + " on this machine (measured by compiling the imported layer modules). Shipping bytecode compiled by "
-            "Python 3.13 (unchecked-hash .pyc) would remove it")
+            + " on this machine; the layer Makefile compiles it with Python 3.13 when one is found (see the runtime "
+            "rows, 'no-.pyc layer ms')")
     return findings
 
 
