@@ -30,6 +30,8 @@ from bench.layer import ROOT, built_layer, bytecode
 from bench.progress import say
 
 GOAL_RATIO = 1.3
+BEFORE_RUNS = 3  # the layer stripped of its bytecode (the "before" row): fewer rounds, it only shows the gap
+IMPORTTIME_RUNS = 1
 CHILD = ROOT / "bench" / "runtimechild.py"
 RUNTIME_DIR = ROOT / "bench" / "results" / "runtime"
 FIND_PYTHON_313 = ROOT / "layers" / "common" / "find-python313.sh"
@@ -216,6 +218,8 @@ def measure(runs: int = 7) -> dict[str, Any]:
         for round_number in range(1, runs + 1):
             floors.append(run(python, floor_spec, runtime_env(base, server.url, "-"), folder)["floor_ms"])
             for (kind, name), spec in specs.items():
+                if kind == "no_bytecode" and round_number > BEFORE_RUNS:
+                    continue
                 arn = server.seed(scenarios[name])
                 samples[kind][name].append(run(python, spec, runtime_env(base, server.url, arn), folder))
             say(f"cold start (runtime): round {round_number}/{runs} (floor {floors[-1]:.0f} ms, "
@@ -226,7 +230,7 @@ def measure(runs: int = 7) -> dict[str, Any]:
             spec = {**specs[("built", name)]}
             env = runtime_env(base, server.url, "-")
             trees = []
-            for _ in range(3):
+            for _ in range(IMPORTTIME_RUNS):
                 out = folder / "importtime.json"
                 spec_path = folder / "spec.json"
                 spec_path.write_text(json.dumps(spec, default=str))
