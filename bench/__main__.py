@@ -23,7 +23,7 @@ from bench.summary import summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-STEPS = ("coldstart", "warm", "usage", "pipeline")
+STEPS = ("coldruntime", "coldstart", "warm", "usage", "pipeline")
 # moto needs these; Powertools' "no metrics to publish" warnings would only clutter the progress lines.
 STEP_ENV = {"AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "AWS_DEFAULT_REGION": "us-east-1",
             "PYTHONWARNINGS": "ignore::UserWarning"}
@@ -60,7 +60,7 @@ def main() -> None:
             results.update(json.loads((RESULTS / f"{step}.json").read_text()))
             continue
         say(f"{step}: starting")
-        results.update(run_step(step, *([str(args.runs)] if step == "coldstart" else [])))
+        results.update(run_step(step, *([str(args.runs)] if step.startswith("cold") else [])))
     from devtools.template import load_template
 
     final = {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "runtime_s": 0.0, "machine": about,

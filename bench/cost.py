@@ -169,3 +169,28 @@ def storage_per_million_leads(bytes_per_lead: float, prices: Mapping[str, Price]
     """USD per month to keep a million leads (table storage with its index overhead, plus PITR)."""
     gigabytes = bytes_per_lead * MILLION / GB
     return gigabytes * (prices["dynamodb_storage_gb_month"].usd + prices["dynamodb_pitr_gb_month"].usd)
+
+
+# --- the monthly bill of a small business, per observability tier ------------------------------------------------
+TIERS = ("basic", "full")
+FULL_ONLY_CONDITION = "FullObservability"  # template.yaml's condition on what only Observability=full creates
+MONTHS_KEPT = 12  # storage in the monthly bill: a year of leads at that rate kept in the table
+
+
+def tier_resources(resources: Mapping[str, Mapping[str, object]], kind: str, tier: str) -> list[str]:
+    """The logical ids of one resource type that exist with Observability=tier."""
+    return sorted(logical_id for logical_id, resource in resources.items() if resource.get("Type") == kind
+                  and (tier == "full" or resource.get("Condition") != FULL_ONLY_CONDITION))
+
+
+@dataclass(frozen=True)
+class MonthlyBill:
+    """What a month costs at some number of leads: the tier's fixed costs plus every lead's share, all-in."""
+
+    fixed_usd: float  # per month, whatever the number of leads
+    usd_per_million_leads: float  # everything a lead makes AWS do, emails included
+    stored_bytes_per_lead: float
+
+    def at(self, leads_per_month: int, prices: Mapping[str, Price] = PRICES) -> float:
+        kept = storage_per_million_leads(self.stored_bytes_per_lead, prices) * leads_per_month * MONTHS_KEPT / MILLION
+        return self.fixed_usd + self.usd_per_million_leads * leads_per_month / MILLION + kept

@@ -35,6 +35,8 @@ LEADS = 1000
 CLIENTS = 8
 EMAIL_WAIT_S = 300
 ONE_AT_A_TIME = 20  # before the burst: leads sent one by one, each after the previous one's email, on a quiet stack
+SUSTAINED_RATE_PER_S = 10  # then a steady stream: this many leads a second from concurrent clients, for
+SUSTAINED_S = 60
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,13 @@ def speed_to_lead(accepted: list[Accepted], outbox: list[dict[str, Any]]) -> dic
             "max": round(max(delays), 3), "emailed": len(delays)}
 
 
-def _post_all(url: str, api_key: str, leads: int, clients: int) -> list[Accepted]:
+def send_times(rate_per_s: float, seconds: float, start: float) -> list[float]:
+    """When each lead of a steady stream goes out: evenly spaced, `rate_per_s` a second for `seconds`."""
+    return [start + number / rate_per_s for number in range(round(rate_per_s * seconds))]
+
+
+def _post_all(url: str, api_key: str, leads: int, clients: int, at: list[float] | None = None,
+              run: str = "pipeline") -> list[Accepted]:
     local = threading.local()
     connections: list[Client] = []
 
@@ -132,8 +140,10 @@ def _post_all(url: str, api_key: str, leads: int, clients: int) -> list[Accepted
         if not hasattr(local, "client"):
             local.client = Client(url, api_key)
             connections.append(local.client)
+        if at is not None:
+            time.sleep(max(0.0, at[number] - time.time()))
         sent = time.time()
-        status, answer = local.client.request("POST", "/leads", website_lead(number, run="pipeline"), auth=False)
+        status, answer = local.client.request("POST", "/leads", website_lead(number, run=run), auth=False)
         return Accepted(answer.get("id", "") if isinstance(answer, dict) else "", status, sent, time.time())
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -181,6 +191,15 @@ def measure(leads: int = LEADS, clients: int = CLIENTS) -> dict[str, Any]:
                 raise RuntimeError(f"PUT /reps/{rep_id} answered {status}: {answer}")
         say(f"pipeline: {ONE_AT_A_TIME} leads one at a time on the quiet stack at {stack.url}")
         quiet = _one_at_a_time(control, ONE_AT_A_TIME)
+        say(f"pipeline: {SUSTAINED_RATE_PER_S} leads a second for {SUSTAINED_S} s from {clients} concurrent clients")
+        times = send_times(SUSTAINED_RATE_PER_S, SUSTAINED_S, time.time() + 0.5)
+        posted = _post_all(stack.url, stack.api_key, len(times), clients, times, "sustained")
+        steady = [result for result in posted if 200 <= result.status < 300 and result.lead_id]
+        # how far behind its planned instant the latest request went out (the clients kept up if this is small)
+        late = max(result.sent_at - planned for result, planned in zip(posted, times, strict=True))
+        sustained = {"rate_per_s": SUSTAINED_RATE_PER_S, "seconds": SUSTAINED_S, "accepted": len(steady),
+                     "latest_send_behind_plan_s": round(late, 3),
+                     **speed_to_lead(steady, _wait_for_emails(control, {lead.lead_id for lead in steady}, 120))}
         say(f"pipeline: posting {leads} leads from {clients} concurrent clients")
         results = _post_all(stack.url, stack.api_key, leads, clients)
         accepted = [result for result in results if 200 <= result.status < 300 and result.lead_id]
@@ -196,6 +215,7 @@ def measure(leads: int = LEADS, clients: int = CLIENTS) -> dict[str, Any]:
         "throughput_leads_per_s": round(len(accepted) / elapsed, 1),
         "speed_to_lead_s": speed_to_lead(accepted, outbox),
         "speed_to_lead_one_at_a_time_s": quiet,
+        "speed_to_lead_sustained_s": sustained,
         "pipeline": {"leads": leads, "clients": clients, "accepted": len(accepted),
                      "refused": {str(status): sum(1 for r in results if r.status == status)
                                  for status in sorted({r.status for r in results}) if not 200 <= status < 300},

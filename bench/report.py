@@ -47,15 +47,39 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"leadwire bench  {result['generated_at']}  ({result['runtime_s']:.0f} s)",
              f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['arch']}, Python {machine['python']} "
              f"({machine['os']})"]
-    lines += _coldstart(result) + _warm(result) + _pipeline(result) + _requests(result) + _cost(result)
+    lines += _coldstart_runtime(result) + _coldstart(result) + _warm(result)
+    lines += _pipeline(result) + _requests(result) + _cost(result)
     lines += section("Findings for the lead") + [f"  - {finding}" for finding in result["findings"]]
     return "\n".join(lines)
+
+
+def _coldstart_runtime(result: dict[str, Any]) -> list[str]:
+    runtime = result.get("coldstart_runtime") or {}
+    if not runtime.get("functions"):
+        return [*section("Cold start as Lambda runs it"), "  not measured: " + runtime.get("note", "no Python 3.13")]
+    functions = runtime["functions"]
+    runs = len(next(iter(functions.values()))["runs_ms"])
+    goal = next(iter(functions.values()))["goal_ratio"]
+    lines = section(f"Cold start as Lambda runs it: Python {runtime['python'].split()[0]} {runtime['flags']}, "
+                    f"read-only layer, median of {runs} (goal <= {goal}x floor)")
+    rows = [[name, f["import_ms"], f["first_event_ms"], f["ms"], runtime["floor_ms"], f"{f['ratio']:.2f}x",
+             "yes" if f["goal_met"] else "NO", f["layer_without_bytecode_ms"]] for name, f in functions.items()]
+    lines += columns(rows, ["function", "import ms", "1st event ms", "total ms", "floor ms", "ratio", "goal met",
+                            "no-.pyc layer ms"])
+    compiled = runtime["layer_bytecode"]
+    lines.append(f"  floor = python3.13 -I -B importing boto3 + one DynamoDB client; moto server time left out; layer: "
+                 f"{runtime['layer']}, {compiled['compiled_for_python_313']} of {compiled['modules']} modules with "
+                 "3.13 bytecode")
+    for name, profile in (runtime.get("imports") or {}).items():
+        lines.append(f"  {name:9} " + ", ".join(f"{package} {ms}" for package, ms in profile["by_package_ms"][:8]))
+    return lines
 
 
 def _coldstart(result: dict[str, Any]) -> list[str]:
     cold = result["coldstart"]
     runs = len(next(iter(cold.values()))["runs_ms"])
-    lines = section(f"Cold start: import + first event, median of {runs} fresh processes (goal <= 1.5x floor)")
+    lines = section(f"Cold start in this venv (Python {result['machine']['python']}, bytecode cached), "
+                    f"median of {runs} fresh processes")
     rows = [[name, f["import_ms"], f["first_event_ms"], f["ms"], f["floor_ms"], f"{f['ratio']:.2f}x",
              "yes" if f["ratio"] <= 1.5 else "NO"] for name, f in cold.items()]
     lines += columns(rows, ["function", "import ms", "1st event ms", "total ms", "floor ms", "ratio", "goal met"])
@@ -98,6 +122,13 @@ def _pipeline(result: dict[str, Any]) -> list[str]:
     if quiet:
         rows.append(["one at a time p50/max s", f"{quiet['p50']}/{quiet['max']}",
                      f"{quiet['emailed']} leads, each after the previous one's email"])
+    steady = result.get("speed_to_lead_sustained_s") or {}
+    if steady:
+        met = "met" if steady["p95"] is not None and steady["p95"] <= 1 else "NOT met"
+        figures = f"{steady['p50']}/{steady['p95']}/{steady['max']}"
+        rows.append([f"{steady['rate_per_s']} leads/s p50/p95/max s", figures,
+                     f"{steady['emailed']} of {steady['accepted']} emailed over {steady['seconds']} s "
+                     f"(goal p95 <= 1 s: {met})"])
     return lines + columns(rows)
 
 
@@ -141,8 +172,16 @@ def _cost(result: dict[str, Any]) -> list[str]:
                  f"${result['usd_per_million_leads_one_record_per_batch']:.2f}; follow-up if nobody acts: "
                  f"+${result['followup_usd_per_million_leads_if_nobody_acts']:.2f} "
                  f"and {result['followup_emails_per_lead_if_nobody_acts']} more emails per lead")
-    fixed = result["fixed_usd_per_month"]
-    lines.append("  fixed per month: " + ", ".join(f"{name} ${_money(value)}" for name, value in fixed.items()))
+    for tier, fixed in (result.get("fixed_usd_per_month_by_tier") or {"full": result["fixed_usd_per_month"]}).items():
+        lines.append(f"  fixed per month, {tier}: "
+                     + ", ".join(f"{name} ${_money(value)}" for name, value in fixed.items()))
+    monthly = result.get("monthly_usd") or {}
+    if monthly:
+        lines += section("Monthly bill per observability tier, all-in (emails, a year of leads stored; goal: "
+                         "basic <= $1.00 at 1,000)")
+        sizes = list(next(iter(monthly.values())))
+        lines += columns([[tier, *[f"${bill[size]:.2f}" for size in sizes]] for tier, bill in monthly.items()],
+                         ["tier", *[f"{int(size):,} leads" for size in sizes]])
     lines.append(f"  storage: ${result['storage_usd_per_month_per_million_leads_kept']:.2f} per month per million "
                  "leads kept (table, indexes, PITR)")
     return lines

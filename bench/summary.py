@@ -6,24 +6,31 @@ figure shows a quiet day, when every stream record is an invocation of its own.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from bench.cost import (
     FULL_VCPU_MB,
     HOURS_PER_MONTH,
+    TIERS,
     FixedCosts,
     FunctionLoad,
     LeadUsage,
     LineItem,
+    MonthlyBill,
     billed_ms,
     dominant,
     line_items,
     storage_per_million_leads,
+    tier_resources,
     total,
 )
 from bench.prices import PRICES, PRICES_AS_OF, REGION
 
 GOAL_USD_PER_MILLION = 6.0
+GOAL_BASIC_USD_AT_1000 = 1.00
+LEADS_PER_MONTH = (1_000, 10_000, 100_000)
 COLD_START_SHARE = 0.01  # assumed share of invocations that start a new container (each reads the secret once)
 PIPELINE = ("IntakeFunction", "ScoreFunction", "AssignFunction")
 
@@ -99,7 +106,20 @@ def followup_usd(template: Any, warm: dict[str, Any], followup: dict[str, Any], 
     return round(total(items), 2)
 
 
-def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str]) -> dict[str, float]:
+def dashboard_metrics(template: Any) -> set[str]:
+    """The custom metrics (our namespace) the full tier's dashboard charts."""
+    body = json.dumps(template.resources)
+    return set(re.findall(r'\[\\"leadwire\\", \\"(\w+)\\"', body))
+
+
+def custom_metrics(template: Any, seen: list[str], tier: str) -> int:
+    """basic: Powertools metrics are disabled (POWERTOOLS_METRICS_DISABLED); full: each metric name is one metric."""
+    if tier == "basic":
+        return 0
+    return len({name.split("/")[0] for name in seen} | dashboard_metrics(template))
+
+
+def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str], tier: str = "full") -> dict[str, float]:
     schedule = template.schedule()
     spec = template.function(schedule.function_id)
     empty = warm["empty_sweep"][schedule.function_id]["per_invocation"]
@@ -108,9 +128,9 @@ def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str]) -> dict
     fixed = FixedCosts(
         sweeps_per_month=HOURS_PER_MONTH * 3600 / schedule.rate_s,
         sweep_billed_ms=billed_ms(empty["cpu_ms"], spec.memory_mb, empty["calls"]),
-        sweep_memory_mb=spec.memory_mb, sweep_read_units=reads, custom_metrics=len(metrics),
-        alarms=len(template.logical_ids("AWS::CloudWatch::Alarm")),
-        dashboards=len(template.logical_ids("AWS::CloudWatch::Dashboard")),
+        sweep_memory_mb=spec.memory_mb, sweep_read_units=reads, custom_metrics=custom_metrics(template, metrics, tier),
+        alarms=len(tier_resources(template.resources, "AWS::CloudWatch::Alarm", tier)),
+        dashboards=len(tier_resources(template.resources, "AWS::CloudWatch::Dashboard", tier)),
         secrets=len(template.logical_ids("AWS::SecretsManager::Secret")))
     return fixed.monthly()
 
@@ -156,11 +176,11 @@ def coldstart_findings(coldstart: dict[str, Any], imports: dict[str, Any]) -> li
     compile_ms = {name: figures.get("layer_compile_ms") for name, figures in coldstart.items()}
     if any(compile_ms.values()):
         findings.append(
-            "cold start, not in the figures above: the layer is built with --no-compile and without __pycache__, "
-            "and Lambda's /opt is read-only, so every cold start compiles the layer's modules from source: "
+            "cold start in this venv, not in its figures: a layer without bytecode on Lambda's read-only /opt "
+            "would be compiled on every cold start: "
             + ", ".join(f"{name} +{ms} ms" for name, ms in compile_ms.items())
-            + " on this machine (measured by compiling the imported layer modules). Shipping bytecode compiled by "
-            "Python 3.13 (unchecked-hash .pyc) would remove it")
+            + " on this machine; the layer Makefile compiles it with Python 3.13 when one is found (see the runtime "
+            "rows, 'no-.pyc layer ms')")
     return findings
 
 
@@ -198,7 +218,19 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
     findings += write_findings(pipeline_usage, batched)
     loads = function_loads(template, warm, pipeline_usage, "batched")
+    fixed = {tier: fixed_costs(template, warm, results.get("custom_metrics", []), tier) for tier in TIERS}
+    # A small business's traffic is quiet: every stream record an invocation of its own; emails included.
+    per_million = total(single, headline_only=False)
+    monthly = {tier: {str(leads): round(MonthlyBill(sum(fixed[tier].values()), per_million,
+                                                    pipeline_usage["stored_bytes_per_lead"]).at(leads), 2)
+                      for leads in LEADS_PER_MONTH} for tier in TIERS}
+    basic = monthly["basic"]["1000"]
+    within = "within" if basic <= GOAL_BASIC_USD_AT_1000 else "OVER"
+    findings.append(f"monthly bill at 1,000 leads: basic ${basic:.2f} ({within} the ${GOAL_BASIC_USD_AT_1000:.2f} "
+                    f"goal), full ${monthly['full']['1000']:.2f}; "
+                    "basic fixed: " + ", ".join(f"{name} ${value:.2f}" for name, value in fixed["basic"].items()))
     return {
+        "coldstart_runtime": results.get("coldstart_runtime"),
         "coldstart": results["coldstart"],
         "coldstart_floor_runs_ms": results.get("coldstart_floor_runs_ms"),
         "coldstart_imports": results.get("coldstart_imports"),
@@ -208,6 +240,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "throughput_leads_per_s": results["throughput_leads_per_s"],
         "speed_to_lead_s": results["speed_to_lead_s"],
         "speed_to_lead_one_at_a_time_s": results.get("speed_to_lead_one_at_a_time_s"),
+        "speed_to_lead_sustained_s": results.get("speed_to_lead_sustained_s"),
         "pipeline": results["pipeline"],
         "aws_requests_per_lead": pipeline_usage["aws_requests_per_lead"],
         "aws_requests_per_lead_by_function": pipeline_usage["requests_per_lead_by_function"],
@@ -227,7 +260,11 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "followup_usd_per_million_leads_if_nobody_acts": followup_usd(
             template, warm, usage["followup_if_nobody_acts"], usage["leads"]),
         "followup_emails_per_lead_if_nobody_acts": usage["followup_if_nobody_acts"]["emails_per_lead"],
-        "fixed_usd_per_month": fixed_costs(template, warm, results.get("custom_metrics", [])),
+        "fixed_usd_per_month": fixed["full"],
+        "fixed_usd_per_month_by_tier": fixed,
+        "monthly_usd": monthly,
+        "monthly_usd_note": f"list prices, no free tier; per tier: fixed costs + {LEADS_PER_MONTH} leads a month "
+                            "with emails, one stream record per invocation, a year of leads stored",
         "custom_metrics_seen": results.get("custom_metrics", []),
         "stored_bytes_per_lead": pipeline_usage["stored_bytes_per_lead"],
         "storage_usd_per_month_per_million_leads_kept": round(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The template checks: cfn-lint, `sam validate --lint` and `sam build` (arm64 / Python 3.13, no Docker).
+# The template checks: cfn-lint, `sam validate --lint`, `sam build` (arm64 / Python 3.13, no Docker) and the built
+# layer's bytecode.
 # aws-sam-cli pins boto3 exactly, so it lives in a virtualenv of its own (.venv-sam), never in the project's .venv.
 # Needs only Python 3.11+, make and PyPI (for aws-sam-cli once, and for the layer's wheels on each uncached build).
 set -euo pipefail
@@ -40,5 +41,11 @@ sam validate --lint --template-file template.yaml
 
 step "sam build (layer and functions via their Makefiles, into .aws-sam/build)"
 sam build --template-file template.yaml --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached --parallel
+
+# The layer's bytecode must be what Lambda's Python 3.13 loads as is (magic number, unchecked-hash); when this machine
+# has a Python 3.13 the layer Makefile used it, so a layer without bytecode is then a failure too.
+if [[ -n "$(sh layers/common/find-python313.sh)" ]]; then require=(--require); else require=(); fi
+step "layer bytecode matches Python 3.13 ${require[*]}"
+"$ROOT/.venv/bin/python" -m bench.layer --check-bytecode .aws-sam/build/CommonLayer "${require[@]}"
 
 step "template checks passed"

@@ -94,3 +94,12 @@ def test_the_indexes_are_read_from_the_template() -> None:
     assert indexes["by_created"] == BY_CREATED
     assert indexes["due"] == DUE
     assert indexes["by_owner"].hash_key == "owner"
+
+
+def test_a_steady_stream_sends_evenly_at_the_rate_for_the_duration() -> None:
+    from bench.pipeline import send_times
+
+    times = send_times(rate_per_s=10, seconds=60, start=100.0)
+
+    assert len(times) == 600
+    assert (times[0], times[1], times[-1]) == (100.0, 100.1, 100.0 + 59.9)

@@ -8,6 +8,7 @@ from bench.cost import (
     FixedCosts,
     FunctionLoad,
     LeadUsage,
+    MonthlyBill,
     billed_ms,
     call_wait_ms,
     cpu_slowdown,
@@ -15,6 +16,7 @@ from bench.cost import (
     line_items,
     platform_log_bytes,
     storage_per_million_leads,
+    tier_resources,
     total,
 )
 from bench.prices import PRICES, Price
@@ -106,3 +108,30 @@ def test_fixed_costs_per_month() -> None:
 
 def test_storage_of_a_million_leads_per_month() -> None:
     assert storage_per_million_leads(GB / 1_000_000, DOLLAR) == pytest.approx(2.0)  # storage + PITR, $1 each
+
+
+def test_a_tier_has_every_resource_of_a_kind_but_basic_leaves_out_the_full_only_ones() -> None:
+    resources = {
+        "DeadLetterQueueAlarm": {"Type": "AWS::CloudWatch::Alarm"},
+        "ScoreIteratorAgeAlarm": {"Type": "AWS::CloudWatch::Alarm", "Condition": "FullObservability"},
+        "EmailedAlarmTopic": {"Type": "AWS::SNS::Topic", "Condition": "HasAlarmEmail"},
+        "Dashboard": {"Type": "AWS::CloudWatch::Dashboard", "Condition": "FullObservability"},
+    }
+
+    assert tier_resources(resources, "AWS::CloudWatch::Alarm", "basic") == ["DeadLetterQueueAlarm"]
+    assert tier_resources(resources, "AWS::CloudWatch::Alarm", "full") == [
+        "DeadLetterQueueAlarm", "ScoreIteratorAgeAlarm"]
+    assert tier_resources(resources, "AWS::CloudWatch::Dashboard", "basic") == []
+
+
+def test_the_monthly_bill_is_fixed_costs_plus_each_leads_share_plus_a_year_of_storage() -> None:
+    # Given $0.70 fixed, $120 per million leads, and a lead stored in a millionth of a GB
+    bill = MonthlyBill(fixed_usd=0.70, usd_per_million_leads=120.0, stored_bytes_per_lead=GB / 1_000_000)
+
+    # When priced at a dollar a GB-month for storage and for PITR
+    at_1000 = bill.at(1000, DOLLAR)
+
+    # Then $0.70 + 1,000 leads x $0.00012 + 12 months x 1,000 leads x a millionth of a GB x $2
+    assert at_1000 == pytest.approx(0.70 + 0.12 + 12 * 1000 / 1_000_000 * 2)
+    assert bill.at(0, DOLLAR) == pytest.approx(0.70)
+    assert bill.at(100_000, DOLLAR) - bill.at(10_000, DOLLAR) == pytest.approx(90_000 * (120 + 24) / 1_000_000)

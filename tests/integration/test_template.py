@@ -58,6 +58,7 @@ ROUTES = {
 ENVIRONMENT = {
     "TABLE_NAME", "EVENT_BUS_NAME", "LEADWIRE_SECRET_ARN", "SENDER_EMAIL", "META_GRAPH_URL", "DEFAULT_REGION",
     "PUBLIC_BASE_URL", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_DISABLED",
 }
 SECRET_KEYS = {
     "LEADWIRE_API_KEYS", "META_APP_SECRET", "META_VERIFY_TOKEN", "META_PAGE_TOKEN", "GOOGLE_ADS_KEY",
@@ -283,9 +284,12 @@ def test_the_common_layer_is_built_for_arm64_python313_with_make() -> None:
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert "build-CommonLayer:" in makefile
-    for flag in ("--platform manylinux2014_aarch64", "--implementation cp", "--python-version 3.13",
+    assert "PLATFORM ?= manylinux2014_aarch64" in makefile
+    for flag in ("--platform $(PLATFORM)", "--implementation cp", "--python-version 3.13",
                  "--only-binary=:all:", '-t "$(ARTIFACTS_DIR)/python"'):
         assert flag in makefile
+    # bytecode for the runtime's Python, never checked against sources whose mtimes zipping changes
+    assert "--invalidation-mode unchecked-hash" in makefile
 
 
 def requirement_name(requirement: str) -> str:
@@ -419,6 +423,53 @@ def test_alarms_watch_the_dead_letter_queue_errors_and_stream_lag() -> None:
     assert sorted(ref for refs in alarms_on("IteratorAge").values() for ref in refs) == sorted(STREAM_CONSUMERS)
     assert TEMPLATE.resource("AlarmTopic")["Condition"] == "HasAlarmEmail"
     assert TEMPLATE.logical_ids("AWS::CloudWatch::Dashboard") == ["Dashboard"]
+
+
+def in_tier(logical_id: str, tier: str) -> bool:
+    """Whether a resource exists with Observability=tier (only the FullObservability condition decides it here)."""
+    condition = TEMPLATE.resource(logical_id).get("Condition")
+    assert condition in (None, "FullObservability", "HasAlarmEmail"), f"{logical_id}: unexpected {condition}"
+    return condition != "FullObservability" or tier == "full"
+
+
+def test_observability_is_a_parameter_basic_by_default() -> None:
+    parameter = TEMPLATE.document["Parameters"]["Observability"]
+
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("basic", ["basic", "full"])
+    assert TEMPLATE.document["Conditions"]["FullObservability"] == {
+        "Fn::Equals": [{"Ref": "Observability"}, "full"]}
+
+
+def test_the_basic_tier_keeps_only_the_alarms_an_owner_needs() -> None:
+    # Given the alarms that exist without the full tier
+    alarms = TEMPLATE.logical_ids("AWS::CloudWatch::Alarm")
+    basic = {logical_id for logical_id in alarms if in_tier(logical_id, "basic")}
+
+    # Then: the dead-letter queue (where score's and assign's failing batches end) and errors of the functions whose
+    # failures reach no queue, $0.10 a month each, nothing else
+    watched = {TEMPLATE.resource(logical_id)["Properties"]["MetricName"]: set() for logical_id in basic}
+    for logical_id in basic:
+        props = TEMPLATE.resource(logical_id)["Properties"]
+        watched[props["MetricName"]] |= references(props["Dimensions"])
+    assert watched == {"ApproximateNumberOfMessagesVisible": {"DeadLetterQueue"},
+                       "Errors": {"IntakeFunction", "FollowupFunction"}}
+    assert not any(in_tier(logical_id, "basic") for logical_id in TEMPLATE.logical_ids("AWS::CloudWatch::Dashboard"))
+    assert TEMPLATE.document["Outputs"]["DashboardName"]["Condition"] == "FullObservability"
+
+
+def test_the_full_tier_adds_the_dashboard_and_the_stream_lag_alarms() -> None:
+    full_only = {logical_id for logical_id in TEMPLATE.resources
+                 if TEMPLATE.resource(logical_id).get("Condition") == "FullObservability"}
+
+    assert full_only == {"Dashboard", *alarms_on("IteratorAge"),
+                         *(alarm for alarm, refs in alarms_on("Errors").items() if refs <= set(STREAM_CONSUMERS))}
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_custom_metrics_are_emitted_only_on_the_full_tier(function_id: str) -> None:
+    disabled = TEMPLATE.function(function_id).environment["POWERTOOLS_METRICS_DISABLED"]
+
+    assert disabled == {"Fn::If": ["FullObservability", "false", "true"]}
 
 
 def test_outputs_name_what_an_owner_needs() -> None:

@@ -1,0 +1,77 @@
+"""The layer bytecode check: a module counts only with a Python 3.13, unchecked-hash .pyc beside it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from bench.layer import PYTHON_313_MAGIC, PYTHON_313_TAG, UNCHECKED_HASH_FLAGS, bytecode
+
+
+def module(folder: Path, name: str, magic: bytes | None = PYTHON_313_MAGIC, flags: int = UNCHECKED_HASH_FLAGS) -> None:
+    (folder / f"{name}.py").write_text("VALUE = 1\n")
+    if magic is not None:
+        cache = folder / "__pycache__"
+        cache.mkdir(exist_ok=True)
+        (cache / f"{name}.{PYTHON_313_TAG}.pyc").write_bytes(magic + flags.to_bytes(4, "little") + bytes(8))
+
+
+def test_the_magic_number_is_python_313s() -> None:
+    assert int.from_bytes(PYTHON_313_MAGIC[:2], "little") == 3571
+    assert PYTHON_313_MAGIC[2:] == b"\r\n"
+
+
+def test_a_layer_compiled_by_python_313_with_unchecked_hashes_passes(tmp_path: Path) -> None:
+    module(tmp_path, "lead")
+    module(tmp_path, "rep")
+
+    assert bytecode(tmp_path) == {"modules": 2, "compiled_for_313": 2, "problems": []}
+
+
+def test_missing_bytecode_another_pythons_magic_and_timestamp_pycs_are_each_named(tmp_path: Path) -> None:
+    # Given one good module, one without bytecode, one compiled by this interpreter, one checked by timestamp
+    module(tmp_path, "good")
+    module(tmp_path, "bare", magic=None)
+    module(tmp_path, "other", magic=b"\x00\x00\r\n" if importlib.util.MAGIC_NUMBER == PYTHON_313_MAGIC
+           else importlib.util.MAGIC_NUMBER)
+    module(tmp_path, "stamped", flags=0)
+
+    # When the layer is checked
+    found = bytecode(tmp_path)
+
+    # Then only the good one counts, and each problem names its file
+    assert (found["modules"], found["compiled_for_313"]) == (4, 1)
+    assert sorted(problem.split(":")[0] for problem in found["problems"]) == [
+        "__pycache__/other.cpython-313.pyc", "__pycache__/stamped.cpython-313.pyc", "bare.py"]
+
+
+def test_the_runtime_rehearsal_runs_isolated_without_writing_bytecode_on_lambdas_path(tmp_path: Path) -> None:
+    from bench.coldruntime import child_command, runtime_env, runtime_sys_path
+
+    command = child_command("/py313", tmp_path / "spec.json", tmp_path / "out.json")
+    path = runtime_sys_path(Path("/var/task"), Path("/opt"), Path("/var/runtime"))
+    env = runtime_env({"TABLE_NAME": "leads", "PYTHONPATH": "/repo"}, "http://127.0.0.1:5000", "arn:secret")
+
+    assert command[:3] == ["/py313", "-I", "-B"]
+    assert path == ["/var/task", "/opt/python", "/var/runtime"]  # the function, the layer, then the runtime's boto3
+    assert env == {"TABLE_NAME": "leads", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+                   "LEADWIRE_SECRET_ARN": "arn:secret"}
+
+
+def test_the_rehearsal_layer_is_a_read_only_copy_with_or_without_its_bytecode(tmp_path: Path) -> None:
+    import os
+
+    from bench.coldruntime import read_only_copy, writable_again
+
+    built = tmp_path / "built" / "python"
+    built.mkdir(parents=True)
+    module(built, "lead")
+
+    kept = read_only_copy(tmp_path / "built", tmp_path / "opt")
+    stripped = read_only_copy(tmp_path / "built", tmp_path / "opt-bare", keep_bytecode=False)
+
+    assert bytecode(kept / "python")["compiled_for_313"] == 1
+    assert bytecode(stripped / "python") == {"modules": 1, "compiled_for_313": 0,
+                                             "problems": ["lead.py: no lead.cpython-313.pyc"]}
+    assert not any(os.stat(path).st_mode & 0o222 for path in [kept, *kept.rglob("*")])
+    writable_again(tmp_path)
