@@ -505,3 +505,19 @@ def test_a_form_with_neither_email_nor_phone_is_refused(stack):
     answer = browser_post(stack, urlencoded(name="Ada", company="Nowhere Ltd"), "application/x-www-form-urlencoded")
     assert answer.status == 422
     assert {"email", "phone"} & {detail["field"] for detail in answer.json()["details"]}
+
+
+def test_a_signed_webhook_we_cannot_read_is_still_stored_for_a_person_to_read(stack):
+    # Given an authentic delivery whose body is not a lead at all
+    body = b"<xml>a form tool that sent the wrong format</xml>"
+    message_id = f"msg_unreadable_{new_leadgen_id()}"
+
+    # When it arrives, and arrives again
+    first = send_webhook(stack, body, standard_webhook_headers(body, message_id))
+    again = send_webhook(stack, body, standard_webhook_headers(body, message_id))
+
+    # Then it is stored once, flagged for review, with the body kept whole
+    assert (first.status, again.status) == (201, 200) and again.json()["status"] == "duplicate"
+    lead = lead_of(stack, first.json()["id"])
+    assert lead["needs_review"] is True
+    assert lead["set_aside"][0]["field"] == "body" and lead["set_aside"][0]["value"] == body.decode()

@@ -65,3 +65,17 @@ def test_a_manual_reassignment_tells_both_reps(table, notifier, team):
     assert [email.kind for email in notifier.sent_to(f"{first}@team.example")] == \
         ["owner_assigned", "owner_reassigned_away"]
     assert [email.kind for email in notifier.sent_to(f"{other}@team.example")] == ["owner_assigned"]
+
+
+def test_the_first_owner_of_someone_who_wrote_twice_reads_both_messages(table, notifier, team):
+    # Given a person who wrote twice before anyone was assigned
+    lead_id = submit(table, message="Quote for a kitchen, please")
+    submit(table, T + timedelta(minutes=2), message="Also the bathroom, call me after 5")
+    rescore(lead_id, table, notifier, T + timedelta(minutes=2))
+
+    # When the lead is assigned
+    owner = Assigner(table, notifier, BASE_URL).assign(lead_id, T + timedelta(minutes=3))
+
+    # Then the owner's email carries both messages, oldest first
+    text = notifier.sent_to(f"{owner}@team.example")[0].text
+    assert text.index("Quote for a kitchen, please") < text.index("Also the bathroom, call me after 5")

@@ -76,3 +76,21 @@ def table_due_shard(lead_id: str) -> str:
     from leadwire.store.schema import due_shard
 
     return due_shard(lead_id)
+
+
+def test_an_authentic_delivery_we_cannot_read_is_kept_for_a_person_and_a_redelivery_is_a_duplicate(table):
+    from leadwire.errors import Malformed
+    from leadwire.intake.doors import kept_unread
+
+    # Given a signed Typeform delivery whose body is not a Typeform response
+    body = b'{"event_id": "x", "form_response": "not an object"}'
+    lead = kept_unread("typeform", "body-abc", body, Malformed("no form_response object"))
+
+    # When it is stored, twice (Typeform resends what failed)
+    first, again = accept(lead, table, T), accept(lead, table, T + timedelta(minutes=1))
+
+    # Then one lead waits for a person, with the body set aside whole and the reason
+    stored_lead = stored(table, first.lead_id)
+    assert (first.outcome, again.outcome) == ("created", "duplicate")
+    assert stored_lead.needs_review and stored_lead.set_aside == [
+        {"field": "body", "value": body.decode(), "reason": "no form_response object"}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,12 +10,13 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso
-from leadwire.errors import Forbidden, LeadwireError
+from leadwire.errors import Forbidden, LeadwireError, Malformed
 from leadwire.followup.rep_links import RepLinks
 from leadwire.intake import enrichment, signatures
 from leadwire.intake.dedupe import Accepted, accept
 from leadwire.intake.normalize import keep_what_is_valid, normalize
 from leadwire.intake.sources import google, meta, typeform, webhook, website
+from leadwire.lead import LeadInput, RawLead, Source
 from leadwire.outbound.graph import LeadSource
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime.settings import Settings
@@ -93,15 +95,29 @@ def google_lead(body: bytes, now: datetime, store: Store, settings: Settings, no
 def typeform_response(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                       settings: Settings, notifier: Notifier | None = None, base_url: str = "") -> Accepted:
     signatures.verify_typeform(body, headers.get("typeform-signature"), settings.rotating("typeform_secret"))
-    raw = typeform.parse_typeform(body)
-    return accept(keep_what_is_valid(raw, settings.default_region), store, now, notifier, rep_links(settings, base_url))
+    try:
+        lead = keep_what_is_valid(typeform.parse_typeform(body), settings.default_region)
+    except Malformed as unreadable:
+        lead = kept_unread("typeform", f"body-{hashlib.sha256(body).hexdigest()[:32]}", body, unreadable)
+    return accept(lead, store, now, notifier, rep_links(settings, base_url))
 
 
 def generic_webhook(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                     settings: Settings, notifier: Notifier | None = None, base_url: str = "") -> Accepted:
     signatures.verify_standard_webhook(body, headers, settings.webhook_secret_list(), now.timestamp())
-    raw = webhook.parse_generic(body, headers["webhook-id"])
-    return accept(keep_what_is_valid(raw, settings.default_region), store, now, notifier, rep_links(settings, base_url))
+    try:
+        lead = keep_what_is_valid(webhook.parse_generic(body, headers["webhook-id"]), settings.default_region)
+    except Malformed as unreadable:
+        lead = kept_unread("webhook", headers["webhook-id"], body, unreadable)
+    return accept(lead, store, now, notifier, rep_links(settings, base_url))
+
+
+def kept_unread(source: Source, ref: str, body: bytes, unreadable: Malformed) -> LeadInput:
+    """An authentic delivery we cannot read is still somebody's lead: stored for a person to read, its body set
+    aside whole with the reason, under an id that makes a redelivery of the same bytes a duplicate."""
+    lead = keep_what_is_valid(RawLead(source=source, source_ref=ref), None)
+    aside = {"field": "body", "value": body.decode("utf-8", errors="replace"), "reason": unreadable.message}
+    return lead.model_copy(update={"set_aside": [*lead.set_aside, aside], "needs_review": True})
 
 
 def rep_links(settings: Settings, base_url: str) -> RepLinks:

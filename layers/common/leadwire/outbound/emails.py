@@ -30,11 +30,13 @@ def _about(card: LeadView) -> str:
     return card.who + (f", {card.top_reason}" if card.top_reason else "")
 
 
-def new_owner(lead: LeadRecord, rep: Rep, config: Config, now: datetime, page_url: str | None) -> Email:
+def new_owner(lead: LeadRecord, rep: Rep, config: Config, now: datetime, page_url: str | None,
+              messages: list[str] | None = None) -> Email:
+    """`messages`: everything the person wrote, when they wrote more than once before this owner got the lead."""
     card = view(lead, rep.timezone, config, now)
     due = f" — call by {card.deadline.clock}" if card.deadline else ""
     return _to_rep("owner_assigned", f"New lead: {_about(card)}{due}", "new_owner", lead, rep, config, now,
-                   page_url)
+                   page_url, messages=messages or [])
 
 
 def reminder(lead: LeadRecord, rep: Rep, config: Config, now: datetime, page_url: str | None) -> Email:

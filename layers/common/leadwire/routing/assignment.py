@@ -129,13 +129,20 @@ class Assigner:
         if old:
             self.reps[old.id] = old.model_copy(update={"open_leads": old.open_leads - 1})
 
+    def _messages(self, lead: LeadRecord) -> list[str]:
+        """Everything the person wrote, for the new owner: a lead that came back before it was assigned (or was
+        reopened) has more to say than its latest message."""
+        if lead.touches <= 1:
+            return [lead.message] if lead.message else []
+        return [str(item["message"]) for item in self.leads.submissions_after(lead.id, None) if item.get("message")]
+
     def _tell(self, lead: LeadRecord, decision: Decision, now: datetime, previous: str | None) -> None:
         """Only the writer that won gets here, so each assignment sends its emails once."""
         assert decision.rep_id is not None
         rep = self.reps.get(decision.rep_id)
         if rep:
             page = self.links.url(lead.id, rep.id, now)
-            self.notifier.send(emails.new_owner(lead, rep, self.config, now, page))
+            self.notifier.send(emails.new_owner(lead, rep, self.config, now, page, self._messages(lead)))
         old_rep = self.reps.get(previous) if previous else None
         if old_rep and rep:
             page = self.links.url(lead.id, old_rep.id, now)
