@@ -161,7 +161,7 @@ def test_erasing_one_lead_blocks_nobody(table, notifier):
     anna = send(table, email="anna@office.example", phone=PHONE).lead_id
     mike = send(table, minutes=1, email="mike@office.example", phone=PHONE).lead_id
 
-    erase(table, notifier, anna)
+    erase(table, notifier, anna, T)
 
     assert list(table.query_all(lead_partition(anna))) == []
     assert send(table, minutes=5, email="mike@office.example", phone=PHONE).lead_id == mike
@@ -174,7 +174,7 @@ def test_erasing_a_joined_lead_frees_every_key_it_took_over(table, notifier):
     other = send(table, minutes=1, email="anna@home.example", phone=PHONE).lead_id
     join(table, notifier, anna, other, T + timedelta(minutes=2))
 
-    erase(table, notifier, anna)
+    erase(table, notifier, anna, T)
 
     assert send(table, minutes=5, email="anna@home.example").outcome == "created"
     assert send(table, minutes=6, email="anna@office.example").outcome == "created"

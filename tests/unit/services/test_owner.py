@@ -70,7 +70,7 @@ def test_an_engagement_event_counts_once_per_id_and_needs_a_lead(table):
 def test_erasure_removes_the_person_and_a_new_submission_starts_fresh(table, notifier, team):
     lead_id = owned(table, notifier)
 
-    erase(table, notifier, lead_id)
+    erase(table, notifier, lead_id, T)
 
     assert LeadRepository(table).get(lead_id) is None
     assert notifier.published("lead.erased") == [{"lead_id": lead_id, "items": 6}]

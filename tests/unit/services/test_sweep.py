@@ -135,26 +135,69 @@ def test_a_pending_meta_lead_is_enriched_by_the_sweep(table, notifier, settings,
     assert report["steps"]["enriched"] == 1 and stored(table, lead_id).email == "ola@meta.example"
 
 
-def test_one_lead_that_fails_does_not_stop_the_sweep_and_stays_due(table, settings, team):
-    # Given three assigned leads, and an email service that refuses the reminder of one of them
-    class Refusing(RecordingNotifier):
-        def send(self, email):
-            if "Ruth" in email.subject and email.kind == "owner_reminder":
-                raise ConnectionError("SES timed out")
-            super().send(email)
+def test_one_lead_that_fails_does_not_stop_the_sweep_and_stays_due(table, notifier, settings, team, monkeypatch):
+    # Given three assigned leads, one of which breaks the sweep's step (a bug, a timeout)
+    from leadwire.followup.sweep import Sweep
 
-    notifier = Refusing()
     ids = [assigned_lead(table, notifier, email=f"{name.lower()}@shop.example", first_name=name)[0]
            for name in ("Ada", "Ruth", "Zoe")]
+    taking = Sweep._remind_owner
+
+    def breaking(self, lead, step):
+        if lead.id == ids[1]:
+            raise TimeoutError("the step ran out of time")
+        taking(self, lead, step)
+
+    monkeypatch.setattr(Sweep, "_remind_owner", breaking)
 
     # When the sweep runs at the reminder instant
     report = sweep(table, notifier, settings, T + timedelta(minutes=15))
-    reminders = len([mail for mail in notifier.emails if mail.kind == "owner_reminder"])
 
     # Then the others were reminded, the failure is reported by its kind, and the next sweep still has the lead
-    assert (report["failed"], report["errors"], reminders) == (1, {"ConnectionError": 1}, 2)
-    assert [stored(table, lead_id).reminders_sent for lead_id in (ids[0], ids[2])] == [1, 1]
+    assert (report["failed"], report["errors"]) == (1, {"TimeoutError": 1})
+    assert [stored(table, lead_id).reminders_sent for lead_id in ids] == [1, 0, 1]
     assert ids[1] in {lead.id for lead in due_leads(table, T + timedelta(minutes=16))}
+
+
+def test_an_email_ses_refuses_is_delivered_by_a_later_sweep_exactly_once(table, settings, team):
+    # Given an email service that refuses the first reminder it is given (throttled)
+    class Throttled(RecordingNotifier):
+        refusals = 1
+
+        def send(self, email):
+            if email.kind == "owner_reminder" and self.refusals:
+                self.refusals -= 1
+                raise ConnectionError("Throttling")
+            super().send(email)
+
+    notifier = Throttled()
+    lead_id, owner = assigned_lead(table, notifier)
+
+    # When the reminder is due, and sweeps run after it
+    first = sweep(table, notifier, settings, T + timedelta(minutes=15))
+    for minutes in (16, 18, 25, 40):
+        sweep(table, notifier, settings, T + timedelta(minutes=minutes))
+
+    # Then the step was recorded once, and the owner got the reminder once, from the outbox
+    reminders = [mail for mail in notifier.sent_to(f"{owner}@team.example") if mail.kind == "owner_reminder"]
+    assert first["steps"]["owner_reminded"] == 1 and len(reminders) == 1
+    assert stored(table, lead_id).reminders_sent == 1
+
+
+def test_a_message_that_can_never_be_delivered_is_given_up_and_shown_on_the_timeline(table, settings, team):
+    class Rejecting(RecordingNotifier):
+        def send(self, email):
+            if email.kind == "owner_reminder":
+                raise ValueError("MessageRejected")
+            super().send(email)
+
+    notifier = Rejecting()
+    lead_id, _ = assigned_lead(table, notifier)
+
+    reports = [sweep(table, notifier, settings, T + timedelta(minutes=15 + 2 ** n)) for n in range(12)]
+
+    assert sum(report["outbox"]["given_up"] for report in reports) == 1
+    assert kinds(table, lead_id).count("delivery_failed") == 1
 
 
 def due_leads(table, at: datetime) -> list:

@@ -41,7 +41,7 @@ def patch_lead(lead_id: str, patch: leads.LeadPatch) -> Response[Any]:
 
 @router.delete("/leads/<lead_id>")
 def delete_lead(lead_id: str) -> Response[Any]:
-    erase.erase(services.store(), services.notifier(), lead_id)
+    erase.erase(services.store(), services.notifier(), lead_id, now(router))
     return Response(204, None, "")
 
 

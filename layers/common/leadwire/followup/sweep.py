@@ -21,11 +21,12 @@ from leadwire.followup.plan import Step
 from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails
-from leadwire.outbound.notify import Notifier
+from leadwire.outbound.delivery import Delivery
+from leadwire.outbound.notify import Email, Event, Message, Notifier
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
-from leadwire.store import schema, timeline
+from leadwire.store import outbox, schema, timeline
 from leadwire.store.leads import LeadRepository
 from leadwire.store.reps import load_rep
 from leadwire.store.table import Store
@@ -66,6 +67,7 @@ class Sweep:
 
     def __post_init__(self) -> None:
         self.leads = LeadRepository(self.store, plan.planner(self.config))
+        self.delivery = Delivery(self.store, self.notifier)
 
     def run(self, time_left_ms: Callable[[], int], page_size: int = 25, reserve_ms: int = 10_000) -> SweepReport:
         for shard in self._shards():
@@ -121,6 +123,14 @@ class Sweep:
             self.report.steps[kind] += 1
         return happened
 
+    def _announced(self, kind: str, step: Callable[..., bool], *args: Any, messages: list[Message]) -> None:
+        """Record a step with the emails and events it causes as outbox intents in the same write; deliver them
+        if this sweep was the one that took the step."""
+        intents = outbox.intents(args[0].id, self.now, *messages)
+        if self._done(kind, step(*args, intents=intents)):
+            self.delivery.now(intents)
+            self.report.steps["emails"] += sum(isinstance(message, Email) for message in messages)
+
     def _enrich(self, lead: LeadRecord, step: Step) -> None:
         self._done("enriched", self.enrich(lead, self.now))
 
@@ -129,19 +139,17 @@ class Sweep:
 
     def _remind_owner(self, lead: LeadRecord, step: Step) -> None:
         entry = self._entry(lead, "owner_reminded", owner=lead.owner, reminder=step.index + 1)
-        if not self._done("owner_reminded", self.leads.remind(lead, step.index, entry)):
-            return
         rep = load_rep(self.store, lead.owner or "")
+        reminder = []
         if rep:
             links = (self.links or RepLinks(self.base_url)).lasting(self.config.followup.rep_link_days)
-            page = links.url(lead.id, rep.id, self.now)
-            self.notifier.send(emails.reminder(lead, rep, self.config, self.now, page))
-            self.report.steps["emails"] += 1
+            reminder = [emails.reminder(lead, rep, self.config, self.now, links.url(lead.id, rep.id, self.now))]
+        self._announced("owner_reminded", self.leads.remind, lead, step.index, entry, messages=reminder)
 
     def _breach_sla(self, lead: LeadRecord, step: Step) -> None:
-        if self._done("sla_breached", self.leads.breach_sla(lead, self._entry(lead, "sla_breached", owner=lead.owner))):
-            self.notifier.publish("lead.sla_breached", {"lead_id": lead.id, "owner": lead.owner,
-                                                        "deadline": iso(step.at)})
+        event = Event("lead.sla_breached", {"lead_id": lead.id, "owner": lead.owner, "deadline": iso(step.at)})
+        entry = self._entry(lead, "sla_breached", owner=lead.owner)
+        self._announced("sla_breached", self.leads.breach_sla, lead, entry, messages=[event])
 
     def _reassign(self, lead: LeadRecord, step: Step) -> None:
         if not self._done("reassigned", self.reassign(lead, self.now) is not None):
@@ -150,10 +158,8 @@ class Sweep:
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
-        if self._done("nurture_sent", self.leads.nurture(lead, step.index, entry)):
-            self.notifier.send(emails.nurture(lead, template, self.config.business_name,
-                                              self.unsubscribe_url(lead.id)))
-            self.report.steps["emails"] += 1
+        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id))
+        self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry, messages=[email])
 
     def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
         # Marking the score due sends the lead back through the score function, as of this sweep's instant.
@@ -163,8 +169,8 @@ class Sweep:
         if not lead.can_become("stale"):
             return
         entry = self._entry(lead, "stale", previous_status=lead.status)
-        if self._done("stale", self.leads.mark_stale(lead, iso(self.now), entry)):
-            self.notifier.publish("lead.stale", {"lead_id": lead.id, "previous_status": lead.status})
+        event = Event("lead.stale", {"lead_id": lead.id, "previous_status": lead.status})
+        self._announced("stale", self.leads.mark_stale, lead, iso(self.now), entry, messages=[event])
 
 
 def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, time_left_ms: Callable[[], int],
@@ -181,9 +187,10 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         reassign=lambda lead, at: assigner.reassign(lead, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
+    outbox_report = Delivery(store, notifier).retry_due(now)  # what an earlier sender could not deliver
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = rescore.continue_rescore(store, now)
-    return {"at": time, **report.as_dict(), "rescored": rescored}
+    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

@@ -31,6 +31,21 @@ class Email:
     kind: str = "notice"
 
 
+@dataclass(frozen=True)
+class Event:
+    """A domain event for the owner's bus: ids and facts only, never personal data."""
+
+    detail_type: str
+    detail: dict[str, Any]
+
+
+Message = Email | Event
+
+
+class NotDelivered(Exception):
+    """SES or EventBridge did not take the message (throttled, rejected, failed entry): the outbox tries again."""
+
+
 class Notifier(Protocol):
     """Where the domain sends what leaves leadwire: emails to people, domain events to the owner's systems."""
 
@@ -82,7 +97,16 @@ class AwsNotifier:
             "Source": "leadwire", "DetailType": detail_type, "EventBusName": self.bus_name,
             "Detail": json.dumps(detail, default=str),
         }])
+        if answer.get("FailedEntryCount"):
+            code = (answer.get("Entries") or [{}])[0].get("ErrorCode", "FailedEntry")
+            raise NotDelivered(f"EventBridge did not take {detail_type}: {code}")
         if detail_type in EVENT_METRICS:
             count(EVENT_METRICS[detail_type])
-        if answer.get("FailedEntryCount"):
-            logger.warning("domain event not published", extra={"detail_type": detail_type})
+
+
+def hand_to(notifier: Notifier, message: Message) -> None:
+    """Send an email or publish an event, whichever the message is."""
+    if isinstance(message, Email):
+        notifier.send(message)
+    else:
+        notifier.publish(message.detail_type, message.detail)

@@ -12,9 +12,10 @@ from leadwire.errors import Conflict, NotFound, ValidationFailed
 from leadwire.followup.plan import planner
 from leadwire.intake.dedupe import kept_values
 from leadwire.lead import CLOSED_STATUSES, LeadRecord
-from leadwire.outbound.notify import Notifier
+from leadwire.outbound.delivery import Delivery
+from leadwire.outbound.notify import Event, Notifier
 from leadwire.owner.leads import load
-from leadwire.store import timeline
+from leadwire.store import outbox, timeline
 from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository
 from leadwire.store.outcomes import ChangedMeanwhile
@@ -42,7 +43,8 @@ def join(store: Store, notifier: Notifier, lead_id: str, from_id: str, now: date
         leads.join(into, other, combined(into, other), at, entry)
     except ChangedMeanwhile as error:
         raise Conflict("the lead changed meanwhile; read it again and retry") from error
-    notifier.publish("lead.merged", {"lead_id": into.id, "merged_from": other.id})
+    Delivery(store, notifier).later_now(outbox.intents(into.id, now, Event("lead.merged", {"lead_id": into.id,
+                                                                                         "merged_from": other.id})))
     return load(store, lead_id).shown()
 
 

@@ -25,6 +25,7 @@ KIND_WORDS = {
     "sla_breached": "First-contact deadline missed", "status_changed": "Status changed",
     "contact_attempt": "Called: no answer", "note": "Note", "nurture_sent": "Follow-up email sent",
     "unsubscribed": "Unsubscribed from emails", "stale": "Went stale", "enriched": "Details fetched",
+    "delivery_failed": "An email or event could not be delivered",
 }
 
 

@@ -13,11 +13,12 @@ from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails, notify
-from leadwire.outbound.notify import Notifier
+from leadwire.outbound.delivery import Delivery
+from leadwire.outbound.notify import Event, Message, Notifier
 from leadwire.routing.reps import Rep
 from leadwire.routing.strategies import Decision, choose_rep, company_domain, pick_pool, pool_key
 from leadwire.scoring.score import stage_rank
-from leadwire.store import reps, timeline
+from leadwire.store import outbox, reps, timeline
 from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository
 from leadwire.store.table import Store
@@ -37,6 +38,7 @@ class Assigner:
         # Without keys (a caller that passes none) emails go out without the lead-page link.
         self.links = (links or RepLinks(base_url)).lasting(self.config.followup.rep_link_days)
         self.leads = LeadRepository(store, planner(self.config))
+        self.delivery = Delivery(store, notifier)
         self._reps: dict[str, Rep] | None = None
 
     @property
@@ -101,8 +103,10 @@ class Assigner:
         news = lead.unassigned_reason != decision.reason
         entry = timeline.entry(lead.id, iso(now), "unassigned", "assign", reason=decision.reason,
                                explanation=decision.explain()) if news else None
-        if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry) and news:
-            self.notifier.publish("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})
+        told = outbox.intents(lead.id, now, Event("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})) \
+            if news else []
+        if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry, told):
+            self.delivery.now(told)
 
     def _hand_over(self, lead: LeadRecord, decision: Decision, now: datetime, actor: str = "assign",
                    **detail: str) -> bool:
@@ -113,11 +117,15 @@ class Assigner:
         entry = timeline.entry(lead.id, at, "assigned", actor, owner=decision.rep_id, previous_owner=previous,
                                rule=decision.rule_id, strategy=decision.strategy, explanation=decision.explain(),
                                **detail)
-        if not self.leads.hand_over(lead, decision.rep_id, status, at, entry, company_domain(lead.email or "")):
+        told = outbox.intents(lead.id, now, *self._news(lead.changed(owner=decision.rep_id, assigned_at=at), decision,
+                                                        now, previous))
+        if not self.leads.hand_over(lead, decision.rep_id, status, at, entry, company_domain(lead.email or ""), told):
             logger.info("another writer assigned this lead first", extra={"lead_id": lead.id})
             return False
         self._count(decision.rep_id, previous)
-        self._tell(lead.changed(owner=decision.rep_id, assigned_at=at), decision, now, previous)
+        self.delivery.now(told)  # only the writer that won gets here, so each assignment is announced once
+        notify.count("TimeToAssign", round((now - parse_iso(lead.created_at)).total_seconds(), 3), MetricUnit.Seconds)
+        logger.info("lead assigned", extra={"lead_id": lead.id, "strategy": decision.strategy})
         return True
 
     def _count(self, rep_id: str, previous: str | None) -> None:
@@ -136,19 +144,19 @@ class Assigner:
             return [lead.message] if lead.message else []
         return [str(item["message"]) for item in self.leads.submissions_after(lead.id, None) if item.get("message")]
 
-    def _tell(self, lead: LeadRecord, decision: Decision, now: datetime, previous: str | None) -> None:
-        """Only the writer that won gets here, so each assignment sends its emails once."""
+    def _news(self, lead: LeadRecord, decision: Decision, now: datetime, previous: str | None) -> list[Message]:
+        """The emails to the new (and the previous) owner and the `lead.assigned` event, written with the handover."""
         assert decision.rep_id is not None
+        news: list[Message] = []
         rep = self.reps.get(decision.rep_id)
         if rep:
             page = self.links.url(lead.id, rep.id, now)
-            self.notifier.send(emails.new_owner(lead, rep, self.config, now, page, self._messages(lead)))
+            news.append(emails.new_owner(lead, rep, self.config, now, page, self._messages(lead)))
         old_rep = self.reps.get(previous) if previous else None
         if old_rep and rep:
             page = self.links.url(lead.id, old_rep.id, now)
-            self.notifier.send(emails.taken_away(lead, old_rep, rep, self.config, now, page))
-        notify.count("TimeToAssign", round((now - parse_iso(lead.created_at)).total_seconds(), 3), MetricUnit.Seconds)
-        self.notifier.publish("lead.assigned", {"lead_id": lead.id, "owner": decision.rep_id,
-                                                "previous_owner": previous, "strategy": decision.strategy,
-                                                "rule": decision.rule_id, "source": lead.source})
-        logger.info("lead assigned", extra={"lead_id": lead.id, "strategy": decision.strategy})
+            news.append(emails.taken_away(lead, old_rep, rep, self.config, now, page))
+        news.append(Event("lead.assigned", {"lead_id": lead.id, "owner": decision.rep_id, "previous_owner": previous,
+                                            "strategy": decision.strategy, "rule": decision.rule_id,
+                                            "source": lead.source}))
+        return news

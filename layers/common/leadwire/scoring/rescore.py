@@ -9,10 +9,11 @@ from aws_lambda_powertools import Logger
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
 from leadwire.followup.plan import planner
-from leadwire.outbound.notify import Notifier
+from leadwire.outbound.delivery import Delivery
+from leadwire.outbound.notify import Event, Notifier
 from leadwire.scoring.score import next_refresh_at, score_lead, stage_rank
 from leadwire.store import config as configs
-from leadwire.store import timeline
+from leadwire.store import outbox, timeline
 from leadwire.store.leads import LeadRepository
 from leadwire.store.outcomes import ChangedMeanwhile
 from leadwire.store.table import Store
@@ -42,14 +43,15 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
                            reasons=reasons, config_version=version)
     was, now_rank = stage_rank(lead.stage), stage_rank(result.stage)
     reached = {stage: 1 for stage in ("mql", "sql") if was < stage_rank(stage) <= now_rank}
+    qualified = Event("lead.qualified", {"lead_id": lead_id, "stage": result.stage, "score": result.score,
+                                         "source": lead.source})
+    told = outbox.intents(lead_id, now, qualified) if result.rose else []  # a rise is always a reached stage
     try:
-        leads.score(lead, changes, entry, reached)
+        leads.score(lead, changes, entry, reached, told)
     except ChangedMeanwhile:
         logger.info("inputs changed while scoring; the newer change will be scored", extra={"lead_id": lead_id})
         return False
-    if result.rose:
-        notifier.publish("lead.qualified", {"lead_id": lead_id, "stage": result.stage, "score": result.score,
-                                            "source": lead.source})
+    Delivery(store, notifier).now(told)
     logger.info("lead scored", extra={"lead_id": lead_id, "stage": result.stage})
     return True
 

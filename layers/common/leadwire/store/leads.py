@@ -8,7 +8,7 @@ to the score write-back that follows them. Conditions express what the caller re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +16,14 @@ from typing import Any
 
 from leadwire.clock import iso
 from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord, dialable_digits
-from leadwire.store import funnel, reps, schema
+from leadwire.store import funnel, outbox, reps, schema
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone, failed_at
 from leadwire.store.table import ConditionFailed, Store, Update, decode_cursor, encode_cursor
 
 Plan = Callable[[LeadRecord], datetime | None]
 Counts = dict[str, int]
 Condition = tuple[str, dict[str, Any]]  # a condition expression and its values
+Intents = Sequence[dict[str, Any]]  # outbox intent items (store.outbox.intents), written with the change
 _NOT_THERE = "attribute_not_exists(pk)"
 MAX_QUERIES_PER_PAGE = 8
 
@@ -227,13 +228,15 @@ class LeadRepository:
                        add={"inputs_version": 1, "enrich_attempts": 1})
 
     # --- scoring -----------------------------------------------------------------------------------------------
-    def score(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any], reached: Counts) -> None:
+    def score(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any], reached: Counts,
+              intents: Intents = ()) -> None:
         """Write a score computed from the lead as read; ChangedMeanwhile when anything changed since (then that
         write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
         changes = {**changes, "score_due": None, "score_as_of": None}
         condition = _unchanged_since(lead)
         if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
-            self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached))
+            self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached),
+                           *outbox.put_actions(self.store, list(intents)))
         else:  # most re-scores: a plain conditional write costs half a transaction; the timeline entry follows it
             self._write(lead, changes, condition)
             self.store.put(entry)
@@ -255,12 +258,14 @@ class LeadRepository:
                              add={"inputs_version": 1})
 
     # --- assignment --------------------------------------------------------------------------------------------
-    def block_assignment(self, lead: LeadRecord, reason: str, retry_at: str, entry: dict[str, Any] | None) -> bool:
+    def block_assignment(self, lead: LeadRecord, reason: str, retry_at: str, entry: dict[str, Any] | None,
+                         intents: Intents = ()) -> bool:
         changes = {"assign_blocked": reason, "unassigned_reason": reason, "assign_retry_at": retry_at}
-        return self._attempt(lead, changes, ("attribute_not_exists(#owner)", {}), entry)
+        return self._attempt(lead, changes, ("attribute_not_exists(#owner)", {}), entry,
+                             *outbox.put_actions(self.store, list(intents)))
 
     def hand_over(self, lead: LeadRecord, rep_id: str, status: str, at: str, entry: dict[str, Any],
-                  company_domain: str | None) -> bool:
+                  company_domain: str | None, intents: Intents = ()) -> bool:
         """Give the lead to `rep_id` if nobody else did meanwhile (for a reassignment: if it is still the previous
         owner's); the reps' counters and the sticky company owner move with it."""
         changes = {"owner": rep_id, "status": status, "assigned_at": at, "updated_at": at, "reminders_sent": 0,
@@ -275,7 +280,7 @@ class LeadRepository:
             extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1))
         if company_domain:
             extra.append(reps.company_owner_action(self.store, company_domain, rep_id, at))
-        return self._attempt(lead, changes, condition, entry, *extra)
+        return self._attempt(lead, changes, condition, entry, *extra, *outbox.put_actions(self.store, list(intents)))
 
     def retry_reassignment_at(self, lead: LeadRecord, at: str) -> None:
         self._write(lead, {"reassign_retry_at": at})
@@ -286,28 +291,32 @@ class LeadRepository:
         return self._attempt(lead, {"assign_blocked": None, "assign_retry_at": None},
                              ("#assign_retry_at = :seen", {"seen": lead.assign_retry_at}))
 
-    def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any]) -> bool:
+    def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any], intents: Intents = ()) -> bool:
         condition = ("#owner = :owner AND #assigned_at = :assigned AND #status IN (:new, :assigned_status) "
                      "AND (attribute_not_exists(#reminders_sent) OR #reminders_sent = :sent)",
                      {"owner": lead.owner, "assigned": lead.assigned_at, "new": "new", "assigned_status": "assigned",
                       "sent": index})
-        return self._attempt(lead, {"reminders_sent": index + 1}, condition, entry)
+        return self._attempt(lead, {"reminders_sent": index + 1}, condition, entry,
+                             *outbox.put_actions(self.store, list(intents)))
 
-    def breach_sla(self, lead: LeadRecord, entry: dict[str, Any]) -> bool:
+    def breach_sla(self, lead: LeadRecord, entry: dict[str, Any], intents: Intents = ()) -> bool:
         condition = ("#owner = :owner AND #assigned_at = :assigned AND attribute_not_exists(#sla_breached)",
                      {"owner": lead.owner, "assigned": lead.assigned_at})
         return self._attempt(lead, {"sla_breached": True}, condition, entry,
-                             funnel.count_action(self.store, lead, sla_breached=1))
+                             funnel.count_action(self.store, lead, sla_breached=1),
+                             *outbox.put_actions(self.store, list(intents)))
 
-    def nurture(self, lead: LeadRecord, index: int, entry: dict[str, Any]) -> bool:
+    def nurture(self, lead: LeadRecord, index: int, entry: dict[str, Any], intents: Intents = ()) -> bool:
         condition = ("(attribute_not_exists(#nurture_step) OR #nurture_step = :step) AND #unsubscribed = :no",
                      {"step": index, "no": False})
-        return self._attempt(lead, {"nurture_step": index + 1}, condition, entry)
+        return self._attempt(lead, {"nurture_step": index + 1}, condition, entry,
+                             *outbox.put_actions(self.store, list(intents)))
 
-    def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any]) -> bool:
+    def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
         condition = ("#last_activity_at = :seen AND #status = :status",
                      {"seen": lead.last_activity_at, "status": lead.status})
-        return self._attempt(lead, {"status": "stale", "updated_at": at}, condition, entry)
+        return self._attempt(lead, {"status": "stale", "updated_at": at}, condition, entry,
+                             *outbox.put_actions(self.store, list(intents)))
 
     def replan(self, lead: LeadRecord) -> None:
         """Write the due time of the lead as read (the sweep does this after working on a lead)."""
@@ -362,15 +371,18 @@ class LeadRepository:
             return False
         return True
 
-    def erase(self, lead: LeadRecord) -> int:
+    def erase(self, lead: LeadRecord, announce: Callable[[int], Intents] | None = None) -> int:
         """Delete the person everywhere in the table: the lead, its submissions, events and timeline, and every key
         it claimed (as recorded, plus those its fields name, for leads stored before claims were recorded) that still
         points to it; the number of items deleted."""
         keys = [schema.plain_key(item) for item in self.store.query_all(schema.lead_partition(lead.id))]
         keys += [key for key in self._keys_of(lead) if self.owner_of(key) == lead.id]
         deletions = [key for key in keys if not schema.is_lead_item(key)] + [schema.lead(lead.id)]
-        for start in range(0, len(deletions), 100):
-            self.store.transact([self.store.delete_action(key) for key in deletions[start:start + 100]])
+        intents = list(announce(len(keys))) if announce else []
+        chunks = [deletions[start:start + 99] for start in range(0, len(deletions), 99)]
+        for number, chunk in enumerate(chunks, 1):  # the last chunk deletes the lead and writes what announces it
+            told = outbox.put_actions(self.store, intents) if number == len(chunks) else []
+            self.store.transact([*(self.store.delete_action(key) for key in chunk), *told])
         if lead.owner and lead.status in OPEN_STATUSES:
             reps.release_open_lead(self.store, lead.owner)
         return len(keys)

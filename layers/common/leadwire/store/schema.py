@@ -156,6 +156,22 @@ def config_version(version: int) -> Key:
 RESCORE_JOB: Key = {"pk": "JOB", "sk": "RESCORE"}
 
 
+OUTBOX_SHARDS = 2
+
+
+def outbox_intent(intent_id: str) -> Key:
+    """An email or event to deliver, in a partition of its own: erasing a lead never races its last messages."""
+    return {"pk": f"OUT#{intent_id}", "sk": "OUT"}
+
+
+def outbox_shard(intent_id: str) -> str:
+    return f"OUTDUE#{zlib.crc32(intent_id.encode()) % OUTBOX_SHARDS}"
+
+
+def outbox_shards() -> list[str]:
+    return [f"OUTDUE#{shard}" for shard in range(OUTBOX_SHARDS)]
+
+
 def due_shard(lead_id: str) -> str:
     """Spread due work over a few partitions so one busy partition never limits the sweep."""
     return f"DUE#{zlib.crc32(lead_id.encode()) % DUE_SHARDS}"

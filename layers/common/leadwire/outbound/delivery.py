@@ -1,0 +1,70 @@
+"""Delivering the outbox: right after the change that wrote an intent, and again from the sweep for any that
+failed, with backoff, until SES or EventBridge take it or it is given up on (then the lead's timeline says so)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from leadwire.clock import iso
+from leadwire.outbound.notify import Notifier, count, hand_to
+from leadwire.store import outbox, timeline
+from leadwire.store.table import Store
+
+logger = Logger(child=True)
+
+MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
+MAX_BACKOFF = timedelta(hours=2)
+
+
+class Delivery:
+    def __init__(self, store: Store, notifier: Notifier) -> None:
+        self.store = store
+        self.notifier = notifier
+
+    def now(self, intents: list[dict[str, Any]]) -> None:
+        """Deliver what a change just wrote; what fails stays in the outbox for the sweep (never raised: the change
+        is stored, and retrying the caller would not deliver it any sooner)."""
+        for intent in intents:
+            try:
+                self._deliver(intent)
+            except Exception as error:  # the intent is stored: the sweep delivers it later
+                count("DeliveriesDeferred")
+                logger.warning("delivery deferred to the sweep", extra={"kind": intent["kind"],
+                                                                        "error": type(error).__name__})
+
+    def later_now(self, intents: list[dict[str, Any]]) -> None:
+        """For a change already stored on its own: write its intents, then deliver them (at least once)."""
+        outbox.write(self.store, intents)
+        self.now(intents)
+
+    def retry_due(self, now: datetime, limit: int = 50) -> dict[str, int]:
+        """The sweep's part: every intent due by `now`; returns how many were delivered, deferred, given up."""
+        report = {"delivered": 0, "deferred": 0, "given_up": 0}
+        for intent in outbox.due(self.store, now, limit):
+            try:
+                self._deliver(intent)
+                report["delivered"] += 1
+            except Exception as error:  # counted, and tried again later or given up on
+                report[self._failed(intent, now, type(error).__name__)] += 1
+        return report
+
+    def _deliver(self, intent: dict[str, Any]) -> None:
+        hand_to(self.notifier, outbox.message_of(intent))
+        outbox.delivered(self.store, intent)
+
+    def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:
+        attempts = int(intent["attempts"]) + 1
+        if attempts < MAX_ATTEMPTS:
+            outbox.deferred(self.store, intent, now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF), error)
+            return "deferred"
+        outbox.delivered(self.store, intent)  # given up: shown on the lead's timeline and counted for the alarm
+        if intent.get("lead_id"):
+            self.store.put(timeline.entry(intent["lead_id"], iso(now), "delivery_failed", "followup",
+                                          message=intent["kind"], attempts=attempts, error=error,
+                                          what=intent["payload"].get("kind") or intent["payload"].get("detail_type")))
+        count("DeliveriesGivenUp")
+        logger.error("delivery given up", extra={"kind": intent["kind"], "attempts": attempts, "error": error})
+        return "given_up"
