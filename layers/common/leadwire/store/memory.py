@@ -17,7 +17,7 @@ from typing import Any
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
-from leadwire.store.table import ConditionFailed, Page, Update, deserialize, serialize
+from leadwire.store.table import ConditionFailed, Page, Update, deserialize, every_page, serialize
 
 TABLE_KEYS = ("pk", "sk")
 
@@ -138,12 +138,7 @@ class MemoryTable:
 
     def query_all(self, partition: str, sk_prefix: str | None = None, *,
                   sk_between: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
-        cursor: dict[str, Any] | None = None
-        while True:
-            items, cursor = self.query(partition, sk_prefix, sk_between=sk_between, cursor=cursor)
-            yield from items
-            if not cursor:
-                return
+        return every_page(self, partition, sk_prefix, sk_between)
 
     def query_index(self, index: str, hash_name: str, hash_value: str, *, range_name: str, upto: str | None = None,
                     between: tuple[str, str] | None = None, filters: Mapping[str, str] | None = None,

@@ -228,6 +228,17 @@ class Table(Protocol):
     def next_number(self, key: Mapping[str, Any], attribute: str = "n") -> int: ...
 
 
+def every_page(table: Table, partition: str, sk_prefix: str | None,
+               sk_between: tuple[str, str] | None) -> Iterator[dict[str, Any]]:
+    """Every item of a partition query, page after page: `query_all` of any Table."""
+    cursor: dict[str, Any] | None = None
+    while True:
+        items, cursor = table.query(partition, sk_prefix, sk_between=sk_between, cursor=cursor)
+        yield from items
+        if not cursor:
+            return
+
+
 class DynamoTable:
     """The Table on DynamoDB, through boto3's low-level client."""
 
@@ -344,12 +355,7 @@ class DynamoTable:
 
     def query_all(self, partition: str, sk_prefix: str | None = None, *,
                   sk_between: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
-        cursor: dict[str, Any] | None = None
-        while True:
-            items, cursor = self.query(partition, sk_prefix, sk_between=sk_between, cursor=cursor)
-            yield from items
-            if not cursor:
-                return
+        return every_page(self, partition, sk_prefix, sk_between)
 
     def query_index(self, index: str, hash_name: str, hash_value: str, *, range_name: str, upto: str | None = None,
                     between: tuple[str, str] | None = None, filters: Mapping[str, str] | None = None,
