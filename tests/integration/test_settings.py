@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from devtools.environment import REGION
+from leadwire.runtime import settings
 from leadwire.runtime.settings import SECRET_MAX_AGE_S, forget_settings, get_settings
 
 
@@ -37,13 +38,13 @@ def test_a_revoked_key_stops_working_once_the_secret_is_read_again(secret_arn):
     # Then warm containers keep the cached value at most SECRET_MAX_AGE_S, and read the new one after it
     assert get_settings().leadwire_api_keys.get_secret_value() == "old-key"
     assert 0 < SECRET_MAX_AGE_S <= 300
-    parameters.clear_caches()  # what SECRET_MAX_AGE_S seconds do
+    settings._secrets().clear_cache()  # what SECRET_MAX_AGE_S seconds do to the provider's cache
     assert get_settings().leadwire_api_keys.get_secret_value() == "new-key"
 
 
 def test_platform_secrets_may_hold_several_values_while_rotated(secret_arn):
     client, arn = secret_arn
     client.put_secret_value(SecretId=arn, SecretString=json.dumps({"META_APP_SECRET": "new-secret old-secret"}))
-    parameters.clear_caches()
+    settings._secrets().clear_cache()
 
     assert get_settings().rotating("meta_app_secret") == ["new-secret", "old-secret"]

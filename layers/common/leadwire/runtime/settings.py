@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 from functools import cache, lru_cache
+from typing import Any
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,10 +69,18 @@ SECRET_MAX_AGE_S = 300  # a rotated or revoked secret takes effect within five m
 def _secret_values(secret_arn: str) -> dict[str, str]:
     """The JSON of the one Secrets Manager secret (its keys named like the environment variables), read through
     Powertools Parameters, which keeps it for SECRET_MAX_AGE_S and then reads it again."""
-    from aws_lambda_powertools.utilities import parameters  # deployed functions only; not on anyone's import path
-
-    values = parameters.get_secret(secret_arn, transform="json", max_age=SECRET_MAX_AGE_S) or {}
+    values = _secrets().get(secret_arn, transform="json", max_age=SECRET_MAX_AGE_S) or {}
     return {key.lower(): str(value) for key, value in values.items() if value not in (None, "")}
+
+
+@cache
+def _secrets() -> Any:
+    """Powertools' provider on a client of boto3's default session: its own session would load botocore's service
+    models a second time on every cold start (deployed functions only; not on anyone's import path)."""
+    import boto3
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
 
 
 @cache
@@ -94,5 +103,5 @@ def get_settings() -> Settings:
 
 def forget_settings() -> None:
     """Read the environment and the secret afresh (the local stack and tests call this after changing them)."""
-    _environment_settings.cache_clear()
-    _settings_with.cache_clear()
+    for cached in (_environment_settings, _settings_with, _secrets):
+        cached.cache_clear()
