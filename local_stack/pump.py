@@ -8,6 +8,7 @@ poison record's batch info to the dead-letter queue and moves on, so one bad rec
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from dataclasses import dataclass, field
@@ -50,7 +51,19 @@ def lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> dict[str
     elif created is None:
         dynamodb["ApproximateCreationDateTime"] = datetime.now(UTC).timestamp()
     return {"eventID": raw["eventID"], "eventName": raw["eventName"], "eventVersion": raw.get("eventVersion", "1.1"),
-            "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+            "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": _as_json(dynamodb),
+            "eventSourceARN": stream_arn}
+
+
+def _as_json(value: Any) -> Any:
+    """Binary attributes as Lambda's JSON event carries them: base64 text (moto's shard keeps the raw bytes)."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    return value
 
 
 class MotoStream:

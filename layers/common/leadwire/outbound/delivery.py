@@ -64,7 +64,13 @@ class Delivery:
         if intent.get("lead_id"):
             self.store.put(timeline.entry(intent["lead_id"], iso(now), "delivery_failed", "followup",
                                           message=intent["kind"], attempts=attempts, error=error,
-                                          what=intent["payload"].get("kind") or intent["payload"].get("detail_type")))
+                                          what=_what(intent)))
         count("DeliveriesGivenUp")
         logger.error("delivery given up", extra={"kind": intent["kind"], "attempts": attempts, "error": error})
         return "given_up"
+
+
+def _what(intent: dict[str, Any]) -> str:
+    """The email's kind or the event's type, for the timeline (never the address or the text)."""
+    payload = outbox.unpacked(intent)
+    return str(payload.get("kind") or payload.get("detail_type"))

@@ -4,7 +4,9 @@ state change that causes it. A sender delivers it and deletes it; one not delive
 
 from __future__ import annotations
 
+import json
 import secrets
+import zlib
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,16 +24,27 @@ def intents(lead_id: str | None, now: datetime, *messages: Message) -> list[dict
     items = []
     for message in messages:
         intent_id = secrets.token_hex(10)
-        kind, payload = ("email", asdict(message)) if isinstance(message, Email) else ("event", asdict(message))
-        items.append({**schema.outbox_intent(intent_id), "intent_id": intent_id, "kind": kind, "payload": payload,
+        kind = "email" if isinstance(message, Email) else "event"
+        items.append({**schema.outbox_intent(intent_id), "intent_id": intent_id, "kind": kind,
+                      "payload": _packed(asdict(message)),
                       "lead_id": lead_id, "attempts": 0, "created_at": iso(now),
                       "due_shard": schema.outbox_shard(intent_id), "due_at": iso(now + FIRST_RETRY)})
     return items
 
 
 def message_of(intent: dict[str, Any]) -> Message:
-    payload = intent["payload"]
+    payload = unpacked(intent)
     return Email(**payload) if intent["kind"] == "email" else Event(**payload)
+
+
+def unpacked(intent: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(zlib.decompress(bytes(intent["payload"])))
+
+
+def _packed(payload: dict[str, Any]) -> bytes:
+    """Compressed: an email with its HTML part is a few kilobytes, and every kilobyte is a write unit (twice in the
+    transaction that writes it, once more when it is deleted)."""
+    return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
 
 
 def put_actions(store: Store, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
