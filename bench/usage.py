@@ -144,7 +144,8 @@ def item_kind(key: dict[str, Any]) -> str:
     """What an item is, from its key: the lead, a timeline entry, a dedupe key, a counter, a rep, ..."""
     pk, sk = str(key["pk"].get("S", "")), str(key["sk"].get("S", ""))
     if pk.startswith("LEAD#"):
-        return {"LEAD": "lead item", "TL": "timeline entry", "EVT": "engagement event"}.get(sk.split("#")[0], sk)
+        kinds = {"LEAD": "lead item", "TL": "timeline entry", "EVT": "engagement event", "SUB": "submission"}
+        return kinds.get(sk.split("#")[0], sk)
     if pk.startswith(("EMAIL#", "PHONE#", "REF#")):
         return "dedupe key"
     if pk.startswith("COUNTER#"):
