@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 
-.PHONY: run test lint unit bench-test integration contract e2e browser template openapi openapi-check bench clean
+.PHONY: run test lint unit bench-test integration contract e2e browser screenshots template openapi openapi-check bench clean
 
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local_stack --demo
@@ -45,6 +45,11 @@ e2e: $(STAMP)
 	@echo "==> end-to-end tests (local stack over HTTP, headless Chromium)"
 	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest tests/e2e -q
+
+screenshots: $(STAMP)
+	@echo "==> the README's screenshots, taken in headless Chromium into docs/"
+	bash scripts/ensure-chromium.sh
+	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_browser.py -q -k "saved_for_the_readme or phone"
 
 openapi: $(STAMP)
 	$(PY) -m devtools.openapi > openapi.json
