@@ -133,6 +133,7 @@ class Lead(Submission):
     set_aside: list[dict[str, Any]] = Field(default_factory=list)
     needs_review: bool = False
     merged_from: list[str] = Field(default_factory=list)
+    stuck: str | None = None  # why the pipeline could not finish this lead after its retries: a person must look
 
 
 class LeadRecord(Lead):
@@ -157,6 +158,8 @@ class LeadRecord(Lead):
     assign_blocked: str | None = None
     assign_retry_at: str | None = None
     reassign_retry_at: str | None = None
+    # recovery: the sweep sent the lead through scoring or assignment again this many times
+    recovery_attempts: int = 0
     # follow-up
     reminders_sent: int = 0
     contact_attempts: int = 0  # calls nobody took ("no answer" on the lead page)

@@ -206,3 +206,46 @@ def due_leads(table, at: datetime) -> list:
 
     leads = LeadRepository(table)
     return [lead for shard in schema.due_shards() for lead in leads.due(shard, at, 100, None)[0]]
+
+
+def test_a_lead_whose_score_never_came_back_is_sent_through_scoring_again(table, notifier, settings, team):
+    # Given a lead the score function never saw (its stream record lost)
+    lead_id = submit(table)
+    before = stored(table, lead_id).inputs_version
+
+    # When sweeps run five minutes later, and again soon after
+    first = sweep(table, notifier, settings, T + timedelta(minutes=6))
+    sweep(table, notifier, settings, T + timedelta(minutes=8))
+
+    # Then it was sent through scoring once (its inputs moved, so the stream hands it to the score function), and
+    # the score written back clears the recovery
+    lead = stored(table, lead_id)
+    assert first["steps"]["score_recovered"] == 1 and lead.inputs_version == before + 1
+    assert lead.recovery_attempts == 1 and kinds(table, lead_id).count("recovery") == 1
+    assert rescore(lead_id, table, notifier, T + timedelta(minutes=8))
+    assert stored(table, lead_id).recovery_attempts == 0
+
+
+def test_a_scored_lead_nobody_assigned_is_assigned_by_the_sweep(table, notifier, settings, team):
+    # Given a lead scored but never seen by the assign function
+    lead_id = submit(table)
+    rescore(lead_id, table, notifier, T)
+
+    # When the sweep runs five minutes later
+    report = sweep(table, notifier, settings, T + timedelta(minutes=6))
+
+    # Then it has an owner, who was told
+    owner = stored(table, lead_id).owner
+    assert report["steps"]["assignment_recovered"] == 1 and owner in team
+    assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
+
+
+def test_a_lead_that_cannot_be_finished_is_parked_as_stuck_once(table, notifier, settings, team):
+    lead_id = submit(table)
+
+    for minutes in (6, 11, 21, 41, 81, 161, 300):
+        sweep(table, notifier, settings, T + timedelta(minutes=minutes))
+
+    lead = stored(table, lead_id)
+    assert lead.stuck == "its score never came back" and lead.recovery_attempts == 4
+    assert kinds(table, lead_id).count("stuck") == 1 and kinds(table, lead_id).count("recovery") == 1

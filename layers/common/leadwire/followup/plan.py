@@ -14,9 +14,15 @@ from typing import Literal
 from leadwire.clock import parse_iso
 from leadwire.config import Config
 from leadwire.lead import OPEN_STATUSES, SLA_STATUSES, LeadRecord
+from leadwire.scoring.score import stage_rank
 
-StepKind = Literal["enrich", "retry_assignment", "remind_owner", "breach_sla", "reassign", "nurture",
-                   "refresh_score", "stale"]
+StepKind = Literal["enrich", "recover_score", "recover_assignment", "stuck", "retry_assignment", "remind_owner",
+                   "breach_sla", "reassign", "nurture", "refresh_score", "stale"]
+
+# A lead whose score or owner should have come from the stream within seconds: the sweep sends it through again
+# after these, doubling each time, and after RECOVERY_ATTEMPTS parks it visibly as stuck.
+RECOVER_AFTER = timedelta(minutes=5)
+RECOVERY_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ def steps(lead: LeadRecord, config: Config) -> list[Step]:
     plan: list[Step] = []
     if lead.pending_enrichment and lead.enrich_next_at:
         plan.append(Step("enrich", parse_iso(lead.enrich_next_at)))
+    plan += _recovery(lead, config)
     if lead.assign_blocked and lead.assign_retry_at:
         plan.append(Step("retry_assignment", parse_iso(lead.assign_retry_at)))
     if lead.owner and lead.status in SLA_STATUSES and lead.assigned_at:
@@ -70,6 +77,25 @@ def steps(lead: LeadRecord, config: Config) -> list[Step]:
         if lead.last_activity_at:
             plan.append(Step("stale", parse_iso(lead.last_activity_at) + timedelta(days=rules.stale_after_days)))
     return plan
+
+
+def _recovery(lead: LeadRecord, config: Config) -> list[Step]:
+    """Nothing left behind: a lead still waiting for its score, or scored and still without an owner, long after
+    the stream should have done it (a record lost, a mapping being enabled, a failure past its retries)."""
+    if lead.stuck:
+        return []
+    waiting = None
+    if lead.score_due is not None and not lead.pending_enrichment:
+        waiting = "recover_score", lead.updated_at
+    elif (lead.status == "new" and not lead.owner and not lead.assign_blocked and lead.scored_at
+          and stage_rank(lead.stage) >= stage_rank(config.routing.assign_at)):
+        waiting = "recover_assignment", max(lead.scored_at, lead.updated_at)  # since its last change
+    if waiting is None:
+        return []
+    kind, since = waiting
+    attempts = lead.recovery_attempts or 0  # None once a write has cleared it
+    at = parse_iso(since) + RECOVER_AFTER * 2 ** attempts
+    return [Step("stuck" if attempts >= RECOVERY_ATTEMPTS else kind, at)]  # type: ignore[arg-type]
 
 
 def due_steps(lead: LeadRecord, config: Config, now: datetime) -> list[Step]:

@@ -22,7 +22,7 @@ from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails
 from leadwire.outbound.delivery import Delivery
-from leadwire.outbound.notify import Email, Event, Message, Notifier
+from leadwire.outbound.notify import Email, Event, Message, Notifier, count
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
@@ -60,6 +60,7 @@ class Sweep:
     now: datetime
     unsubscribe_url: Callable[[str], str]
     reassign: Callable[[LeadRecord, datetime], str | None]
+    assign: Callable[[str, datetime], str | None]
     enrich: Callable[[LeadRecord, datetime], bool]
     base_url: str = ""
     links: RepLinks | None = None
@@ -131,11 +132,26 @@ class Sweep:
             self.delivery.now(intents)
             self.report.steps["emails"] += sum(isinstance(message, Email) for message in messages)
 
+    def _recover_score(self, lead: LeadRecord, step: Step) -> None:
+        entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="score")
+        self._done("score_recovered", self.leads.recover(lead, entry, score=True))
+
+    def _recover_assignment(self, lead: LeadRecord, step: Step) -> None:
+        entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="assignment")
+        if self.leads.recover(lead, entry, score=False):
+            self._done("assignment_recovered", self.assign(lead.id, self.now) is not None)
+
+    def _stuck(self, lead: LeadRecord, step: Step) -> None:
+        reason = "its score never came back" if lead.score_due is not None else "nobody could be assigned"
+        if self._done("stuck", self.leads.park(lead, reason, self._entry(lead, "stuck", reason=reason))):
+            count("LeadsStuck")
+            logger.warning("lead parked as stuck", extra={"lead_id": lead.id})
+
     def _enrich(self, lead: LeadRecord, step: Step) -> None:
         self._done("enriched", self.enrich(lead, self.now))
 
     def _retry_assignment(self, lead: LeadRecord, step: Step) -> None:
-        self._done("assignment_retried", self.leads.retry_assignment(lead))
+        self._done("assignment_retried", self.leads.retry_assignment(lead, iso(self.now)))
 
     def _remind_owner(self, lead: LeadRecord, step: Step) -> None:
         entry = self._entry(lead, "owner_reminded", owner=lead.owner, reminder=step.index + 1)
@@ -185,6 +201,7 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         links=links,
         unsubscribe_url=lambda lead_id: unsubscribe.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
+        assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
     outbox_report = Delivery(store, notifier).retry_due(now)  # what an earlier sender could not deliver

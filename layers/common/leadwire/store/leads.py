@@ -232,7 +232,7 @@ class LeadRepository:
               intents: Intents = ()) -> None:
         """Write a score computed from the lead as read; ChangedMeanwhile when anything changed since (then that
         write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
-        changes = {**changes, "score_due": None, "score_as_of": None}
+        changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None}
         condition = _unchanged_since(lead)
         if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
             self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached),
@@ -269,7 +269,8 @@ class LeadRepository:
         """Give the lead to `rep_id` if nobody else did meanwhile (for a reassignment: if it is still the previous
         owner's); the reps' counters and the sticky company owner move with it."""
         changes = {"owner": rep_id, "status": status, "assigned_at": at, "updated_at": at, "reminders_sent": 0,
-                   "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None, "owner_told_at": at}
+                   "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None, "owner_told_at": at,
+                   "recovery_attempts": None}
         if lead.owner is None:
             condition = ("attribute_not_exists(#owner) AND #status = :new", {"new": "new"})
         else:
@@ -286,9 +287,9 @@ class LeadRepository:
         self._write(lead, {"reassign_retry_at": at})
 
     # --- follow-up steps: each recorded with a condition on the step it expects, so it happens once -------------
-    def retry_assignment(self, lead: LeadRecord) -> bool:
+    def retry_assignment(self, lead: LeadRecord, at: str) -> bool:
         # Removing the block puts the lead back in front of the assign function's stream filter.
-        return self._attempt(lead, {"assign_blocked": None, "assign_retry_at": None},
+        return self._attempt(lead, {"assign_blocked": None, "assign_retry_at": None, "updated_at": at},
                              ("#assign_retry_at = :seen", {"seen": lead.assign_retry_at}))
 
     def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any], intents: Intents = ()) -> bool:
@@ -317,6 +318,21 @@ class LeadRepository:
                      {"seen": lead.last_activity_at, "status": lead.status})
         return self._attempt(lead, {"status": "stale", "updated_at": at}, condition, entry,
                              *outbox.put_actions(self.store, list(intents)))
+
+    # --- recovery: what the stream should have done, done again by the sweep ------------------------------------
+    def recover(self, lead: LeadRecord, entry: dict[str, Any] | None, score: bool) -> bool:
+        """Count an attempt and, for a score, mark it due again (the write sends the lead back through the score
+        function's stream filter); the condition is the lead as read, so a sweep run twice attempts once."""
+        changes: dict[str, Any] = {"score_due": 1} if score else {}
+        add = {"recovery_attempts": 1, **({"inputs_version": 1} if score else {})}
+        condition = _unchanged_since(lead)
+        if entry is None:
+            return self._attempt(lead, changes, condition, add=add)
+        return self._attempt(lead, changes, condition, entry, add=add)
+
+    def park(self, lead: LeadRecord, reason: str, entry: dict[str, Any]) -> bool:
+        """The lead could not be finished after its attempts: flagged for a person, out of the recovery plan."""
+        return self._attempt(lead, {"stuck": reason}, _unchanged_since(lead), entry)
 
     def replan(self, lead: LeadRecord) -> None:
         """Write the due time of the lead as read (the sweep does this after working on a lead)."""
