@@ -397,14 +397,19 @@ class _Parser:
 
     def _function(self, name: str) -> Check:
         self.position += 1
+        operands = self._operand_list()
+        test = _FUNCTIONS[name]
+        return lambda item: test(*(operand(item) for operand in operands))
+
+    def _operand_list(self) -> list[Operand]:
+        """`( operand, operand, ... )`: a function's arguments, or the options of IN."""
         self._expect("(")
         operands = [self._operand()]
         while self._peek() == ",":
             self.position += 1
             operands.append(self._operand())
         self._expect(")")
-        test = _FUNCTIONS[name]
-        return lambda item: test(*(operand(item) for operand in operands))
+        return operands
 
     def _comparison(self) -> Check:
         left = self._operand()
@@ -415,12 +420,7 @@ class _Parser:
             high = self._operand()
             return lambda item: _ordered(left(item), ">=", low(item)) and _ordered(left(item), "<=", high(item))
         if self._keyword("IN"):
-            self._expect("(")
-            options = [self._operand()]
-            while self._peek() == ",":
-                self.position += 1
-                options.append(self._operand())
-            self._expect(")")
+            options = self._operand_list()
             return lambda item: any(_equal(left(item), option(item)) for option in options)
         comparator = self._peek()
         if comparator not in _COMPARATORS:
