@@ -240,6 +240,23 @@ def test_a_scored_lead_nobody_assigned_is_assigned_by_the_sweep(table, notifier,
     assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
 
 
+def test_a_late_sweep_sends_a_waiting_lead_through_once_and_waits_before_the_next_attempt(table, notifier, settings,
+                                                                                       team):
+    # Given a lead the score function never saw, and no sweep for two hours (the schedule was off)
+    lead_id = submit(table)
+
+    # When the sweep finally runs
+    report = sweep(table, notifier, settings, T + timedelta(hours=2))
+
+    # Then it was sent through scoring once, not four times in a row and then parked before the stream could answer
+    lead = stored(table, lead_id)
+    assert report["steps"]["score_recovered"] == 1 and "stuck" not in report["steps"]
+    assert lead.recovery_attempts == 1 and not lead.stuck
+    # and the next attempt waits its backoff from this one
+    assert "score_recovered" not in sweep(table, notifier, settings, T + timedelta(hours=2, minutes=9))["steps"]
+    assert sweep(table, notifier, settings, T + timedelta(hours=2, minutes=11))["steps"]["score_recovered"] == 1
+
+
 def test_a_lead_that_cannot_be_finished_is_parked_as_stuck_once(table, notifier, settings, team):
     lead_id = submit(table)
 

@@ -134,11 +134,11 @@ class Sweep:
 
     def _recover_score(self, lead: LeadRecord, step: Step) -> None:
         entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="score")
-        self._done("score_recovered", self.leads.recover(lead, entry, score=True))
+        self._done("score_recovered", self.leads.recover(lead, entry, score=True, at=iso(self.now)))
 
     def _recover_assignment(self, lead: LeadRecord, step: Step) -> None:
         entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="assignment")
-        if self.leads.recover(lead, entry, score=False):
+        if self.leads.recover(lead, entry, score=False, at=iso(self.now)):
             self._done("assignment_recovered", self.assign(lead.id, self.now) is not None)
 
     def _stuck(self, lead: LeadRecord, step: Step) -> None:
