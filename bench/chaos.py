@@ -283,7 +283,8 @@ def render(figures: dict[str, Any]) -> str:
         f"chaos: {figures['leads']} leads at {figures['rate']:.0%} faults on every kind (seed {figures['seed']}), "
         f"{figures['chaos_s']} s under faults, {figures['total_s']} s in all",
         *columns(rows, ("what", "count")),
-        f"  calls made under faults: {calls}", f"  faults injected: {injected}", f"  answers to the clients: {answers}"])
+        f"  calls made under faults: {calls}", f"  faults injected: {injected}",
+        f"  answers to the clients: {answers}"])
 
 
 def main() -> None:

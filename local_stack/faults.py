@@ -97,7 +97,7 @@ class Faults:
     def set(self, plan: FaultPlan) -> None:
         with self._lock:
             self.plan = plan
-            self._random = {kind: random.Random(f"leadwire-faults {kind} {plan.seed}") if plan.seed is not None else random.Random()
+            self._random = {kind: random.Random(None if plan.seed is None else f"leadwire-faults {kind} {plan.seed}")
                             for kind in KINDS}
             self.calls: Counter[str] = Counter()
             self.injected: Counter[str] = Counter()

@@ -74,7 +74,12 @@ class Sweep:
         for shard in self._shards():
             cursor: dict[str, Any] | None = None
             while True:
-                due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                try:
+                    due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                except Exception as error:  # this shard's page could not be read: the other shards still are
+                    self.report.errors[type(error).__name__] += 1
+                    logger.warning("a shard of due leads could not be read", extra={"error": type(error).__name__})
+                    break
                 for lead in due:
                     if time_left_ms() < reserve_ms:
                         self.report.finished = False
@@ -204,10 +209,19 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
-    outbox_report = Delivery(store, notifier).retry_due(now)  # what an earlier sender could not deliver
+    # Three parts, each on its own: one that fails (the table throttled, say) is reported and the others still run.
+    outbox_report = _part(lambda: Delivery(store, notifier).retry_due(now))  # what earlier senders could not deliver
     report = sweep.run(time_left_ms, page_size=page_size)
-    rescored = rescore.continue_rescore(store, now)
+    rescored = _part(lambda: rescore.continue_rescore(store, now))
     return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report}
+
+
+def _part(run: Callable[[], Any]) -> Any:
+    try:
+        return run()
+    except Exception as error:
+        logger.warning("part of the sweep failed; the next sweep tries again", extra={"error": type(error).__name__})
+        return {"error": type(error).__name__}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

@@ -3,6 +3,8 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,8 @@ logger = Logger(child=True)
 
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+FORGET_ATTEMPTS = 3
+FORGET_BACKOFF_S = 0.025
 
 
 class Delivery:
@@ -48,12 +52,27 @@ class Delivery:
                 self._deliver(intent)
                 report["delivered"] += 1
             except Exception as error:  # counted, and tried again later or given up on
-                report[self._failed(intent, now, type(error).__name__)] += 1
+                try:
+                    report[self._failed(intent, now, type(error).__name__)] += 1
+                except Exception:  # not even the attempt could be recorded: the intent is still due, as it was
+                    report["unrecorded"] = report.get("unrecorded", 0) + 1
         return report
 
     def _deliver(self, intent: dict[str, Any]) -> None:
         hand_to(self.notifier, outbox.message_of(intent))
-        outbox.delivered(self.store, intent)
+        self._forget(intent)
+
+    def _forget(self, intent: dict[str, Any]) -> None:
+        """The message left: delete its intent, trying again after a transient failure (left in the outbox, the
+        message would be sent a second time by a later sweep)."""
+        for attempt in range(FORGET_ATTEMPTS):
+            try:
+                outbox.delivered(self.store, intent)
+                return
+            except Exception:
+                if attempt + 1 == FORGET_ATTEMPTS:
+                    raise
+            time.sleep(random.uniform(0, FORGET_BACKOFF_S * 2 ** attempt))
 
     def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:
         attempts = int(intent["attempts"]) + 1
