@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 DOORS = ("website", "meta", "webhook")
 TEAM = {"ana": "ana@chaos.example", "bo": "bo@chaos.example", "cy": "cy@chaos.example"}
-FAULTY_SWEEPS = 12  # after the last lead is in, the schedule fires this often, 5 minutes apart, before faults stop
+FAULTY_SWEEPS = 3  # after the last lead is in, the schedule fires this often, 5 minutes apart, before faults stop
 MAX_ATTEMPTS = 60  # a client gives up on a lead after this many answers other than 2xx (counted as "not accepted")
 # After the faults stop: every 10 minutes for an hour, then hourly for a day: longer than any backoff in the outbox
 # (2 h at most), the enrichment retries (6 h) or the recovery of a lead left unscored or unassigned.
