@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 DOORS = ("website", "meta", "webhook")
 TEAM = {"ana": "ana@chaos.example", "bo": "bo@chaos.example", "cy": "cy@chaos.example"}
-FAULTY_SWEEPS = 3  # after the last lead is in, the schedule fires this often, 5 minutes apart, before faults stop
 MAX_ATTEMPTS = 60  # a client gives up on a lead after this many answers other than 2xx (counted as "not accepted")
 # After the faults stop: every 10 minutes for an hour, then hourly for a day: longer than any backoff in the outbox
 # (2 h at most), the enrichment retries (6 h) or the recovery of a lead left unscored or unassigned.
@@ -129,7 +128,11 @@ def deliver(stack: RunningStack, person: Person) -> None:
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
-def run(leads: int = 300, rate: float = 0.1, seed: int = 7, clients: int = 4) -> dict[str, Any]:
+def run(leads: int = 300, rate: float = 0.1, seed: int = 7, clients: int = 4,
+        faulty_minutes: int = 60, reminders: bool = True) -> dict[str, Any]:
+    """`faulty_minutes`: how far the schedule's clock runs, 5 minutes a sweep, before the faults stop;
+    `reminders`: False leaves out the owner reminders and SLA breaches (the sweeps then only recover leads, retry
+    the outbox and fetch Meta leads again), which makes a run much shorter."""
     started = time.monotonic()
     graph = FakeGraph().start()
     stack = start_stack({
@@ -137,7 +140,7 @@ def run(leads: int = 300, rate: float = 0.1, seed: int = 7, clients: int = 4) ->
         "META_APP_SECRET": META["secrets"]["app_secret"], "WEBHOOK_SECRETS": WEBHOOK_SECRET,
         "PYTHONWARNINGS": "ignore::UserWarning"})
     try:
-        return _run(stack, graph, leads, rate, seed, clients, started)
+        return _run(stack, graph, leads, rate, seed, clients, faulty_minutes, reminders, started)
     finally:
         stack.process.terminate()
         try:
@@ -148,7 +151,7 @@ def run(leads: int = 300, rate: float = 0.1, seed: int = 7, clients: int = 4) ->
 
 
 def _run(stack: RunningStack, graph: FakeGraph, leads: int, rate: float, seed: int, clients: int,
-         started: float) -> dict[str, Any]:
+         faulty_minutes: int, reminders: bool, started: float) -> dict[str, Any]:
     run_id = format(int(time.time()) % 10**6, "06d")
     people = [Person(number, DOORS[number % len(DOORS)], run_id) for number in range(leads)]
     for person in people:
@@ -160,9 +163,11 @@ def _run(stack: RunningStack, graph: FakeGraph, leads: int, rate: float, seed: i
     config = config.get("document", config)
     # No reassignment: the owner a lead ends with is the first one, so "told twice" means one email sent twice.
     config["followup"]["reassign_after_minutes"] = None
+    if not reminders:
+        config["followup"].update(remind_owner_at_minutes=[], first_contact_sla_minutes=7 * 24 * 60)
     assert stack.request("PUT", "/config", config).status == 200, "the chaos run's rules were refused"
 
-    clock = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    clock = start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     faults = {"ses": rate, "events": rate, "dynamodb": rate, "graph": rate, "seed": seed}
     assert stack.request("POST", "/_local/faults", faults).status == 200
     say(f"chaos: {leads} leads through {', '.join(DOORS)} from {clients} clients at {rate:.0%} faults, seed {seed}")
@@ -185,7 +190,7 @@ def _run(stack: RunningStack, graph: FakeGraph, leads: int, rate: float, seed: i
                 say(f"chaos: {done}/{leads} sent")
     sending.set()
     scheduler.join()
-    for _ in range(FAULTY_SWEEPS):  # and an hour more of the schedule, still under faults
+    while clock < start + timedelta(minutes=faulty_minutes):  # the schedule goes on, still under faults
         clock += timedelta(minutes=5)
         sweeps.append(stack.sweep(iso(clock)))
     injected = stack.request("GET", "/_local/faults").json()
@@ -198,7 +203,9 @@ def _run(stack: RunningStack, graph: FakeGraph, leads: int, rate: float, seed: i
         clock = settle_from + offset
         sweeps.append(stack.sweep(iso(clock)))
     figures = count(stack, people)
-    figures.update(leads=leads, rate=rate, seed=seed, clients=clients, sweeps=len(sweeps),
+    figures.update(leads=leads, rate=rate, seed=seed, clients=clients, faulty_minutes=faulty_minutes,
+                   reminders=reminders,
+                   sweeps=len(sweeps),
                    sweep_failures=sum(sweep.get("failed", 0) for sweep in sweeps),
                    sweeps_crashed=sum("error" in sweep for sweep in sweeps),
                    given_up=sum(sweep.get("outbox", {}).get("given_up", 0) for sweep in sweeps),
@@ -281,6 +288,8 @@ def render(figures: dict[str, Any]) -> str:
     answers = ", ".join(f"{status} {times}" for status, times in sorted(figures["answers"].items()))
     return "\n".join([
         f"chaos: {figures['leads']} leads at {figures['rate']:.0%} faults on every kind (seed {figures['seed']}), "
+        f"the schedule's first {figures['faulty_minutes']} minutes under faults"
+        f"{'' if figures['reminders'] else ' (no reminders)'}; "
         f"{figures['chaos_s']} s under faults, {figures['total_s']} s in all",
         *columns(rows, ("what", "count")),
         f"  calls made under faults: {calls}", f"  faults injected: {injected}",
@@ -294,8 +303,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--faulty-minutes", type=int, default=60,
+                        help="how far the schedule's clock runs under faults (default 60)")
     args = parser.parse_args()
-    figures = run(args.leads, args.rate, args.seed, args.clients)
+    figures = run(args.leads, args.rate, args.seed, args.clients, args.faulty_minutes)
     print(render(figures))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"chaos": figures, "at": iso(datetime.now(UTC))}, indent=2) + "\n")
