@@ -4,6 +4,7 @@ call plain http there)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,9 +12,16 @@ import pytest
 from standardwebhooks import Webhook
 
 from leadwire.clock import iso
-from tests.e2e.receiver import Receiver, receiver  # noqa: F401  (the fixture)
+from tests.e2e.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module", autouse=True)
