@@ -26,7 +26,7 @@ from leadwire.outbound.notify import Email, Event, Message, Notifier, count
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
-from leadwire.store import outbox, schema, timeline
+from leadwire.store import outbox, schema, subscriptions, timeline
 from leadwire.store.leads import LeadRepository
 from leadwire.store.reps import load_rep
 from leadwire.store.table import Store
@@ -209,11 +209,13 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
-    # Three parts, each on its own: one that fails (the table throttled, say) is reported and the others still run.
+    # Each part on its own: one that fails (the table throttled, say) is reported and the others still run.
     outbox_report = _part(lambda: Delivery(store, notifier).retry_due(now))  # what earlier senders could not deliver
+    webhooks_due = _part(lambda: subscriptions.wake_due(store, now))  # the outbound function makes these attempts
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = _part(lambda: rescore.continue_rescore(store, now))
-    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report}
+    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
+            "webhooks_due": webhooks_due}
 
 
 def _part(run: Callable[[], Any]) -> Any:

@@ -10,8 +10,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire.clock import iso
-from leadwire.outbound.notify import Notifier, count, hand_to
+from leadwire.clock import iso, parse_iso
+from leadwire.outbound.fanout import fan_out
+from leadwire.outbound.notify import Event, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -49,7 +50,7 @@ class Delivery:
         report = {"delivered": 0, "deferred": 0, "given_up": 0}
         for intent in outbox.due(self.store, now, limit):
             try:
-                self._deliver(intent)
+                self._deliver(intent, now)
                 report["delivered"] += 1
             except Exception as error:  # counted, and tried again later or given up on
                 try:
@@ -58,8 +59,11 @@ class Delivery:
                     report["unrecorded"] = report.get("unrecorded", 0) + 1
         return report
 
-    def _deliver(self, intent: dict[str, Any]) -> None:
-        hand_to(self.notifier, outbox.message_of(intent))
+    def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
+        message = outbox.message_of(intent)
+        if isinstance(message, Event):  # the owner's subscriptions first: a retry of this intent writes none twice
+            fan_out(self.store, intent, message, now or parse_iso(intent["created_at"]))
+        hand_to(self.notifier, message)
         self._forget(intent)
 
     def _forget(self, intent: dict[str, Any]) -> None:
