@@ -130,7 +130,7 @@ class Faults:
         kind = SERVICES.get(model.service_model.service_name)
         if kind is None:
             return None
-        drawn = self.draw(kind, _failures(kind, model.name))
+        drawn = self.draw(kind, _failures(model.service_model.service_name, model.name))
         if drawn is None:
             return None
         failure, generator = drawn
@@ -156,10 +156,12 @@ def _request_of(request_dict: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
-def _failures(kind: str, operation: str) -> tuple[str, ...]:
-    if kind == "ses":
+def _failures(service: str, operation: str) -> tuple[str, ...]:
+    if service == "ses":
         return ("Throttling", "MessageRejected")
-    if kind == "events":
+    if service == "sesv2":  # API v2 words the sending-rate throttle as HTTP 429
+        return ("TooManyRequestsException", "MessageRejected")
+    if service == "events":
         return ("FailedEntry", "ThrottlingException") if operation == "PutEvents" else ("ThrottlingException",)
     transaction = ("TransactionConflict",) if operation in ("TransactWriteItems", "TransactGetItems") else ()
     return ("ProvisionedThroughputExceededException", "InternalServerError", "InternalServerError (applied)",
@@ -171,6 +173,8 @@ ERRORS: dict[str, tuple[int, dict[str, str]]] = {
     "Throttling": (400, {"Type": "Sender", "Code": "Throttling", "Message": "Maximum sending rate exceeded."}),
     "MessageRejected": (400, {"Type": "Sender", "Code": "MessageRejected",
                               "Message": "Email address is not verified."}),
+    "TooManyRequestsException": (429, {"Code": "TooManyRequestsException",
+                                       "Message": "Maximum sending rate exceeded."}),
     "ThrottlingException": (400, {"Code": "ThrottlingException", "Message": "Rate exceeded"}),
     "ProvisionedThroughputExceededException": (400, {
         "Code": "ProvisionedThroughputExceededException",

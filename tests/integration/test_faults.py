@@ -58,7 +58,7 @@ def test_every_dynamodb_failure_is_one_aws_answers_and_the_store_reads_each_for_
 
 def test_ses_throttles_or_rejects_and_eventbridge_names_the_entries_it_did_not_take():
     session = faulty({"ses": 1, "events": 1, "seed": 2})
-    notifier = AwsNotifier(LOCAL_ENV["SENDER_EMAIL"], LOCAL_ENV["EVENT_BUS_NAME"], ses=session.client("ses"),
+    notifier = AwsNotifier(LOCAL_ENV["SENDER_EMAIL"], LOCAL_ENV["EVENT_BUS_NAME"], ses=session.client("sesv2"),
                            events=session.client("events"))
 
     ses_codes, event_failures = set(), set()
@@ -74,7 +74,7 @@ def test_ses_throttles_or_rejects_and_eventbridge_names_the_entries_it_did_not_t
         except ClientError as error:
             event_failures.add(error.response["Error"]["Code"])
 
-    assert ses_codes == {"Throttling", "MessageRejected"}
+    assert ses_codes == {"TooManyRequestsException", "MessageRejected"}
     assert event_failures == {"InternalFailure", "ThrottlingException"}
 
 
