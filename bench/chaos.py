@@ -37,9 +37,10 @@ RESULTS = ROOT / "bench" / "results"
 DOORS = ("website", "meta", "webhook")
 TEAM = {"ana": "ana@chaos.example", "bo": "bo@chaos.example", "cy": "cy@chaos.example"}
 MAX_ATTEMPTS = 60  # a client gives up on a lead after this many answers other than 2xx (counted as "not accepted")
-# After the faults stop: every 10 minutes for an hour, then hourly for a day: longer than any backoff in the outbox
-# (2 h at most), the enrichment retries (6 h) or the recovery of a lead left unscored or unassigned.
-SETTLE = [timedelta(minutes=10 * step) for step in range(1, 7)] + [timedelta(hours=hour) for hour in range(2, 27)]
+# After the faults stop, sweeps 10 minutes, 20, 40 … (doubling) and 26 hours later: past the longest wait of the
+# outbox (2 h), of the Graph API retries (6 h) and of the recovery of a lead left unscored or unassigned (40 min), and
+# each sweep takes whatever fell due since the last one.
+SETTLE = [timedelta(minutes=10 * 2 ** step) for step in range(8)] + [timedelta(hours=26)]
 
 META = platform_sample("meta_leadgen.json")
 GRAPH_LEAD = platform_sample("meta_graph_lead.json")["response_json"]
@@ -211,6 +212,7 @@ def _run(stack: RunningStack, graph: FakeGraph, leads: int, rate: float, seed: i
                    given_up=sum(sweep.get("outbox", {}).get("given_up", 0) for sweep in sweeps),
                    injected=injected["injected"], calls=injected["calls"],
                    dead_letters=len(stack.request("GET", "/_local/dead-letters").json()),
+                   invocations=stack.request("GET", "/_local/invocations").json(),
                    chaos_s=round(chaos_s, 1), total_s=round(time.monotonic() - started, 1))
     say(f"chaos: counted in {figures['total_s']:.0f} s")
     return figures
@@ -268,7 +270,7 @@ def count(stack: RunningStack, people: list[Person]) -> dict[str, Any]:
     statuses: Counter[str] = Counter()
     for person in people:
         for status, times in person.statuses.items():
-            statuses[str(status)] += times
+            statuses[str(status) if status in (200, 201, 500) else f"{status} ({person.door})"] += times
     return {**figures, "stored": len(leads), "clients_retried": retried, "answers": dict(statuses)}
 
 
@@ -293,7 +295,8 @@ def render(figures: dict[str, Any]) -> str:
         f"{figures['chaos_s']} s under faults, {figures['total_s']} s in all",
         *columns(rows, ("what", "count")),
         f"  calls made under faults: {calls}", f"  faults injected: {injected}",
-        f"  answers to the clients: {answers}"])
+        f"  answers to the clients: {answers}",
+        "  function invocations: " + ", ".join(f"{name} {times}" for name, times in figures["invocations"].items())])
 
 
 def main() -> None:
