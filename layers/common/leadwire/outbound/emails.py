@@ -77,4 +77,10 @@ def nurture(lead: LeadRecord, template: str, business: str, unsubscribe_url: str
     text = body + f"\n\nNo more emails like this: {unsubscribe_url}\n"
     markup = "".join(f"<p>{html.escape(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in body.split("\n\n"))
     markup += f'<p><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
-    return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject, text=text, html=markup)
+    return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject, text=text, html=markup,
+                 headers=unsubscribe_headers(unsubscribe_url))
+
+
+def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, one click, no page."""
+    return {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
