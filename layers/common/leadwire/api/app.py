@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import doors, errors, leads, pages, reports, rules, team
+from leadwire.api import doors, errors, leads, pages, reports, rules, sources, team
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
@@ -19,7 +19,7 @@ PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/
                            "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (doors, leads, team, rules, reports, pages):
+for area in (doors, leads, team, rules, reports, pages, sources):
     app.include_router(area.router)
 errors.map_errors(app)
 

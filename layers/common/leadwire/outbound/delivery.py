@@ -3,13 +3,14 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire.clock import iso
-from leadwire.outbound.notify import Notifier, count, hand_to
+from leadwire.clock import iso, parse_iso
+from leadwire.outbound.notify import NotDelivered, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -17,19 +18,25 @@ logger = Logger(child=True)
 
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+NOTIFIER_KINDS = frozenset({"email", "event"})
+# A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
+Sender = Callable[[dict[str, Any], datetime], None]
 
 
 class Delivery:
-    def __init__(self, store: Store, notifier: Notifier) -> None:
+    def __init__(self, store: Store, notifier: Notifier, senders: Mapping[str, Sender] | None = None) -> None:
         self.store = store
         self.notifier = notifier
+        self.senders = dict(senders or {})
 
     def now(self, intents: list[dict[str, Any]]) -> None:
         """Deliver what a change just wrote; what fails stays in the outbox for the sweep (never raised: the change
         is stored, and retrying the caller would not deliver it any sooner)."""
         for intent in intents:
+            if intent["kind"] not in NOTIFIER_KINDS and intent["kind"] not in self.senders:
+                continue  # its sender runs in the sweep, which delivers it when due
             try:
-                self._deliver(intent)
+                self._deliver(intent, parse_iso(intent["created_at"]))
             except Exception as error:  # the intent is stored: the sweep delivers it later
                 count("DeliveriesDeferred")
                 logger.warning("delivery deferred to the sweep", extra={"kind": intent["kind"],
@@ -45,13 +52,19 @@ class Delivery:
         report = {"delivered": 0, "deferred": 0, "given_up": 0}
         for intent in outbox.due(self.store, now, limit):
             try:
-                self._deliver(intent)
+                self._deliver(intent, now)
                 report["delivered"] += 1
             except Exception as error:  # counted, and tried again later or given up on
                 report[self._failed(intent, now, type(error).__name__)] += 1
         return report
 
-    def _deliver(self, intent: dict[str, Any]) -> None:
+    def _deliver(self, intent: dict[str, Any], now: datetime) -> None:
+        sender = self.senders.get(intent["kind"])
+        if sender is not None:
+            sender(intent, now)
+            return
+        if intent["kind"] not in NOTIFIER_KINDS:
+            raise NotDelivered(f"no sender for {intent['kind']} intents here")
         hand_to(self.notifier, outbox.message_of(intent))
         outbox.delivered(self.store, intent)
 
@@ -73,4 +86,4 @@ class Delivery:
 def _what(intent: dict[str, Any]) -> str:
     """The email's kind or the event's type, for the timeline (never the address or the text)."""
     payload = outbox.unpacked(intent)
-    return str(payload.get("kind") or payload.get("detail_type"))
+    return str(payload.get("kind") or payload.get("detail_type") or payload.get("change"))
