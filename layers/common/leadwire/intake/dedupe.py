@@ -234,11 +234,11 @@ def _recovered(lead: LeadInput) -> dict[str, str]:
 
 
 def _source_counts(lead: LeadInput, store: Store, now: datetime, config: Config) -> list[dict[str, Any]]:
-    """A Meta lead is counted by form and day, by webhook or recovered by poll, with the write that stores it: the
-    source health's figures are exact under redelivery."""
+    """A Meta lead is counted by form and the day it was filled in, by webhook or recovered by poll, with the write
+    that stores it: the source health's figures are exact under redelivery."""
     ref = lead.fields.get("meta_ref") if lead.source == "meta" else None
     if not isinstance(ref, dict) or not ref.get("form_id"):
         return []
     first_poll = iso(now + timedelta(minutes=config.meta.poll_every_minutes))
     return sources.counted(store, str(ref["form_id"]), ref.get("page_id"), iso(now),
-                           "poll" if lead.recovered else "webhook", first_poll)
+                           "poll" if lead.recovered else "webhook", first_poll, lead.submitted_at or iso(now))

@@ -59,18 +59,19 @@ def forms(store: Store) -> list[FormState]:
     return [_state(FormState, item, "form_id", schema.META_FORM_PREFIX) for item in items]
 
 
-def counted(store: Store, form_id: str, page_id: str | None, at: str, via: Via,
-            first_poll_at: str) -> list[dict[str, Any]]:
-    """Transaction actions for a lead stored from `form_id`: the form is known from now on (its first poll due at
-    `first_poll_at`), its last webhook is `at` when the lead came by webhook, and the day's counter moves."""
+def counted(store: Store, form_id: str, page_id: str | None, at: str, via: Via, first_poll_at: str,
+            day: str) -> list[dict[str, Any]]:
+    """Transaction actions for a lead stored from `form_id` at `at`: the form is known from now on (its first poll
+    due at `first_poll_at`), its last webhook is `at` when the lead came by webhook, and the counter of `day` (the
+    UTC day the person filled in the form) moves."""
     form = Update().set_if_absent(first_seen_at=at, next_at=first_poll_at)
     if page_id:
         form.set_if_absent(page_id=page_id)
     if via == "webhook":
         form.set(last_webhook_at=at)
-    day = Update().add(**{via: 1})
+    counter = Update().add(**{via: 1})
     return [store.update_action(schema.meta_form(form_id), form),
-            store.update_action(schema.meta_form_day(form_id, at[:10]), day)]
+            store.update_action(schema.meta_form_day(form_id, day[:10]), counter)]
 
 
 def register_form(store: Store, form_id: str, page_id: str, at: str, name: str | None, status: str | None) -> None:
