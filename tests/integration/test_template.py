@@ -52,12 +52,12 @@ ROUTES = {
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
     ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
     ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"), ("GET", "/leads/{id}/submissions"),
-    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/sources/health"),
+    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/console"), ("GET", "/console/{asset}"),
+    ("GET", "/console/leads/{id}"), ("GET", "/sources/health"),
 }
 
 ENVIRONMENT = {
-    "TABLE_NAME", "EVENT_BUS_NAME", "LEADWIRE_SECRET_ARN", "SENDER_EMAIL", "META_GRAPH_URL", "META_DATASET_ID",
-    "DEFAULT_REGION",
+    "TABLE_NAME", "EVENT_BUS_NAME", "SENDER_EMAIL", "META_GRAPH_URL", "META_DATASET_ID", "DEFAULT_REGION",
     "PUBLIC_BASE_URL", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
     "POWERTOOLS_METRICS_DISABLED",
 }
@@ -66,18 +66,24 @@ SECRET_KEYS = {
     "TYPEFORM_SECRET", "WEBHOOK_SECRETS", "UNSUBSCRIBE_SECRET",
 }
 
+SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret", "LEADWIRE_SIGNING_SECRET_ARN": "SigningSecret"}
+SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ScoreFunction": (),
+                "AssignFunction": ("LEADWIRE_SIGNING_SECRET_ARN",),
+                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN")}
+
 # Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
 # "dynamodb:TransactWriteItems" is not an IAM action at all.
-SENDS_EMAIL = {"ses:SendEmail", "ses:SendRawEmail"}
-COMMON = {"events:PutEvents", "secretsmanager:GetSecretValue"}
+SENDS_EMAIL = {"ses:SendEmail"}  # SES API v2 SendEmail, simple content with headers
+READS_SECRETS = {"secretsmanager:GetSecretValue"}
+COMMON = {"events:PutEvents"}
 ACTIONS = {
-    "IntakeFunction": COMMON | SENDS_EMAIL | {
+    "IntakeFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
         "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"},
     "ScoreFunction": COMMON | {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"},
-    "AssignFunction": COMMON | SENDS_EMAIL | {
+    "AssignFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
-    "FollowupFunction": COMMON | SENDS_EMAIL | {
+    "FollowupFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem"},
 }
@@ -333,9 +339,22 @@ def test_the_layer_ships_what_the_domain_imports_but_not_boto3() -> None:
 def test_every_function_gets_the_planned_environment(function_id: str) -> None:
     environment = TEMPLATE.function(function_id).environment
 
-    assert set(environment) - ({"REDIRECT_ORIGINS"} if function_id == "IntakeFunction" else set()) == ENVIRONMENT
+    secrets = {name: environment[name] for name in SECRET_ARNS if name in environment}
+    assert set(environment) - ({"REDIRECT_ORIGINS"} if function_id == "IntakeFunction" else set()) - set(secrets) \
+        == ENVIRONMENT
     assert environment["POWERTOOLS_SERVICE_NAME"] == environment["POWERTOOLS_METRICS_NAMESPACE"] == "leadwire"
-    assert environment["LEADWIRE_SECRET_ARN"] == {"Ref": "LeadwireSecret"}
+    assert secrets == {name: {"Ref": SECRET_ARNS[name]} for name in SECRETS_READ[function_id]}
+
+
+def test_score_and_assign_read_only_the_secrets_they_use() -> None:
+    # Given what each function may read: IAM names exactly the secrets its environment points to
+    for function_id, names in SECRETS_READ.items():
+        resources = [statement["Resource"] for statement in TEMPLATE.policy_statements(function_id)
+                     if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"])]
+        assert references(resources) == {SECRET_ARNS[name] for name in names}, function_id
+    # Then score reads no secret, and assign only the rep-link signing keys (no API key, no webhook secret)
+    assert SECRETS_READ["ScoreFunction"] == () and SECRETS_READ["AssignFunction"] == ("LEADWIRE_SIGNING_SECRET_ARN",)
+    assert TEMPLATE.secret_keys("SigningSecret") == ["LINK_SIGNING_KEYS"]
 
 
 def test_only_functions_off_the_api_reference_its_url() -> None:
@@ -349,11 +368,11 @@ def test_secrets_live_in_one_secret_with_no_values_in_the_template() -> None:
     props = TEMPLATE.resource("LeadwireSecret")["Properties"]
     placeholder = json.loads(props["GenerateSecretString"]["SecretStringTemplate"])
 
-    assert set(TEMPLATE.secret_keys()) == SECRET_KEYS
+    assert set(TEMPLATE.secret_keys("LeadwireSecret")) == SECRET_KEYS
     assert "SecretString" not in props
     assert set(placeholder.values()) == {""}
     for spec in TEMPLATE.functions().values():
-        assert not SECRET_KEYS & set(spec.environment)
+        assert not (SECRET_KEYS | {"LINK_SIGNING_KEYS"}) & set(spec.environment)
     for name, parameter in TEMPLATE.document["Parameters"].items():
         if re.search(r"secret|token|password|key", name, re.IGNORECASE):
             assert not parameter.get("Default")
@@ -368,8 +387,8 @@ def test_each_function_may_do_exactly_what_it_uses(function_id: str) -> None:
 
 @pytest.mark.parametrize("function_id", FUNCTIONS)
 def test_each_permission_names_its_resource(function_id: str) -> None:
-    owners = {"dynamodb": {"LeadsTable"}, "events": {"DomainEventBus"}, "secretsmanager": {"LeadwireSecret"},
-              "ses": {"SenderEmail"}}
+    owners = {"dynamodb": {"LeadsTable"}, "events": {"DomainEventBus"}, "ses": {"SenderEmail"},
+              "secretsmanager": {SECRET_ARNS[name] for name in SECRETS_READ[function_id]}}
     for statement in TEMPLATE.policy_statements(function_id):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         services = {action.split(":")[0] for action in actions}

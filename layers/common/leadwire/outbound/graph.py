@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, Protocol
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode, urlsplit
@@ -17,6 +18,8 @@ from aws_lambda_powertools import Logger
 from leadwire.intake.sources import meta
 
 logger = Logger(child=True)
+
+MAX_PARALLEL = 8  # a notification batches a few changes; more than this wait for a free worker
 
 
 class LeadSource(Protocol):
@@ -169,3 +172,25 @@ def _regain_access_s(usage: str | None) -> float | None:
         return None
     waits = [float(minute) * 60 for minute in minutes if isinstance(minute, int | float) and minute > 0]
     return max(waits) if waits else None
+
+
+def leads_within(source: LeadSource, leadgen_ids: Sequence[str], budget_s: float) -> dict[str, dict[str, Any] | None]:
+    """Fetch every lead at once and wait at most `budget_s` in total (a socket timeout bounds each read, not the
+    whole answer: a Graph API that trickles could hold a call far longer). The answer maps each id that was answered
+    in time to its node, or None for a failed call; an id missing from it was not answered in time."""
+    wanted = list(dict.fromkeys(leadgen_ids))
+    if not wanted:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(wanted)), thread_name_prefix="graph")
+    try:
+        futures = {pool.submit(source.lead, leadgen_id): leadgen_id for leadgen_id in wanted}
+        _, late = wait(futures, timeout=budget_s)
+        answered: dict[str, dict[str, Any] | None] = {}
+        for future, leadgen_id in futures.items():
+            if future.done():
+                answered[leadgen_id] = None if future.exception() else future.result()
+        if late:
+            logger.warning("Graph API too slow; the sweep fetches the rest", extra={"late": len(late)})
+        return answered
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # a late call is left to finish on its own; nobody reads it
