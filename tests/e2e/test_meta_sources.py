@@ -74,11 +74,13 @@ def people(graph: FakeGraph, page_id: str, form_id: str, count: int, since: date
     return ids
 
 
-def notify(stack: RunningStack, page_id: str, form_id: str, leadgen_id: str) -> Answer:
-    """Meta's notification about one lead, signed with the app secret."""
+def notify(stack: RunningStack, page_id: str, form_id: str, leadgen_id: str, graph: FakeGraph) -> Answer:
+    """Meta's notification about one lead of the fake Graph, signed with the app secret."""
     notification = copy.deepcopy(META["body_json"])
     notification["entry"][0]["id"] = page_id
-    notification["entry"][0]["changes"][0]["value"].update(leadgen_id=leadgen_id, form_id=form_id, page_id=page_id)
+    created = int(datetime.strptime(graph.leads[leadgen_id]["created_time"], "%Y-%m-%dT%H:%M:%S%z").timestamp())
+    notification["entry"][0]["changes"][0]["value"].update(leadgen_id=leadgen_id, form_id=form_id, page_id=page_id,
+                                                            created_time=created)
     body = json.dumps(notification, separators=(",", ":")).encode()
     signature = hmac.new(META["secrets"]["app_secret"].encode(), body, hashlib.sha256).hexdigest()
     return stack.request("POST", "/webhooks/meta", data=body, auth=False, headers={
@@ -130,7 +132,7 @@ def test_one_poll_stores_the_three_leads_the_webhook_missed_exactly_once(stack, 
     page_id, form_id = new_id(), new_id()
     ids = people(fake_graph, page_id, form_id, 10, datetime.now(UTC) - timedelta(minutes=30))
     for leadgen_id in ids[:7]:
-        assert notify(stack, page_id, form_id, leadgen_id).status == 200
+        assert notify(stack, page_id, form_id, leadgen_id, fake_graph).status == 200
     stack.drain()
     assert len(meta_leads(stack, ids)) == 7
     first_seen = parse_iso(form_of(health(stack), form_id)["first_seen_at"]).replace(microsecond=0)
@@ -159,7 +161,7 @@ def test_one_poll_stores_the_three_leads_the_webhook_missed_exactly_once(stack, 
 
     # When a second poll runs (its hour of overlap reads all 10 again) and the webhook for one of the 3 arrives
     again = stack.sweep(iso(first_seen + timedelta(minutes=12)))
-    late = notify(stack, page_id, form_id, ids[8])
+    late = notify(stack, page_id, form_id, ids[8], fake_graph)
 
     # Then neither creates anything
     assert again["poll"]["recovered"] == 0 and again["poll"]["leads_seen"] >= 10
@@ -250,7 +252,7 @@ def test_each_mapped_stage_change_is_one_conversions_api_event_retried_after_a_f
     # Given a Meta lead that came by webhook
     page_id, form_id = new_id(), new_id()
     [leadgen_id] = people(fake_graph, page_id, form_id, 1, datetime.now(UTC) - timedelta(minutes=5))
-    [accepted] = notify(stack, page_id, form_id, leadgen_id).json()["leads"]
+    [accepted] = notify(stack, page_id, form_id, leadgen_id, fake_graph).json()["leads"]
     lead_id = accepted["id"]
     stack.drain()
 
