@@ -26,7 +26,7 @@ from leadwire.outbound.notify import Email, Event, Message, Notifier, count
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
-from leadwire.store import outbox, schema, timeline
+from leadwire.store import outbox, schema, subscriptions, timeline
 from leadwire.store.leads import LeadRepository
 from leadwire.store.reps import load_rep
 from leadwire.store.table import Store
@@ -209,10 +209,12 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
 
     # what an earlier sender could not deliver, and the lead stages going back to Meta
     outbox_report = Delivery(store, notifier, {conversions.KIND: conversions.sender(store, settings)}).retry_due(now)
+    webhooks_due = subscriptions.wake_due(store, now)  # the outbound function makes these attempts
     polled = reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links)
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = rescore.continue_rescore(store, now)
-    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report, "poll": polled}
+    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
+            "webhooks_due": webhooks_due, "poll": polled}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

@@ -10,7 +10,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
-from leadwire.outbound.notify import NotDelivered, Notifier, count, hand_to
+from leadwire.outbound.fanout import fan_out
+from leadwire.outbound.notify import Event, NotDelivered, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -58,14 +59,17 @@ class Delivery:
                 report[self._failed(intent, now, type(error).__name__)] += 1
         return report
 
-    def _deliver(self, intent: dict[str, Any], now: datetime) -> None:
+    def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
         sender = self.senders.get(intent["kind"])
         if sender is not None:
-            sender(intent, now)
+            sender(intent, now or parse_iso(intent["created_at"]))
             return
         if intent["kind"] not in NOTIFIER_KINDS:
             raise NotDelivered(f"no sender for {intent['kind']} intents here")
-        hand_to(self.notifier, outbox.message_of(intent))
+        message = outbox.message_of(intent)
+        if isinstance(message, Event):  # the owner's subscriptions first: a retry of this intent writes none twice
+            fan_out(self.store, intent, message, now or parse_iso(intent["created_at"]))
+        hand_to(self.notifier, message)
         outbox.delivered(self.store, intent)
 
     def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     meta_dataset_id: str = ""  # the Conversions API dataset (pixel) lead stages go back to; empty sends none
     meta_app_id: str = ""  # our Meta app: the subscription check looks for it among a Page's subscribed apps
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
+    allow_local_receivers: bool = False  # the local stack only: subscriptions may call http://127.0.0.1
 
     leadwire_api_keys: SecretStr = SecretStr("")
     meta_app_secret: SecretStr = SecretStr("")
