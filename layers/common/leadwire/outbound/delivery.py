@@ -3,6 +3,7 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
-from leadwire.outbound.notify import Event, Notifier, count, hand_to
+from leadwire.outbound.notify import Event, NotDelivered, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -18,19 +19,25 @@ logger = Logger(child=True)
 
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+NOTIFIER_KINDS = frozenset({"email", "event"})
+# A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
+Sender = Callable[[dict[str, Any], datetime], None]
 
 
 class Delivery:
-    def __init__(self, store: Store, notifier: Notifier) -> None:
+    def __init__(self, store: Store, notifier: Notifier, senders: Mapping[str, Sender] | None = None) -> None:
         self.store = store
         self.notifier = notifier
+        self.senders = dict(senders or {})
 
     def now(self, intents: list[dict[str, Any]]) -> None:
         """Deliver what a change just wrote; what fails stays in the outbox for the sweep (never raised: the change
         is stored, and retrying the caller would not deliver it any sooner)."""
         for intent in intents:
+            if intent["kind"] not in NOTIFIER_KINDS and intent["kind"] not in self.senders:
+                continue  # its sender runs in the sweep, which delivers it when due
             try:
-                self._deliver(intent)
+                self._deliver(intent, parse_iso(intent["created_at"]))
             except Exception as error:  # the intent is stored: the sweep delivers it later
                 count("DeliveriesDeferred")
                 logger.warning("delivery deferred to the sweep", extra={"kind": intent["kind"],
@@ -53,6 +60,12 @@ class Delivery:
         return report
 
     def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
+        sender = self.senders.get(intent["kind"])
+        if sender is not None:
+            sender(intent, now or parse_iso(intent["created_at"]))
+            return
+        if intent["kind"] not in NOTIFIER_KINDS:
+            raise NotDelivered(f"no sender for {intent['kind']} intents here")
         message = outbox.message_of(intent)
         if isinstance(message, Event):  # the owner's subscriptions first: a retry of this intent writes none twice
             fan_out(self.store, intent, message, now or parse_iso(intent["created_at"]))
@@ -77,4 +90,4 @@ class Delivery:
 def _what(intent: dict[str, Any]) -> str:
     """The email's kind or the event's type, for the timeline (never the address or the text)."""
     payload = outbox.unpacked(intent)
-    return str(payload.get("kind") or payload.get("detail_type"))
+    return str(payload.get("kind") or payload.get("detail_type") or payload.get("change"))

@@ -21,15 +21,17 @@ FIRST_RETRY = timedelta(minutes=2)  # the sender that wrote it delivers it at on
 
 def intents(lead_id: str | None, now: datetime, *messages: Message) -> list[dict[str, Any]]:
     """The intent items of `messages`, to be written with the change that causes them."""
-    items = []
-    for message in messages:
-        intent_id = secrets.token_hex(10)
-        kind = "email" if isinstance(message, Email) else "event"
-        items.append({**schema.outbox_intent(intent_id), "intent_id": intent_id, "kind": kind,
-                      "payload": _packed(asdict(message)),
-                      "lead_id": lead_id, "attempts": 0, "created_at": iso(now),
-                      "due_shard": schema.outbox_shard(intent_id), "due_at": iso(now + FIRST_RETRY)})
-    return items
+    return [intent_item(lead_id, now, "email" if isinstance(message, Email) else "event", asdict(message))
+            for message in messages]
+
+
+def intent_item(lead_id: str | None, now: datetime, kind: str, payload: dict[str, Any],
+                due_in: timedelta = FIRST_RETRY) -> dict[str, Any]:
+    """One intent of any kind (its sender reads `payload`), due for the sweep `due_in` from now."""
+    intent_id = secrets.token_hex(10)
+    return {**schema.outbox_intent(intent_id), "intent_id": intent_id, "kind": kind, "payload": _packed(payload),
+            "lead_id": lead_id, "attempts": 0, "created_at": iso(now),
+            "due_shard": schema.outbox_shard(intent_id), "due_at": iso(now + due_in)}
 
 
 def message_of(intent: dict[str, Any]) -> Message:
@@ -67,7 +69,12 @@ def due(store: Store, upto: datetime, limit: int = 50) -> list[dict[str, Any]]:
     return store.get_many({"pk": key["pk"], "sk": key["sk"]} for key in keys)
 
 
-def delivered(store: Store, intent: dict[str, Any]) -> None:
+def delivered(store: Store, intent: dict[str, Any], *also: dict[str, Any]) -> None:
+    """The intent is done; `also` (a timeline entry saying so) is written in the same transaction."""
+    if also:
+        store.transact([store.delete_action(schema.outbox_intent(intent["intent_id"])),
+                        *(store.put_action(item) for item in also)])
+        return
     store.delete(schema.outbox_intent(intent["intent_id"]))
 
 
