@@ -31,9 +31,12 @@ class Delivery:
             try:
                 self._deliver(intent)
             except Exception as error:  # the intent is stored: the sweep delivers it later
+                if isinstance(error, _Undelivered) and error.sent:
+                    outbox.partly_sent(self.store, intent, error.sent)
                 count("DeliveriesDeferred")
-                logger.warning("delivery deferred to the sweep", extra={"kind": intent["kind"],
-                                                                        "error": type(error).__name__})
+                logger.warning("delivery deferred to the sweep", extra={
+                    "kind": intent["kind"], "error": error.error if isinstance(error, _Undelivered) else
+                    type(error).__name__})
 
     def later_now(self, intents: list[dict[str, Any]]) -> None:
         """For a change already stored on its own: write its intents, then deliver them (at least once)."""
@@ -47,30 +50,45 @@ class Delivery:
             try:
                 self._deliver(intent)
                 report["delivered"] += 1
-            except Exception as error:  # counted, and tried again later or given up on
-                report[self._failed(intent, now, type(error).__name__)] += 1
+            except _Undelivered as failure:  # counted, and tried again later or given up on
+                report[self._failed(intent, now, failure.error, failure.sent)] += 1
         return report
 
     def _deliver(self, intent: dict[str, Any]) -> None:
-        hand_to(self.notifier, outbox.message_of(intent))
+        """Each message not yet sent, in order, then the intent is deleted; _Undelivered says how far it got."""
+        sent = int(intent.get("sent", 0))
+        for message in outbox.messages_of(intent)[sent:]:
+            try:
+                hand_to(self.notifier, message)
+            except Exception as error:
+                raise _Undelivered(type(error).__name__, sent) from error
+            sent += 1
         outbox.delivered(self.store, intent)
 
-    def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:
+    def _failed(self, intent: dict[str, Any], now: datetime, error: str, sent: int) -> str:
         attempts = int(intent["attempts"]) + 1
         if attempts < MAX_ATTEMPTS:
-            outbox.deferred(self.store, intent, now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF), error)
+            outbox.deferred(self.store, intent, now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF), error, sent)
             return "deferred"
         outbox.delivered(self.store, intent)  # given up: shown on the lead's timeline and counted for the alarm
         if intent.get("lead_id"):
             self.store.put(timeline.entry(intent["lead_id"], iso(now), "delivery_failed", "followup",
                                           message=intent["kind"], attempts=attempts, error=error,
-                                          what=_what(intent)))
+                                          what=_what(intent, sent)))
         count("DeliveriesGivenUp")
         logger.error("delivery given up", extra={"kind": intent["kind"], "attempts": attempts, "error": error})
         return "given_up"
 
 
-def _what(intent: dict[str, Any]) -> str:
-    """The email's kind or the event's type, for the timeline (never the address or the text)."""
-    payload = outbox.unpacked(intent)
-    return str(payload.get("kind") or payload.get("detail_type"))
+class _Undelivered(Exception):
+    """A message of an intent was refused: why (the error's name), and how many before it went out."""
+
+    def __init__(self, error: str, sent: int) -> None:
+        super().__init__(error)
+        self.error, self.sent = error, sent
+
+
+def _what(intent: dict[str, Any], sent: int) -> str:
+    """The kinds of the emails and types of the events not delivered, for the timeline (never an address or text)."""
+    return ", ".join(str(part["body"].get("kind") if part["type"] == "email" else part["body"].get("detail_type"))
+                     for part in outbox.unpacked(intent)[sent:])
