@@ -52,7 +52,8 @@ ROUTES = {
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
     ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
     ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"), ("GET", "/leads/{id}/submissions"),
-    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"),
+    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/console"), ("GET", "/console/{asset}"),
+    ("GET", "/console/leads/{id}"),
 }
 
 ENVIRONMENT = {

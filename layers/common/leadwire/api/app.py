@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import doors, errors, leads, pages, reports, rules, team
+from leadwire.api import console, doors, errors, leads, pages, reports, rules, team
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
@@ -16,10 +16,11 @@ from leadwire.runtime.http import check_api_key
 # checked before anything of the request is parsed, so a request without one learns nothing about the route.
 PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/meta", "POST /webhooks/google",
                            "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe", "POST /unsubscribe",
-                           "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks"})
+                           "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks",
+                           "GET /console", "GET /console/{asset}"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (doors, leads, team, rules, reports, pages):
+for area in (doors, leads, team, rules, reports, pages, console):
     app.include_router(area.router)
 errors.map_errors(app)
 
