@@ -8,8 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire.clock import iso
-from leadwire.outbound.notify import Notifier, count, hand_to
+from leadwire.clock import iso, parse_iso
+from leadwire.outbound.fanout import fan_out
+from leadwire.outbound.notify import Event, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -48,21 +49,26 @@ class Delivery:
         report = {"delivered": 0, "deferred": 0, "given_up": 0}
         for intent in outbox.due(self.store, now, limit):
             try:
-                self._deliver(intent)
+                self._deliver(intent, now)
                 report["delivered"] += 1
-            except _Undelivered as failure:  # counted, and tried again later or given up on
+            except Exception as error:  # counted, and tried again later or given up on
+                failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
+                                                                                      int(intent.get("sent", 0)))
                 report[self._failed(intent, now, failure.error, failure.sent)] += 1
         return report
 
-    def _deliver(self, intent: dict[str, Any]) -> None:
-        """Each message not yet sent, in order, then the intent is deleted; _Undelivered says how far it got."""
+    def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
+        """Each message not yet sent, in order, then the intent is deleted; _Undelivered says how far it got. An
+        event goes to the owner's subscriptions first, under an id of its own, so a retry writes none twice."""
         sent = int(intent.get("sent", 0))
-        for message in outbox.messages_of(intent)[sent:]:
+        for number, message in enumerate(outbox.messages_of(intent)[sent:], sent):
             try:
+                if isinstance(message, Event):
+                    fan_out(self.store, {**intent, "intent_id": outbox.message_id(intent, number)}, message,
+                            now or parse_iso(intent["created_at"]))
                 hand_to(self.notifier, message)
             except Exception as error:
-                raise _Undelivered(type(error).__name__, sent) from error
-            sent += 1
+                raise _Undelivered(type(error).__name__, number) from error
         outbox.delivered(self.store, intent)
 
     def _failed(self, intent: dict[str, Any], now: datetime, error: str, sent: int) -> str:

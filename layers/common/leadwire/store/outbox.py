@@ -39,6 +39,12 @@ def messages_of(intent: dict[str, Any]) -> list[Message]:
     return [Email(**part["body"]) if part["type"] == "email" else Event(**part["body"]) for part in unpacked(intent)]
 
 
+def message_id(intent: dict[str, Any], number: int) -> str:
+    """The id of the intent's `number`th message, the same on every retry: the intent's own for its first event."""
+    events = [position for position, part in enumerate(unpacked(intent)) if part["type"] == "event"]
+    return intent["intent_id"] if not events or number == events[0] else f"{intent['intent_id']}-{number}"
+
+
 def unpacked(intent: dict[str, Any]) -> list[dict[str, Any]]:
     """The intent's messages as stored: `{"type": "email" | "event", "body": …}` each."""
     parts: list[dict[str, Any]] = json.loads(zlib.decompress(bytes(intent["payload"])))
