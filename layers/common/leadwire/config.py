@@ -102,11 +102,41 @@ class Followup(_Strict):
     nurture: list[NurtureStep] = Field(default_factory=list)
 
 
+# The lead changes that can go back to Meta: a stage reached by scoring, or a status set by a rep or the owner.
+CONVERSION_CHANGES = ("mql", "sql", "contacted", "qualified", "won", "lost", "unqualified")
+DEFAULT_CONVERSIONS = {"mql": "Marketing Qualified Lead", "sql": "Sales Qualified Lead", "contacted": "contacted",
+                       "won": "Purchase", "lost": "lost"}
+
+
+class Meta(_Strict):
+    """Meta Lead Ads: the Pages whose forms are polled besides every form a lead came from, how often and how far
+    back, and the lead changes sent back to Meta's Conversions API (change → event name)."""
+
+    pages: list[str] = Field(default_factory=list, max_length=50)
+    poll_every_minutes: int = Field(default=60, ge=5, le=1440)
+    first_poll_hours: int = Field(default=24, ge=1, le=24 * 90)  # how far back the first poll of a form looks
+    conversions: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CONVERSIONS))
+
+    @model_validator(mode="after")
+    def _known_ids_and_changes(self) -> Meta:
+        for page in self.pages:
+            if not page.isdigit() or len(page) > 32:
+                raise ValueError(f"page id {page!r} is not a Meta Page id (digits only)")
+        for change, event_name in self.conversions.items():
+            if change not in CONVERSION_CHANGES:
+                known = ", ".join(CONVERSION_CHANGES)
+                raise ValueError(f"conversions: {change!r} is not a lead change; known: {known}")
+            if not event_name.strip() or len(event_name) > 100:
+                raise ValueError(f"conversions: the event name for {change!r} must be 1 to 100 characters")
+        return self
+
+
 class Config(_Strict):
     business_name: str = "Our team"
     scoring: Scoring = Field(default_factory=Scoring)
     routing: Routing = Field(default_factory=Routing)
     followup: Followup = Field(default_factory=Followup)
+    meta: Meta = Field(default_factory=Meta)
 
 
 DEFAULT_DOCUMENT: dict[str, Any] = {
@@ -137,6 +167,7 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "stale_after_days": 30,
         "nurture": [{"after_hours": 0, "template": "welcome"}, {"after_hours": 48, "template": "check-in"}],
     },
+    "meta": {"pages": [], "poll_every_minutes": 60, "first_poll_hours": 24, "conversions": DEFAULT_CONVERSIONS},
 }
 
 DEFAULT_CONFIG = Config.model_validate(DEFAULT_DOCUMENT)

@@ -3,6 +3,7 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
-from leadwire.outbound.notify import Event, Notifier, count, hand_to
+from leadwire.outbound.notify import Event, NotDelivered, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -18,19 +19,24 @@ logger = Logger(child=True)
 
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+# A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
+Sender = Callable[[dict[str, Any], datetime], None]
 
 
 class Delivery:
-    def __init__(self, store: Store, notifier: Notifier) -> None:
+    def __init__(self, store: Store, notifier: Notifier, senders: Mapping[str, Sender] | None = None) -> None:
         self.store = store
         self.notifier = notifier
+        self.senders = dict(senders or {})
 
     def now(self, intents: list[dict[str, Any]]) -> None:
         """Deliver what a change just wrote; what fails stays in the outbox for the sweep (never raised: the change
         is stored, and retrying the caller would not deliver it any sooner)."""
         for intent in intents:
+            if not outbox.carries_messages(intent) and intent["kind"] not in self.senders:
+                continue  # its sender runs in the sweep, which delivers it when due
             try:
-                self._deliver(intent)
+                self._deliver(intent, parse_iso(intent["created_at"]))
             except Exception as error:  # the intent is stored: the sweep delivers it later
                 if isinstance(error, _Undelivered) and error.sent:
                     outbox.partly_sent(self.store, intent, error.sent)
@@ -59,7 +65,14 @@ class Delivery:
 
     def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
         """Each message not yet sent, in order, then the intent is deleted; _Undelivered says how far it got. An
-        event goes to the owner's subscriptions first, under an id of its own, so a retry writes none twice."""
+        event goes to the owner's subscriptions first, under an id of its own, so a retry writes none twice. An
+        intent of another kind goes to its sender, which marks it delivered."""
+        sender = self.senders.get(intent["kind"])
+        if sender is not None:
+            sender(intent, now or parse_iso(intent["created_at"]))
+            return
+        if not outbox.carries_messages(intent):
+            raise NotDelivered(f"no sender for {intent['kind']} intents here")
         sent = int(intent.get("sent", 0))
         for number, message in enumerate(outbox.messages_of(intent)[sent:], sent):
             try:
@@ -95,6 +108,9 @@ class _Undelivered(Exception):
 
 
 def _what(intent: dict[str, Any], sent: int) -> str:
-    """The kinds of the emails and types of the events not delivered, for the timeline (never an address or text)."""
+    """The kinds of the emails and types of the events not delivered, or the change another kind of intent carried,
+    for the timeline (never an address or a text)."""
+    if not outbox.carries_messages(intent):
+        return str(outbox.unpacked(intent).get("change"))
     return ", ".join(str(part["body"].get("kind") if part["type"] == "email" else part["body"].get("detail_type"))
                      for part in outbox.unpacked(intent)[sent:])

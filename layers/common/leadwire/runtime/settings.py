@@ -28,6 +28,8 @@ class Settings(BaseModel):
     default_region: str | None = None
     meta_graph_url: str = GRAPH_API_URL
     meta_graph_timeout_s: float = 3.0
+    meta_dataset_id: str = ""  # the Conversions API dataset (pixel) lead stages go back to; empty sends none
+    meta_app_id: str = ""  # our Meta app: the subscription check looks for it among a Page's subscribed apps
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
     allow_local_receivers: bool = False  # the local stack only: subscriptions may call http://127.0.0.1
 
@@ -35,6 +37,7 @@ class Settings(BaseModel):
     meta_app_secret: SecretStr = SecretStr("")
     meta_verify_token: SecretStr = SecretStr("")
     meta_page_token: SecretStr = SecretStr("")
+    meta_capi_token: SecretStr = SecretStr("")  # the Conversions API's access token (Events Manager)
     google_ads_key: SecretStr = SecretStr("")
     typeform_secret: SecretStr = SecretStr("")
     webhook_secrets: SecretStr = SecretStr("")

@@ -20,18 +20,29 @@ from leadwire.store import schema
 from leadwire.store.table import ConditionFailed, Store, Update
 
 FIRST_RETRY = timedelta(minutes=2)  # the sender that wrote it delivers it at once; the sweep only if that failed
+MESSAGE_KINDS = frozenset({"email", "event"})
 
 
 def intents(lead_id: str | None, now: datetime, *messages: Message) -> list[dict[str, Any]]:
     """The intent of `messages` (none without messages), to be written with the change that causes them."""
     if not messages:
         return []
-    intent_id = secrets.token_hex(10)
     kinds = ["email" if isinstance(message, Email) else "event" for message in messages]
     packed = [{"type": kind, "body": asdict(message)} for kind, message in zip(kinds, messages, strict=True)]
-    return [{**schema.outbox_intent(intent_id, iso(now + FIRST_RETRY)), "intent_id": intent_id,
-             "kind": "+".join(dict.fromkeys(kinds)), "payload": _packed(packed), "lead_id": lead_id, "attempts": 0,
-             "sent": 0, "created_at": iso(now)}]
+    return [{**intent_item(lead_id, now, "+".join(dict.fromkeys(kinds)), packed), "sent": 0}]
+
+
+def intent_item(lead_id: str | None, now: datetime, kind: str, payload: Any,
+                due_in: timedelta = FIRST_RETRY) -> dict[str, Any]:
+    """One intent of any kind (its sender reads `payload`), due for the sweep `due_in` from now."""
+    intent_id = secrets.token_hex(10)
+    return {**schema.outbox_intent(intent_id, iso(now + due_in)), "intent_id": intent_id, "kind": kind,
+            "payload": _packed(payload), "lead_id": lead_id, "attempts": 0, "created_at": iso(now)}
+
+
+def carries_messages(intent: dict[str, Any]) -> bool:
+    """An intent of emails and events (the notifier sends them), rather than one a sender of its own delivers."""
+    return set(str(intent["kind"]).split("+")) <= MESSAGE_KINDS
 
 
 def messages_of(intent: dict[str, Any]) -> list[Message]:
@@ -45,13 +56,12 @@ def message_id(intent: dict[str, Any], number: int) -> str:
     return intent["intent_id"] if not events or number == events[0] else f"{intent['intent_id']}-{number}"
 
 
-def unpacked(intent: dict[str, Any]) -> list[dict[str, Any]]:
-    """The intent's messages as stored: `{"type": "email" | "event", "body": …}` each."""
-    parts: list[dict[str, Any]] = json.loads(zlib.decompress(bytes(intent["payload"])))
-    return parts
+def unpacked(intent: dict[str, Any]) -> Any:
+    """The payload as stored: for messages, `{"type": "email" | "event", "body": …}` each."""
+    return json.loads(zlib.decompress(bytes(intent["payload"])))
 
 
-def _packed(payload: list[dict[str, Any]]) -> bytes:
+def _packed(payload: Any) -> bytes:
     """Compressed: an email with its HTML part is a few kilobytes, and every kilobyte is a write unit (twice in the
     transaction that writes it, once more when it is deleted)."""
     return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
@@ -76,7 +86,11 @@ def due(store: Store, upto: datetime, limit: int = 50) -> list[dict[str, Any]]:
     return found
 
 
-def delivered(store: Store, intent: dict[str, Any]) -> None:
+def delivered(store: Store, intent: dict[str, Any], *also: dict[str, Any]) -> None:
+    """The intent is done; `also` (a timeline entry saying so) is written in the same transaction."""
+    if also:
+        store.transact([store.delete_action(schema.plain_key(intent)), *(store.put_action(item) for item in also)])
+        return
     store.delete(schema.plain_key(intent))
 
 

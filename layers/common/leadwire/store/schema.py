@@ -217,3 +217,31 @@ def hook_due_shard(delivery_id: str) -> str:
 
 def hook_due_shards() -> list[str]:
     return [f"HOOKDUE#{shard}" for shard in range(HOOK_DUE_SHARDS)]
+
+
+# Meta Lead Ads sources: every Page and form seen or listed, and per form and UTC day the leads that came by
+# webhook and those a poll recovered (one small partition: a business has a handful of Pages and forms).
+META_SOURCES = "SOURCE#meta"
+META_PAGE_PREFIX = "PAGE#"
+META_FORM_PREFIX = "FORM#"
+
+
+def meta_page(page_id: str) -> Key:
+    return {"pk": META_SOURCES, "sk": f"{META_PAGE_PREFIX}{page_id}"}
+
+
+def meta_form(form_id: str) -> Key:
+    return {"pk": META_SOURCES, "sk": f"{META_FORM_PREFIX}{form_id}"}
+
+
+def meta_form_day(form_id: str, day: str) -> Key:
+    return {"pk": META_SOURCES, "sk": f"DAY#{form_id}#{day}"}
+
+
+def meta_form_days(form_id: str, start: str, end: str) -> tuple[str, str]:
+    """The sort-key range of a form's day counters from day `start` to day `end`, inclusive."""
+    return f"DAY#{form_id}#{start}", f"DAY#{form_id}#{end}~"
+
+
+def day_of_counter(sk: str) -> str:
+    return sk.rsplit("#", 1)[-1]
