@@ -201,21 +201,21 @@ def test_a_message_that_can_never_be_delivered_is_given_up_and_shown_on_the_time
 
 
 def test_an_email_whose_intent_could_not_be_deleted_at_first_is_sent_once(table, settings, team, monkeypatch):
-    # Given a table that refuses the first delete of an outbox intent (throttled), once the email has left
-    from leadwire.store import schema
+    # Given a table that refuses the first delete of a delivered intent (throttled), once the email has left
+    from leadwire.store import outbox
     from leadwire.store.table import StoreUnavailable
 
     refusals = [1]
-    delete = table.delete
+    delivered = outbox.delivered
 
-    def throttled_delete(key, *args, **kwargs):
-        if key["pk"].startswith(schema.outbox_intent("")["pk"]) and refusals[0]:
+    def throttled_once(*args, **kwargs):
+        if refusals[0]:
             refusals[0] -= 1
             raise StoreUnavailable("ProvisionedThroughputExceeded")
-        return delete(key, *args, **kwargs)
+        return delivered(*args, **kwargs)
 
     notifier = RecordingNotifier()
-    monkeypatch.setattr(table, "delete", throttled_delete)
+    monkeypatch.setattr(outbox, "delivered", throttled_once)
 
     # When a lead is assigned (its owner emailed through the outbox) and sweeps run after it
     _, owner = assigned_lead(table, notifier)
@@ -341,3 +341,33 @@ def test_a_lead_that_cannot_be_finished_is_parked_as_stuck_once(table, notifier,
     lead = stored(table, lead_id)
     assert lead.stuck == "its score never came back" and lead.recovery_attempts == 4
     assert kinds(table, lead_id).count("stuck") == 1 and kinds(table, lead_id).count("recovery") == 1
+
+
+def test_an_assignment_writes_one_intent_and_a_refused_event_is_sent_later_without_the_email_again(table, settings,
+                                                                                                   team):
+    # Given a bus that refuses the first lead.assigned event (the owner's email, in the same intent, goes out)
+    class BusDown(RecordingNotifier):
+        refusals = 1
+
+        def publish(self, detail_type, detail):
+            if detail_type == "lead.assigned" and self.refusals:
+                self.refusals -= 1
+                raise ConnectionError("ThrottlingException")
+            super().publish(detail_type, detail)
+
+    notifier = BusDown()
+    lead_id, owner = assigned_lead(table, notifier)
+    from leadwire.store import outbox
+
+    # Then the change left one intent (email and event together), waiting with the email marked sent
+    waiting = outbox.due(table, T + timedelta(days=1))
+    assert [(intent["kind"], intent["sent"], intent["attempts"]) for intent in waiting] == [("email+event", 1, 0)]
+
+    # When later sweeps run
+    for minutes in (1, 5, 10):
+        sweep(table, notifier, settings, T + timedelta(minutes=minutes))
+
+    # Then the event was published once and the owner's email was never sent twice
+    assert [detail["lead_id"] for detail in notifier.published("lead.assigned")] == [lead_id]
+    assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")].count("owner_assigned") == 1
+    assert outbox.due(table, T + timedelta(days=1)) == []

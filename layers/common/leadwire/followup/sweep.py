@@ -179,7 +179,8 @@ class Sweep:
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
-        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id))
+        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id),
+                               self.config.followup.templates)
         self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry, messages=[email])
 
     def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
@@ -209,13 +210,19 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
+    from leadwire.intake import reconcile  # the Graph API's parsers, loaded by the sweep only
+    from leadwire.outbound import conversions
+
     # Each part on its own: one that fails (the table throttled, say) is reported and the others still run.
-    outbox_report = _part(lambda: Delivery(store, notifier).retry_due(now))  # what earlier senders could not deliver
+    # What an earlier sender could not deliver, and the lead stages going back to Meta:
+    senders = {conversions.KIND: conversions.sender(store, settings)}
+    outbox_report = _part(lambda: Delivery(store, notifier, senders).retry_due(now))
     webhooks_due = _part(lambda: subscriptions.wake_due(store, now))  # the outbound function makes these attempts
+    polled = _part(lambda: reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links))
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = _part(lambda: rescore.continue_rescore(store, now))
     return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
-            "webhooks_due": webhooks_due}
+            "webhooks_due": webhooks_due, "poll": polled}
 
 
 def _part(run: Callable[[], Any]) -> Any:
