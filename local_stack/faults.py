@@ -226,8 +226,8 @@ class _NoBody:
 # --- the Graph API, through a proxy -------------------------------------------------------------------------------
 class GraphFaults:
     """A proxy on 127.0.0.1 in front of the Graph API (`upstream`, META_GRAPH_URL as the owner set it): it forwards
-    every request, except that the fraction `faults` draws for "graph" gets a 500 in Graph's error envelope or is
-    held without an answer until the client's timeout has passed."""
+    every request (method, headers, body), except that the fraction `faults` draws for "graph" gets a 500 in Graph's
+    error envelope or is held without an answer until the client's timeout has passed."""
 
     def __init__(self, faults: Faults, upstream: str, hold_s: float) -> None:
         self.faults = faults
@@ -252,17 +252,18 @@ class GraphFaults:
         self._server.shutdown()
         self._server.server_close()
 
-    def _forward(self, path: str) -> tuple[int, str, bytes]:
+    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes | None
+                 ) -> tuple[int, list[tuple[str, str]], bytes]:
         origin = urlsplit(self.upstream)
         opener = build_opener(ProxyHandler({}))
+        request = Request(f"{origin.scheme}://{origin.netloc}{path}", data=body, method=method, headers=headers)
         try:
-            with opener.open(Request(f"{origin.scheme}://{origin.netloc}{path}",
-                                     headers={"Accept": "application/json"}), timeout=self.hold_s + 5) as answer:
-                return answer.status, answer.headers.get("content-type", "application/json"), answer.read()
+            with opener.open(request, timeout=self.hold_s + 5) as answer:
+                return answer.status, _passed(answer.headers.items()), answer.read()
         except HTTPError as error:
-            return error.code, error.headers.get("content-type", "application/json"), error.read()
+            return error.code, _passed(error.headers.items()), error.read()
         except (URLError, OSError):
-            return 502, "application/json", GRAPH_ERROR
+            return 502, [("content-type", "application/json")], GRAPH_ERROR
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
@@ -274,22 +275,37 @@ class GraphFaults:
                 pass  # the query holds the page token
 
             def do_GET(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else None
                 drawn = proxy.faults.draw("graph", ("500", "timeout"))
                 if drawn and drawn[0] == "timeout":
                     proxy._released.wait(proxy.hold_s)  # longer than the client waits: it gives up first
                     self.close_connection = True
                     return
-                status, kind, body = (500, "application/json", GRAPH_ERROR) if drawn else proxy._forward(self.path)
+                if drawn:
+                    status, headers, data = 500, [("content-type", "application/json")], GRAPH_ERROR
+                else:
+                    sent = dict(_passed(self.headers.items()))
+                    status, headers, data = proxy._forward(self.command, self.path, sent, body)
                 try:
                     self.send_response(status)
-                    self.send_header("content-type", kind)
-                    self.send_header("content-length", str(len(body)))
+                    for name, value in headers:
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            do_POST = do_DELETE = do_GET
+
         return Handler
+
+
+def _passed(headers: Any) -> list[tuple[str, str]]:
+    """Headers as they go through the proxy: all but those of the connection itself."""
+    return [(name, value) for name, value in headers
+            if name.lower() not in ("host", "content-length", "connection", "transfer-encoding", "keep-alive")]
 
 
 # Graph's error envelope for a transient failure (code 2: "Service temporarily unavailable")
