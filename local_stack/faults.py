@@ -259,11 +259,19 @@ class GraphFaults:
         request = Request(f"{origin.scheme}://{origin.netloc}{path}", data=body, method=method, headers=headers)
         try:
             with opener.open(request, timeout=self.hold_s + 5) as answer:
-                return answer.status, _passed(answer.headers.items()), answer.read()
+                return answer.status, _passed(answer.headers.items()), self._rewritten(answer.read())
         except HTTPError as error:
-            return error.code, _passed(error.headers.items()), error.read()
+            return error.code, _passed(error.headers.items()), self._rewritten(error.read())
         except (URLError, OSError):
             return 502, [("content-type", "application/json")], GRAPH_ERROR
+
+    def _rewritten(self, body: bytes) -> bytes:
+        """Links in the answer (`paging.next`) lead back through the proxy, as they would to Graph itself."""
+        origin = urlsplit(self.upstream)
+        upstream, here = f"{origin.scheme}://{origin.netloc}", f"http://127.0.0.1:{self._server.server_address[1]}"
+        for before, after in ((upstream, here), (upstream.replace("/", "\\/"), here.replace("/", "\\/"))):
+            body = body.replace(before.encode(), after.encode())
+        return body
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
@@ -303,9 +311,10 @@ class GraphFaults:
 
 
 def _passed(headers: Any) -> list[tuple[str, str]]:
-    """Headers as they go through the proxy: all but those of the connection itself."""
-    return [(name, value) for name, value in headers
-            if name.lower() not in ("host", "content-length", "connection", "transfer-encoding", "keep-alive")]
+    """Headers as they go through the proxy: all but those of the connection itself (and the two every answer
+    gets from the proxy's own server)."""
+    return [(name, value) for name, value in headers if name.lower() not in (
+        "host", "content-length", "connection", "transfer-encoding", "keep-alive", "server", "date")]
 
 
 # Graph's error envelope for a transient failure (code 2: "Service temporarily unavailable")
