@@ -156,11 +156,25 @@ def test_a_rate_limit_backs_off_doubling_and_is_shown_in_words(table):
 
 
 @pytest.mark.parametrize(("code", "what", "words"), [
-    (200, "form", "lacks leads_retrieval"), (10, "page", "pages_manage_metadata"), (190, "form", "expired"),
-    (80001, "page", "rate-limited"), (None, "form", "the Graph API failed"),
+    (200, "leads", "lacks leads_retrieval"), (10, "subscription", "pages_manage_metadata"),
+    (200, "forms", "pages_manage_ads"), (190, "leads", "expired"), (80001, "forms", "rate-limited"),
+    (100, "leads", "Meta does not know this form"), (None, "leads", "the Graph API failed"),
 ])
 def test_errors_are_explained_in_words_an_owner_can_act_on(code, what, words):
     assert words in reconcile.explain(GraphError("boom", code), what)
+
+
+def test_a_missing_permission_is_what_the_owner_reads_in_the_health(table):
+    api = FakeMetaApi(refuse={"form_leads": [GraphError("(#200) Requires leads_retrieval permission", 200, 400)]})
+    by_webhook(table, node("4400", T))
+
+    poll(table, api, T + EVERY)
+
+    problems = health.report(table, _settings(), DEFAULT_CONFIG, T + EVERY)["problems"]
+    assert problems == [f"Form {FORM}: the Page token lacks leads_retrieval (or Leads Access Manager does not let "
+                        "this app read leads)"]
+    [form] = sources.forms(table)
+    assert form.next_at and form.next_at > form.last_error_at  # tried again at the next interval, not in a loop
 
 
 def test_a_next_page_on_another_host_is_refused_so_the_token_never_leaves():

@@ -103,16 +103,18 @@ class Poll:
             return  # another sweep is checking it
         self.report.pages_checked += 1
         deadline = time.monotonic() + CALL_DEADLINE_S
+        asking = "subscription"
         try:
             apps = self.graph.subscribed_apps(page.page_id, deadline)
             subscribed = any(_gets_leads(app, self.app_id) for app in apps)
+            asking = "forms"
             if listed:
                 for form in self.graph.page_forms(page.page_id, deadline):
                     if isinstance(form.get("id"), str) and form["id"].isdigit():
                         sources.register_form(self.store, form["id"], page.page_id, iso(self.now),
                                               _text(form.get("name")), _text(form.get("status")))
         except GraphError as refused:
-            self._failed(refused, page.rate_limited, "page", page.page_id,
+            self._failed(refused, page.rate_limited, asking, {"page_id": page.page_id},
                          lambda error, retry, limited: sources.page_failed(self.store, page.page_id, iso(self.now),
                                                                            error, retry, limited))
             return
@@ -136,7 +138,7 @@ class Poll:
                 for node in page:
                     recovered += self._store(node, form)
         except GraphError as refused:
-            self._failed(refused, form.rate_limited, "form", form.form_id,
+            self._failed(refused, form.rate_limited, "leads", {"form_id": form.form_id},
                          lambda error, retry, limited: sources.form_failed(self.store, form.form_id, iso(self.now),
                                                                            error, retry, limited))
             return
@@ -175,7 +177,7 @@ class Poll:
                           self.links)
         return 1 if accepted.outcome != "duplicate" else 0
 
-    def _failed(self, refused: GraphError, limited_before: int, what: str, node_id: str,
+    def _failed(self, refused: GraphError, limited_before: int, what: str, ids: dict[str, str],
                 record: Callable[[str, str, bool], None]) -> None:
         words = explain(refused, what)
         if refused.rate_limited:
@@ -184,8 +186,8 @@ class Poll:
         else:
             retry_at = self.now + self.every
         record(words, iso(retry_at), refused.rate_limited)
-        self.report.errors["rate limited" if refused.rate_limited else f"{what} failed"] += 1
-        logger.warning("Meta reconciliation call failed", extra={f"{what}_id": node_id, "code": refused.code,
+        self.report.errors["rate limited" if refused.rate_limited else f"{what} refused"] += 1
+        logger.warning("Meta reconciliation call failed", extra={**ids, "asking": what, "code": refused.code,
                                                                   "rate_limited": refused.rate_limited})
 
 
@@ -202,8 +204,10 @@ def _text(value: Any) -> str | None:
 
 # Graph error codes that mean a missing permission, and what each call needs.
 PERMISSION_CODES = frozenset({10}) | frozenset(range(200, 300))
-NEEDS = {"form": "the Page token lacks leads_retrieval (or Leads Access Manager does not let this app read leads)",
-         "page": "the token lacks pages_manage_metadata or pages_show_list for this Page"}
+NEEDS = {"leads": "the Page token lacks leads_retrieval (or Leads Access Manager does not let this app read leads)",
+         "subscription": "the Page token lacks pages_manage_metadata (needed to see the Page's app subscription)",
+         "forms": "the Page token lacks pages_manage_ads or pages_show_list (needed to list the Page's forms)"}
+WHAT = {"leads": "form", "subscription": "Page", "forms": "Page"}
 
 
 def explain(refused: GraphError, what: str) -> str:
@@ -215,7 +219,7 @@ def explain(refused: GraphError, what: str) -> str:
     if refused.code in PERMISSION_CODES:
         return NEEDS[what]
     if refused.code == 100:
-        return f"Meta does not know this {what} or the token cannot see it ({refused.message})"
+        return f"Meta does not know this {WHAT[what]} or the token cannot see it ({refused.message})"
     return f"the Graph API failed: {refused.message}"
 
 
