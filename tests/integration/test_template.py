@@ -348,7 +348,7 @@ def test_the_layer_ships_what_the_domain_imports_but_not_boto3() -> None:
     # Then the layer has each of them, declared by the project too (tzdata is the layer's own, see requirements.txt)
     assert needed <= shipped
     assert shipped - {"tzdata"} <= declared - {"boto3"}
-    assert {"aws-lambda-powertools", "pydantic", "pydantic-settings", "phonenumberslite", "email-validator"} <= shipped
+    assert {"aws-lambda-powertools", "pydantic", "phonenumberslite", "email-validator"} <= shipped
 
 
 # --- environment and secrets -----------------------------------------------------------------------------------
