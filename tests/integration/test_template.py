@@ -57,7 +57,9 @@ ROUTES = {
     ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
     ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"), ("GET", "/leads/{id}/submissions"),
     ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/console"), ("GET", "/console/{asset}"),
-    ("GET", "/console/leads/{id}"), ("GET", "/sources/health"),
+    ("GET", "/console/leads/{id}"), ("POST", "/config/preview"), ("POST", "/config/templates/preview"),
+    ("GET", "/config/versions"), ("GET", "/config/versions/{version}"), ("GET", "/reps/{id}/record"),
+    ("GET", "/sources/health"),
 }
 
 ENVIRONMENT = {

@@ -146,11 +146,19 @@ def source_of_cohort(sk: str) -> str:
     return sk.partition("#")[2]
 
 
+def day_of_cohort(sk: str) -> str:
+    return sk.partition("#")[0]
+
+
 CONFIG_CURRENT: Key = {"pk": "CONFIG", "sk": "CURRENT"}
 
 
+CONFIG_PARTITION = "CONFIG"
+CONFIG_VERSION_PREFIX = "V#"
+
+
 def config_version(version: int) -> Key:
-    return {"pk": "CONFIG", "sk": f"V#{version:06d}"}
+    return {"pk": CONFIG_PARTITION, "sk": f"{CONFIG_VERSION_PREFIX}{version:06d}"}
 
 
 RESCORE_JOB: Key = {"pk": "JOB", "sk": "RESCORE"}
