@@ -38,7 +38,9 @@ logger = Logger(child=True)
 OVERLAP = timedelta(hours=1)  # leads can reach the API a little after their created time: ask again for the last hour
 RATE_LIMIT_BACKOFF = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=6)
-CALL_DEADLINE_S = 60.0  # one form's poll, every page of it, or one Page's check
+CALL_DEADLINE_S = 60.0  # one Page's check
+RESERVE_MS = 30_000  # what the sweep keeps for its other work
+FORM_BUDGET_S = 90.0  # at most this much of a sweep for one form: reminders and escalations must not wait on a backlog
 
 
 @dataclass
@@ -80,7 +82,7 @@ class Poll:
     def every(self) -> timedelta:
         return timedelta(minutes=self.config.meta.poll_every_minutes)
 
-    def run(self, reserve_ms: int = 30_000) -> PollReport:
+    def run(self, reserve_ms: int = RESERVE_MS) -> PollReport:
         known_forms = sources.forms(self.store)
         listed = set(self.config.meta.pages)
         pages = {page.page_id: page for page in sources.pages(self.store)}
@@ -132,9 +134,11 @@ class Poll:
         self.report.forms_polled += 1
         since = self._since(form)
         recovered = 0
+        # The form's whole poll (every page, and storing what it brings) within the time the sweep has left: what
+        # is cut short is read again by the next poll, from the same watermark.
+        deadline = time.monotonic() + max(1.0, min(FORM_BUDGET_S, (self.time_left_ms() - RESERVE_MS) / 1000))
         try:
-            for page in self.graph.form_leads(form.form_id, int(since.timestamp()),
-                                              time.monotonic() + CALL_DEADLINE_S):
+            for page in self.graph.form_leads(form.form_id, int(since.timestamp()), deadline):
                 for node in page:
                     recovered += self._store(node, form)
         except GraphError as refused:
