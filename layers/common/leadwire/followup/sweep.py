@@ -174,7 +174,8 @@ class Sweep:
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
-        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id))
+        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id),
+                               self.config.followup.templates)
         self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry, messages=[email])
 
     def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
