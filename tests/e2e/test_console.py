@@ -387,7 +387,7 @@ def test_the_funnel_chart_shows_leads_per_day_by_source_for_the_range_chosen(sta
     screenshot(browser, "funnel")
 
 
-def test_a_possible_duplicate_is_merged_and_a_lead_is_erased_after_a_confirmation_naming_the_person(stack, open_browser):
+def test_a_possible_duplicate_is_merged_and_the_lead_erased_after_a_dialog_naming_the_person(stack, open_browser):
     # Given two leads sharing a phone with different emails: possible duplicates of each other
     phone = f"+49 40 {uuid.uuid4().int % 10_000_000:07d}"
     first = send_lead(stack, name="Ida Paar", phone=phone)
@@ -440,8 +440,8 @@ UNLABELLED = """
 # WCAG 2 contrast of each visible text's colour against the background behind it (the first opaque one up the tree).
 LOW_CONTRAST = """
     const rgb = text => (text.match(/[\\d.]+/g) || []).map(Number);
-    const light = ([r, g, b]) => [r, g, b].map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 :
-                                  ((v + 0.055) / 1.055) ** 2.4).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const linear = v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    const light = ([r, g, b]) => 0.2126 * linear(r / 255) + 0.7152 * linear(g / 255) + 0.0722 * linear(b / 255);
     const behind = node => {
         for (; node; node = node.parentElement) {
             const colour = rgb(getComputedStyle(node).backgroundColor);
@@ -460,7 +460,7 @@ LOW_CONTRAST = """
     return low;"""
 
 
-def test_every_screen_labels_its_inputs_has_enough_contrast_and_works_with_the_keyboard_with_a_visible_focus(stack, open_browser):
+def test_every_screen_is_labelled_legible_and_usable_by_keyboard_with_a_visible_focus(stack, open_browser):
     # Given the console, signed in with the keyboard alone
     send_lead(stack, name="Kai Keys")
     browser = open_browser()
@@ -487,7 +487,8 @@ def test_every_screen_labels_its_inputs_has_enough_contrast_and_works_with_the_k
         # Then the screen opens, and every input on it has a label
         until(browser, lambda driver, name=screen: driver.find_element(By.ID, f"screen-{name}").is_displayed(),
               f"{screen} never opened")
-        until(browser, lambda driver: driver.execute_script(
-            "return document.querySelectorAll('#rules-editor input').length > 0") or screen != "rules", "no editor")
+        if screen == "rules":
+            until(browser, lambda driver: driver.execute_script(
+                "return document.querySelectorAll('#rules-editor input').length > 0"), "no editor")
         assert browser.execute_script(UNLABELLED) == [], screen
         assert browser.execute_script(LOW_CONTRAST) == [], screen
