@@ -398,6 +398,19 @@ def test_each_permission_names_its_resource(function_id: str) -> None:
             services.pop()]
 
 
+def test_the_public_form_has_a_small_throttle_of_its_own_and_the_webhooks_large_ones() -> None:
+    props = TEMPLATE.resource("LeadwireApi")["Properties"]
+    routes, default = props["RouteSettings"], props["DefaultRouteSettings"]
+
+    form = routes["POST /leads"]
+    webhooks = [routes[f"POST /webhooks/{name}"] for name in ("meta", "google", "typeform", "generic")]
+    assert form["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+    for webhook in webhooks:  # a form flood empties only its own bucket
+        assert webhook["ThrottlingRateLimit"] > 5 * form["ThrottlingRateLimit"]
+        assert webhook["ThrottlingBurstLimit"] >= default["ThrottlingBurstLimit"]
+    assert set(routes) <= {f"{method} {path}" for method, path in ROUTES}
+
+
 def test_the_domain_events_bus_is_our_own() -> None:
     assert TEMPLATE.resource("DomainEventBus")["Type"] == "AWS::Events::EventBus"
     assert TEMPLATE.function("IntakeFunction").environment["EVENT_BUS_NAME"] == {"Ref": "DomainEventBus"}

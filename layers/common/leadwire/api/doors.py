@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from leadwire.api.request import base_url, body, headers, json_answer, now, query
+from leadwire.api.request import base_url, body, headers, json_answer, now, query, source_ip
 from leadwire.followup import unsubscribe
 from leadwire.intake import doors
 from leadwire.intake.dedupe import Accepted
@@ -35,7 +35,7 @@ def stored(accepted: Accepted) -> Response[Any]:
 @router.post("/leads")
 def post_website_lead() -> Response[Any]:
     result = doors.website_form(body(router), headers(router), query(router), now(router), services.store(),
-                                services.settings(), services.notifier(), base_url(router))
+                                services.settings(), services.notifier(), base_url(router), source_ip(router))
     if result.accepted is None:
         metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
     if result.next_url:

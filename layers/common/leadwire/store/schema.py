@@ -179,3 +179,17 @@ def due_shard(lead_id: str) -> str:
 
 def due_shards() -> list[str]:
     return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+
+
+# --- counters that expire (template.yaml: TimeToLiveSpecification) --------------------------------------------------
+TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB deletes the item some time after
+
+
+def rate_counter(name: str, subject: str, window: str) -> Key:
+    """How often `subject` (a hashed client or address, never the raw one) did `name` in `window`."""
+    return {"pk": f"RATE#{name}#{subject}", "sk": f"W#{window}"}
+
+
+def rate_member(name: str, subject: str, window: str, member: str) -> Key:
+    """One counted thing of a counter (an email's intent id), so counting it again changes nothing."""
+    return {"pk": f"RATE#{name}#{subject}", "sk": f"M#{window}#{member}"}
