@@ -3,18 +3,20 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire.clock import iso
-from leadwire.outbound.notify import Notifier, count, hand_to
-from leadwire.store import outbox, timeline
+from leadwire.clock import iso, parse_iso
+from leadwire.outbound.notify import Email, Notifier, count, hand_to
+from leadwire.store import limits, outbox, timeline
 from leadwire.store.table import Store
 
 logger = Logger(child=True)
 
+PERSON_EMAILS_PER_DAY = 3  # no person gets more leadwire emails a day (reps, the owner's team, are not capped)
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
 
@@ -52,8 +54,29 @@ class Delivery:
         return report
 
     def _deliver(self, intent: dict[str, Any]) -> None:
-        hand_to(self.notifier, outbox.message_of(intent))
+        message = outbox.message_of(intent)
+        if isinstance(message, Email) and message.to_person and not self._within_cap(message, intent):
+            self._capped(intent, message)
+            return
+        hand_to(self.notifier, message)
         outbox.delivered(self.store, intent)
+
+    def _within_cap(self, email: Email, intent: dict[str, Any]) -> bool:
+        """At most PERSON_EMAILS_PER_DAY to one person's address a day (by the day the email was written), each
+        email counted once however often its delivery is tried."""
+        day = str(intent["created_at"])[:10]
+        address = hashlib.sha256(email.to.strip().lower().encode()).hexdigest()[:32]
+        expires = int((parse_iso(f"{day}T00:00:00Z") + timedelta(days=2)).timestamp())
+        return limits.count_once(self.store, "person-email", address, day, str(intent["intent_id"]),
+                                 PERSON_EMAILS_PER_DAY, expires)
+
+    def _capped(self, intent: dict[str, Any], email: Email) -> None:
+        outbox.delivered(self.store, intent)  # not sent, and not retried: the cap is the point
+        if intent.get("lead_id"):
+            self.store.put(timeline.entry(intent["lead_id"], str(intent["created_at"]), "email_capped", "followup",
+                                          what=email.kind, cap=PERSON_EMAILS_PER_DAY))
+        count("EmailsCapped")
+        logger.warning("email to a person not sent: their daily cap is reached", extra={"kind": email.kind})
 
     def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:
         attempts = int(intent["attempts"]) + 1
