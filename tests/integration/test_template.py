@@ -28,8 +28,9 @@ FUNCTIONS = {  # logical id → (code dir, timeout in seconds)
     "ScoreFunction": ("functions/score", 30),
     "AssignFunction": ("functions/assign", 30),
     "FollowupFunction": ("functions/followup", 240),
+    "OutboundFunction": ("functions/outbound", 90),
 }
-STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction")
+STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction", "OutboundFunction")
 
 INDEXES = {  # name → (hash key, range key, projection type, non-key attributes)
     "by_created": ("list_pk", "created_at", "INCLUDE", {"stage", "status", "owner", "source"}),
@@ -44,7 +45,10 @@ ASSIGN_FILTER = {"dynamodb": {"NewImage": {
     "assign_blocked": {"S": [{"exists": False}]},
 }}}
 
+OUTBOUND_FILTER = {"dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "DLV#"}]}, "send": {"N": [{"exists": True}]}}}}
 ROUTES = {
+    ("PUT", "/subscriptions/{id}"), ("GET", "/subscriptions"), ("DELETE", "/subscriptions/{id}"),
+    ("GET", "/subscriptions/{id}/deliveries"),
     ("POST", "/leads"), ("GET", "/leads"), ("GET", "/leads/{id}"), ("PATCH", "/leads/{id}"),
     ("DELETE", "/leads/{id}"), ("POST", "/leads/{id}/events"), ("GET", "/leads/{id}/timeline"),
     ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
@@ -70,7 +74,8 @@ SECRET_KEYS = {
 SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret", "LEADWIRE_SIGNING_SECRET_ARN": "SigningSecret"}
 SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ScoreFunction": (),
                 "AssignFunction": ("LEADWIRE_SIGNING_SECRET_ARN",),
-                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN")}
+                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"),
+                "OutboundFunction": ("LEADWIRE_SIGNING_SECRET_ARN",)}
 
 # Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
 # "dynamodb:TransactWriteItems" is not an IAM action at all.
@@ -87,6 +92,7 @@ ACTIONS = {
     "FollowupFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem"},
+    "OutboundFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue"},
 }
 
 
@@ -215,12 +221,13 @@ def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: st
     assert found.on_failure == "DeadLetterQueue"
 
 
-def test_only_score_and_assign_read_the_stream() -> None:
+def test_only_score_assign_and_outbound_read_the_stream() -> None:
     assert sorted(item.function_id for item in TEMPLATE.stream_subscriptions()) == sorted(STREAM_CONSUMERS)
 
 
 @pytest.mark.parametrize(("function_id", "pattern"),
-                         [("ScoreFunction", SCORE_FILTER), ("AssignFunction", ASSIGN_FILTER)])
+                         [("ScoreFunction", SCORE_FILTER), ("AssignFunction", ASSIGN_FILTER),
+                          ("OutboundFunction", OUTBOUND_FILTER)])
 def test_filters_are_the_plans(function_id: str, pattern: dict[str, Any]) -> None:
     assert subscription(function_id).filters == [pattern]
 
@@ -248,6 +255,16 @@ def test_score_ignores_removals() -> None:
 ])
 def test_assign_sees_only_scored_new_leads_without_owner(image: dict[str, Any], wanted: bool) -> None:
     assert matches("AssignFunction", stream_record(image)) is wanted
+
+
+@pytest.mark.parametrize(("image", "wanted"), [
+    ({"pk": "HOOK#crm", "sk": "DLV#2026-10-01T09:24:10.377Z#ab12", "send": 0}, True),
+    ({"pk": "HOOK#crm", "sk": "DLV#2026-10-01T09:24:10.377Z#ab12", "send": 2}, True),
+    ({"pk": "HOOK#crm", "sk": "DLV#2026-10-01T09:24:10.377Z#ab12", "status": "pending"}, False),
+    (lead_image(send=1), False),
+])
+def test_outbound_sees_only_deliveries_that_ask_for_an_attempt(image: dict[str, Any], wanted: bool) -> None:
+    assert matches("OutboundFunction", stream_record(image, event_name="INSERT")) is wanted
 
 
 def test_dead_letter_queue_is_encrypted_and_keeps_messages_14_days() -> None:
@@ -361,7 +378,7 @@ def test_score_and_assign_read_only_the_secrets_they_use() -> None:
 def test_only_functions_off_the_api_reference_its_url() -> None:
     # The API refers to the intake function, so intake referring back to the API would be a cycle.
     assert "LeadwireApi" not in references(TEMPLATE.function("IntakeFunction").properties["Environment"])
-    for function_id in ("ScoreFunction", "AssignFunction", "FollowupFunction"):
+    for function_id in ("ScoreFunction", "AssignFunction", "FollowupFunction", "OutboundFunction"):
         assert "LeadwireApi" in references(TEMPLATE.function(function_id).environment["PUBLIC_BASE_URL"])
 
 
@@ -495,7 +512,7 @@ def test_the_full_tier_adds_the_dashboard_and_the_stream_lag_alarms() -> None:
     full_only = {logical_id for logical_id in TEMPLATE.resources
                  if TEMPLATE.resource(logical_id).get("Condition") == "FullObservability"}
 
-    assert full_only == {"Dashboard", *alarms_on("IteratorAge"),
+    assert full_only == {"Dashboard", *alarms_on("IteratorAge"), *alarms_on("WebhooksFailed"),
                          *(alarm for alarm, refs in alarms_on("Errors").items() if refs <= set(STREAM_CONSUMERS))}
 
 

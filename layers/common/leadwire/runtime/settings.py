@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     meta_graph_timeout_s: float = 3.0
     form_limit_per_minute: int = 5  # website submissions one client may send a minute; 0 turns the limit off
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
+    allow_local_receivers: bool = False  # the local stack only: subscriptions may call http://127.0.0.1
 
     leadwire_api_keys: SecretStr = SecretStr("")
     meta_app_secret: SecretStr = SecretStr("")
