@@ -162,7 +162,8 @@ def test_no_person_gets_more_than_the_daily_cap_and_a_repeated_delivery_counts_o
     lead_id = consenting_lead(table, notifier)
     mails = [Email(to="Vic@Victim.example", subject=f"n{n}", text="…", kind="nurture_welcome", to_person=True)
              for n in range(5)]
-    intents = outbox.intents(lead_id, T, *mails, Email(to="anna@team.example", subject="rep", text="…"))
+    intents = [intent for mail in [*mails, Email(to="anna@team.example", subject="rep", text="…")]
+               for intent in outbox.intents(lead_id, T, mail)]
     outbox.write(table, intents)
     delivery = Delivery(table, notifier)
 

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import console, doors, errors, leads, pages, reports, rules, subscriptions, team
+from leadwire.api import console, doors, errors, leads, pages, reports, rules, sources, subscriptions, team
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
@@ -21,7 +21,7 @@ PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/
                            "GET /console", "GET /console/{asset}"})
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for area in (doors, leads, team, rules, reports, pages, console, subscriptions):
+for area in (doors, leads, team, rules, reports, pages, console, subscriptions, sources):
     app.include_router(area.router)
 errors.map_errors(app)
 

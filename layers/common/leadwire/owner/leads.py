@@ -14,6 +14,7 @@ from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLinks
 from leadwire.intake.normalize import normalize_email, normalize_phone
 from leadwire.lead import CONTACTED_OR_LATER, TRANSITIONS, LeadRecord, Stage, Status
+from leadwire.outbound import conversions
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
 from leadwire.store import timeline
@@ -118,7 +119,8 @@ def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now
 def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datetime, actor: str = "api",
                 **detail: Any) -> None:
     """Move the lead along an allowed transition; Conflict (with the allowed ones) otherwise, or when it moved
-    meanwhile. `actor` and `detail` go to the timeline (a rep's lead page says `rep:<id>`, `via`, a reason)."""
+    meanwhile. `actor` and `detail` go to the timeline (a rep's lead page says `rep:<id>`, `via`, a reason). A Meta
+    lead's move the config maps goes back to Meta with it (an outbox intent the sweep sends)."""
     if not lead.can_become(status):
         allowed = sorted(TRANSITIONS.get(lead.status, frozenset()) & SETTABLE)
         raise Conflict(f"a {lead.status} lead cannot become {status}",
@@ -132,8 +134,9 @@ def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datet
         first_contact = (now - parse_iso(lead.created_at)).total_seconds()
         counts["contacted"] = 1
     entry = timeline.entry(lead.id, at, "status_changed", actor, previous=lead.status, status=status, **detail)
+    told = conversions.intents(lead, [status], load_config(leads.store)[1], now) if conversions.wanted(lead) else []
     try:
-        leads.change_status(lead, changes, entry, counts, first_contact)
+        leads.change_status(lead, changes, entry, counts, first_contact, told)
     except ChangedMeanwhile as error:
         raise Conflict("the lead changed meanwhile; read it again and retry") from error
 
