@@ -862,6 +862,44 @@ async function drawFunnel() {
         [row, figures[i].sla_breached, percent(figures[i].sla_breach_rate)]))));
 }
 
+// --- webhooks and Slack ------------------------------------------------------------------------------------------
+const DELIVERY_WORDS = {delivered: "delivered", pending: "waiting to be tried again", failed: "failed",
+                        gone: "refused for good (410)", cancelled: "dropped"};
+
+function deliveriesText(items) {
+  if (!items.length) return "None yet";
+  const counts = {};
+  for (const item of items) counts[item.status] = (counts[item.status] || 0) + 1;
+  const pending = items.filter(item => item.status === "pending" && item.next_try_at).map(item => item.next_try_at);
+  const next = pending.length ? `; next try ${when(pending.sort()[0])}` : "";
+  return Object.entries(counts).map(([status, count]) => `${count} ${DELIVERY_WORDS[status] || status}`)
+    .join(", ") + next;
+}
+
+function failedList(items) {
+  const failed = items.filter(item => item.status === "failed");
+  if (!failed.length) return "None";
+  return el("ul", {class: "plain"}, ...failed.map(item => el("li", {
+    text: `${item.event_type}, ${when(item.event_at)}: ${item.last_error || `answered ${item.last_code}`} ` +
+          `(${item.attempts} tries)`})));
+}
+
+screens.outbound = async () => {
+  const subscriptions = (await api("GET", "/subscriptions")).items;
+  const deliveries = await Promise.all(subscriptions.map(subscription =>
+    api("GET", `/subscriptions/${encodeURIComponent(subscription.id)}/deliveries?limit=50`)));
+  $("#outbound-table tbody").replaceChildren(...subscriptions.map((subscription, index) => el(
+    "tr", {"data-subscription-id": subscription.id},
+    el("td", {text: `${subscription.id} (${subscription.kind === "slack" ? "Slack" : "signed webhook"})`}),
+    el("td", {text: subscription.url}),
+    el("td", {text: subscription.events.join(", ")}),
+    el("td", {text: subscription.active ? "On" : `Off: ${subscription.deactivated_reason || "turned off"}`}),
+    el("td", {text: deliveriesText(deliveries[index].items)}),
+    el("td", {}, failedList(deliveries[index].items)))));
+  say("#outbound-message", subscriptions.length ? "" :
+      "No subscriptions yet: add one with PUT /subscriptions/{id} (see the README).");
+};
+
 // --- wiring ----------------------------------------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
   $("#signin").addEventListener("submit", signIn);
