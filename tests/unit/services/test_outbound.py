@@ -83,6 +83,7 @@ def test_an_assigned_lead_is_one_signed_delivery_that_verifies_with_the_secret(t
     (call,) = receiver.calls
     sent = Webhook(secret).verify(call["body"], call["headers"])
     assert sent["type"] == "lead.assigned" and sent["data"]["lead_id"] == lead_id
+    assert sent["data"]["previous_owner"] is None  # the event's facts as the bus has them, nulls too
     assert sent["data"]["lead"]["company"] == "Fox Builders" and sent["data"]["lead"]["owner"] in team
     assert call["headers"]["webhook-id"] == deliveries(table)[0]["delivery_id"]
     assert attempt_all(table, receiver) == ["nothing"] and len(receiver.calls) == 1
@@ -103,7 +104,7 @@ def test_an_event_delivered_again_is_fanned_out_once(table, notifier, team):
     lead_id = assigned_lead(table, notifier, team)
     (written,) = deliveries(table)
     intent = {"intent_id": written["event_id"], "created_at": written["event_at"], "lead_id": lead_id}
-    event = Event(written["event_type"], written["facts"])
+    event = Event(written["event_type"], json.loads(written["facts"]))
 
     assert fan_out(table, intent, event, T + timedelta(minutes=3)) == 0
     assert len(deliveries(table)) == 1
