@@ -126,7 +126,7 @@ class LeadRepository:
         if claims is None:
             claims = [*ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []),
                       *person_keys(lead.email, lead.phone, lead.phone_raw)]
-        lead = lead.model_copy(update={"claims": claims})
+        lead = lead.model_copy(update={"claims": claims, "cohort": lead.cohort or funnel.new_cohort_sk(lead)})
         actions = [self.store.put_action(self._item(lead), _NOT_THERE)]
         actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in lead.claims]
         actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
@@ -340,15 +340,16 @@ class LeadRepository:
 
     # --- the owner's side --------------------------------------------------------------------------------------
     def change_status(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any],
-                      counts: Counts, first_contact_s: float | None) -> None:
-        """Move the status the caller read to another; ChangedMeanwhile when it moved already."""
+                      counts: Counts, first_contact_s: float | None, add: Counts | None = None) -> None:
+        """Move the status the caller read to another (adding `add` to the lead: a deal's value); ChangedMeanwhile
+        when it moved already."""
         extra = []
         if counts or first_contact_s is not None:
             extra.append(funnel.count_action(self.store, lead, first_contact_s=first_contact_s, **counts))
         was_open, is_open = lead.status in OPEN_STATUSES, changes["status"] in OPEN_STATUSES
         if lead.owner and was_open != is_open:
             extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1 if was_open else 1))
-        if not self._attempt(lead, changes, ("#status = :was", {"was": lead.status}), entry, *extra):
+        if not self._attempt(lead, changes, ("#status = :was", {"was": lead.status}), entry, *extra, add=add):
             raise ChangedMeanwhile(lead.id)
 
     def log_contact_attempt(self, lead: LeadRecord, at: str, entry: dict[str, Any], owner: str | None = None,
@@ -374,6 +375,22 @@ class LeadRepository:
         except ConditionFailed as failure:
             if failed_at(failure, 1):
                 raise Gone(lead_id) from failure
+            raise AlreadyExists(event["event_id"]) from failure
+
+    def record_purchase(self, lead: LeadRecord, event: dict[str, Any], at: str, value_minor: int,
+                        currency: str) -> None:
+        """A purchase event, stored once per id, with its value added to the lead and to the lead's cohort in the
+        same transaction: a repeated id (AlreadyExists) adds nothing."""
+        touch = (Update().set(score_due=1, updated_at=at, last_activity_at=at, currency=currency)
+                 .add(inputs_version=1, revision=1, value_minor=value_minor, purchases=1)
+                 .when("attribute_exists(pk)"))
+        try:
+            self.store.transact([self.store.put_action(event, _NOT_THERE),
+                                 self.store.update_action(schema.lead(lead.id), touch),
+                                 funnel.count_action(self.store, lead, value_won_minor=value_minor, purchases=1)])
+        except ConditionFailed as failure:
+            if failed_at(failure, 1):
+                raise Gone(lead.id) from failure
             raise AlreadyExists(event["event_id"]) from failure
 
     def unsubscribe(self, lead_id: str, at: str, entry: dict[str, Any], event: dict[str, Any]) -> bool:
