@@ -23,8 +23,9 @@ def base_url(router: BaseRouter) -> str:
     return services.settings().public_base_url or f"https://{domain}"
 
 
-def body(router: BaseRouter) -> bytes:
-    return raw_body(router.current_event.raw_event)
+def body(router: BaseRouter, limit: int | None = None) -> bytes:
+    event = router.current_event.raw_event
+    return raw_body(event, limit) if limit else raw_body(event)
 
 
 def headers(router: BaseRouter) -> dict[str, str]:

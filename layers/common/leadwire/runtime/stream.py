@@ -20,3 +20,11 @@ def record_time(record: DynamoDBRecord) -> datetime:
     """When the change happened, as the stream says: the clock every consumer uses for that record."""
     epoch = record.raw_event.get("dynamodb", {}).get("ApproximateCreationDateTime")
     return datetime.fromtimestamp(float(epoch), UTC) if epoch is not None else datetime.now(UTC)
+
+
+def import_chunk_of(record: DynamoDBRecord) -> tuple[str, int]:
+    """(import id, chunk number) of a stream record of an import chunk."""
+    found = schema.import_of_chunk(record.dynamodb.keys or {}) if record.dynamodb else None
+    if not found:
+        raise ValueError("not an import chunk record")
+    return found
