@@ -28,8 +28,10 @@ FUNCTIONS = {  # logical id → (code dir, timeout in seconds)
     "ScoreFunction": ("functions/score", 30),
     "AssignFunction": ("functions/assign", 30),
     "FollowupFunction": ("functions/followup", 240),
+    "ImportFunction": ("functions/imports", 300),
 }
-STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction")
+STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction", "ImportFunction")
+LEAD_CONSUMERS = ("ScoreFunction", "AssignFunction")  # batches of lead records; the import function takes chunks
 
 INDEXES = {  # name → (hash key, range key, projection type, non-key attributes)
     "by_created": ("list_pk", "created_at", "INCLUDE", {"stage", "status", "owner", "source"}),
@@ -52,7 +54,8 @@ ROUTES = {
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
     ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
     ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"), ("GET", "/leads/{id}/submissions"),
-    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"),
+    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/reports/value"), ("PUT", "/spend"),
+    ("GET", "/spend"), ("POST", "/imports"), ("GET", "/imports/{id}"),
 }
 
 ENVIRONMENT = {
@@ -79,6 +82,9 @@ ACTIONS = {
     "FollowupFunction": COMMON | SENDS_EMAIL | {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem"},
+    # Intake of imported rows only: no email (an imported person is not told of anything), no events, no secret.
+    "ImportFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                       "dynamodb:Query"},
 }
 
 
@@ -196,7 +202,7 @@ def test_create_table_kwargs_build_the_table(monkeypatch: pytest.MonkeyPatch) ->
 
 
 # --- the stream consumers --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("function_id", STREAM_CONSUMERS)
+@pytest.mark.parametrize("function_id", LEAD_CONSUMERS)
 def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: str) -> None:
     found = subscription(function_id)
 
@@ -207,8 +213,19 @@ def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: st
     assert found.on_failure == "DeadLetterQueue"
 
 
-def test_only_score_and_assign_read_the_stream() -> None:
+def test_only_score_assign_and_import_read_the_stream() -> None:
     assert sorted(item.function_id for item in TEMPLATE.stream_subscriptions()) == sorted(STREAM_CONSUMERS)
+
+
+def test_the_import_function_takes_one_pending_chunk_at_a_time_and_dead_letters_what_keeps_failing() -> None:
+    found = subscription("ImportFunction")
+
+    assert (found.batch_size, found.starting_position, found.report_batch_item_failures) == (1, "TRIM_HORIZON", True)
+    assert found.on_failure == "DeadLetterQueue"
+    chunk = {"pk": "IMPORT#abc", "sk": "CHUNK#00000", "state": "pending"}
+    assert matches("ImportFunction", stream_record(chunk, event_name="INSERT"))
+    assert not matches("ImportFunction", stream_record({**chunk, "state": "done"}))
+    assert not matches("ImportFunction", stream_record({"pk": "LEAD#1", "sk": "LEAD", "state": "pending"}))
 
 
 @pytest.mark.parametrize(("function_id", "pattern"),
