@@ -12,6 +12,8 @@ LOCAL_ENV = {
     "TABLE_NAME": "leadwire-local", "EVENT_BUS_NAME": "leadwire-local", "SENDER_EMAIL": "leads@example.com",
     "UNSUBSCRIBE_SECRET": "local-unsubscribe-secret",
     "REP_LINK_KEYS": "local-rep-link-key",
+    # Subscriptions may call a receiver on this machine (http://127.0.0.1); a deployed stack never sets this.
+    "ALLOW_LOCAL_RECEIVERS": "true",
     "POWERTOOLS_SERVICE_NAME": "leadwire", "POWERTOOLS_METRICS_NAMESPACE": "leadwire",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
 }

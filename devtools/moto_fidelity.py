@@ -23,9 +23,10 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,7 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "moto.dynamodb.exceptions": ("MultipleTransactionsException", "TooManyTransactionsException",
                                  "TransactionCanceledException", "TransactWriteSingleOpException"),
     "moto.ses.responses:EmailResponse": ("send_email", "_get_param"),
+    "moto.sesv2.responses:SESV2Response": ("send_email",),
     "moto.dynamodb.models:dynamodb_backends": (),  # read by local_stack/pump.py
     "moto.core.botocore_stubber:BotocoreStubber": ("process_request",),  # timed by bench/coldsetup.py, bench/warm.py
 }
@@ -179,26 +181,48 @@ class SentEmail:
     subject: str
     text: str
     sent_at: str
+    headers: dict[str, str] = field(default_factory=dict)  # the extra headers asked for (List-Unsubscribe, …)
 
 
 def record_sent_emails(on_sent: Callable[[SentEmail], None]) -> Callable[[], None]:
-    """Hand every email SES accepts to `on_sent`, one per recipient, with its plain text and the instant it was
-    accepted (moto keeps only the HTML part, no time). Answers the function that takes the patch off again."""
+    """Hand every email SES accepts (API v1 or v2) to `on_sent`, one per recipient, with its plain text, the extra
+    headers asked for and the instant it was accepted (moto keeps only the HTML part, no headers, no time).
+    Answers the function that takes the patches off again."""
     from moto.ses.responses import EmailResponse
+    from moto.sesv2.responses import SESV2Response
 
-    original = EmailResponse.send_email
+    original, original_v2 = EmailResponse.send_email, SESV2Response.send_email
+
+    def sent_now() -> str:
+        return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def send_email(response: EmailResponse) -> Any:
         answer = original(response)
-        sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         text = response._get_param("Message.Body.Text.Data") or response._get_param("Message.Body.Html.Data")
         subject = response._get_param("Message.Subject.Data")
         for address in response._get_param("Destination", {}).get("ToAddresses", []):
-            on_sent(SentEmail(address, subject, text, sent_at))
+            on_sent(SentEmail(address, subject, text, sent_now()))
+        return answer
+
+    def send_email_v2(response: SESV2Response) -> Any:
+        answer = original_v2(response)
+        params = json.loads(response.body)
+        simple = params.get("Content", {}).get("Simple", {})
+        body = simple.get("Body", {})
+        text = (body.get("Text") or body.get("Html") or {}).get("Data", "")
+        headers = {header["Name"]: header["Value"] for header in simple.get("Headers", [])}
+        for address in params.get("Destination", {}).get("ToAddresses", []):
+            on_sent(SentEmail(address, simple.get("Subject", {}).get("Data", ""), text, sent_now(), headers))
         return answer
 
     EmailResponse.send_email = send_email  # type: ignore[method-assign]
-    return lambda: setattr(EmailResponse, "send_email", original)
+    SESV2Response.send_email = send_email_v2  # type: ignore[method-assign]
+
+    def restore() -> None:
+        EmailResponse.send_email = original  # type: ignore[method-assign]
+        SESV2Response.send_email = original_v2  # type: ignore[method-assign]
+
+    return restore
 
 
 # --- is the installed moto still the one these patches were written for? ------------------------------------------

@@ -297,9 +297,9 @@ class Template:
             actions.update([action] if isinstance(action, str) else action)
         return {action for action in actions if service is None or action.startswith(f"{service}:")}
 
-    def secret_keys(self) -> list[str]:
-        """The keys of the one Secrets Manager secret's JSON document (generated key included)."""
-        props = self.resource(self._only("AWS::SecretsManager::Secret"))["Properties"]
+    def secret_keys(self, secret_id: str) -> list[str]:
+        """The keys of a Secrets Manager secret's JSON document (generated key included)."""
+        props = self.resource(secret_id)["Properties"]
         generate = props.get("GenerateSecretString") or {}
         keys = list(json.loads(generate.get("SecretStringTemplate") or props.get("SecretString") or "{}"))
         if generate.get("GenerateStringKey"):

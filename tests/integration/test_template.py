@@ -28,9 +28,10 @@ FUNCTIONS = {  # logical id → (code dir, timeout in seconds)
     "ScoreFunction": ("functions/score", 30),
     "AssignFunction": ("functions/assign", 30),
     "FollowupFunction": ("functions/followup", 240),
+    "OutboundFunction": ("functions/outbound", 90),
     "ImportFunction": ("functions/imports", 300),
 }
-STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction", "ImportFunction")
+STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction", "OutboundFunction", "ImportFunction")
 LEAD_CONSUMERS = ("ScoreFunction", "AssignFunction")  # batches of lead records; the import function takes chunks
 
 INDEXES = {  # name → (hash key, range key, projection type, non-key attributes)
@@ -46,7 +47,10 @@ ASSIGN_FILTER = {"dynamodb": {"NewImage": {
     "assign_blocked": {"S": [{"exists": False}]},
 }}}
 
+OUTBOUND_FILTER = {"dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "DLV#"}]}, "send": {"N": [{"exists": True}]}}}}
 ROUTES = {
+    ("PUT", "/subscriptions/{id}"), ("GET", "/subscriptions"), ("DELETE", "/subscriptions/{id}"),
+    ("GET", "/subscriptions/{id}/deliveries"),
     ("POST", "/leads"), ("GET", "/leads"), ("GET", "/leads/{id}"), ("PATCH", "/leads/{id}"),
     ("DELETE", "/leads/{id}"), ("POST", "/leads/{id}/events"), ("GET", "/leads/{id}/timeline"),
     ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
@@ -54,12 +58,13 @@ ROUTES = {
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
     ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
     ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"), ("GET", "/leads/{id}/submissions"),
-    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/reports/value"), ("PUT", "/spend"),
+    ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/console"), ("GET", "/console/{asset}"),
+    ("GET", "/console/leads/{id}"), ("GET", "/reports/value"), ("PUT", "/spend"),
     ("GET", "/spend"), ("POST", "/imports"), ("GET", "/imports/{id}"),
 }
 
 ENVIRONMENT = {
-    "TABLE_NAME", "EVENT_BUS_NAME", "LEADWIRE_SECRET_ARN", "SENDER_EMAIL", "META_GRAPH_URL", "DEFAULT_REGION",
+    "TABLE_NAME", "EVENT_BUS_NAME", "SENDER_EMAIL", "META_GRAPH_URL", "DEFAULT_REGION",
     "PUBLIC_BASE_URL", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
     "POWERTOOLS_METRICS_DISABLED",
 }
@@ -68,20 +73,27 @@ SECRET_KEYS = {
     "TYPEFORM_SECRET", "WEBHOOK_SECRETS", "UNSUBSCRIBE_SECRET",
 }
 
+SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret", "LEADWIRE_SIGNING_SECRET_ARN": "SigningSecret"}
+SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ScoreFunction": (),
+                "AssignFunction": ("LEADWIRE_SIGNING_SECRET_ARN",),
+                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ImportFunction": ()}
+
 # Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
 # "dynamodb:TransactWriteItems" is not an IAM action at all.
-SENDS_EMAIL = {"ses:SendEmail", "ses:SendRawEmail"}
-COMMON = {"events:PutEvents", "secretsmanager:GetSecretValue"}
+SENDS_EMAIL = {"ses:SendEmail"}  # SES API v2 SendEmail, simple content with headers
+READS_SECRETS = {"secretsmanager:GetSecretValue"}
+COMMON = {"events:PutEvents"}
 ACTIONS = {
-    "IntakeFunction": COMMON | SENDS_EMAIL | {
+    "IntakeFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
         "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"},
     "ScoreFunction": COMMON | {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"},
-    "AssignFunction": COMMON | SENDS_EMAIL | {
+    "AssignFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
-    "FollowupFunction": COMMON | SENDS_EMAIL | {
+    "FollowupFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem"},
+    "OutboundFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue"},
     # Intake of imported rows only: no email (an imported person is not told of anything), no events, no secret.
     "ImportFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                        "dynamodb:Query"},
@@ -213,7 +225,7 @@ def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: st
     assert found.on_failure == "DeadLetterQueue"
 
 
-def test_only_score_assign_and_import_read_the_stream() -> None:
+def test_only_score_assign_outbound_and_import_read_the_stream() -> None:
     assert sorted(item.function_id for item in TEMPLATE.stream_subscriptions()) == sorted(STREAM_CONSUMERS)
 
 
@@ -229,7 +241,8 @@ def test_the_import_function_takes_one_pending_chunk_at_a_time_and_dead_letters_
 
 
 @pytest.mark.parametrize(("function_id", "pattern"),
-                         [("ScoreFunction", SCORE_FILTER), ("AssignFunction", ASSIGN_FILTER)])
+                         [("ScoreFunction", SCORE_FILTER), ("AssignFunction", ASSIGN_FILTER),
+                          ("OutboundFunction", OUTBOUND_FILTER)])
 def test_filters_are_the_plans(function_id: str, pattern: dict[str, Any]) -> None:
     assert subscription(function_id).filters == [pattern]
 
@@ -257,6 +270,16 @@ def test_score_ignores_removals() -> None:
 ])
 def test_assign_sees_only_scored_new_leads_without_owner(image: dict[str, Any], wanted: bool) -> None:
     assert matches("AssignFunction", stream_record(image)) is wanted
+
+
+@pytest.mark.parametrize(("image", "wanted"), [
+    ({"pk": "HOOK#crm", "sk": "DLV#2026-10-01T09:24:10.377Z#ab12", "send": 0}, True),
+    ({"pk": "HOOK#crm", "sk": "DLV#2026-10-01T09:24:10.377Z#ab12", "send": 2}, True),
+    ({"pk": "HOOK#crm", "sk": "DLV#2026-10-01T09:24:10.377Z#ab12", "status": "pending"}, False),
+    (lead_image(send=1), False),
+])
+def test_outbound_sees_only_deliveries_that_ask_for_an_attempt(image: dict[str, Any], wanted: bool) -> None:
+    assert matches("OutboundFunction", stream_record(image, event_name="INSERT")) is wanted
 
 
 def test_dead_letter_queue_is_encrypted_and_keeps_messages_14_days() -> None:
@@ -349,15 +372,28 @@ def test_the_layer_ships_what_the_domain_imports_but_not_boto3() -> None:
 def test_every_function_gets_the_planned_environment(function_id: str) -> None:
     environment = TEMPLATE.function(function_id).environment
 
-    assert set(environment) - ({"REDIRECT_ORIGINS"} if function_id == "IntakeFunction" else set()) == ENVIRONMENT
+    secrets = {name: environment[name] for name in SECRET_ARNS if name in environment}
+    assert set(environment) - ({"REDIRECT_ORIGINS"} if function_id == "IntakeFunction" else set()) - set(secrets) \
+        == ENVIRONMENT
     assert environment["POWERTOOLS_SERVICE_NAME"] == environment["POWERTOOLS_METRICS_NAMESPACE"] == "leadwire"
-    assert environment["LEADWIRE_SECRET_ARN"] == {"Ref": "LeadwireSecret"}
+    assert secrets == {name: {"Ref": SECRET_ARNS[name]} for name in SECRETS_READ[function_id]}
+
+
+def test_score_and_assign_read_only_the_secrets_they_use() -> None:
+    # Given what each function may read: IAM names exactly the secrets its environment points to
+    for function_id, names in SECRETS_READ.items():
+        resources = [statement["Resource"] for statement in TEMPLATE.policy_statements(function_id)
+                     if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"])]
+        assert references(resources) == {SECRET_ARNS[name] for name in names}, function_id
+    # Then score reads no secret, and assign only the rep-link signing keys (no API key, no webhook secret)
+    assert SECRETS_READ["ScoreFunction"] == () and SECRETS_READ["AssignFunction"] == ("LEADWIRE_SIGNING_SECRET_ARN",)
+    assert TEMPLATE.secret_keys("SigningSecret") == ["LINK_SIGNING_KEYS"]
 
 
 def test_only_functions_off_the_api_reference_its_url() -> None:
     # The API refers to the intake function, so intake referring back to the API would be a cycle.
     assert "LeadwireApi" not in references(TEMPLATE.function("IntakeFunction").properties["Environment"])
-    for function_id in ("ScoreFunction", "AssignFunction", "FollowupFunction"):
+    for function_id in ("ScoreFunction", "AssignFunction", "FollowupFunction", "OutboundFunction"):
         assert "LeadwireApi" in references(TEMPLATE.function(function_id).environment["PUBLIC_BASE_URL"])
 
 
@@ -365,11 +401,11 @@ def test_secrets_live_in_one_secret_with_no_values_in_the_template() -> None:
     props = TEMPLATE.resource("LeadwireSecret")["Properties"]
     placeholder = json.loads(props["GenerateSecretString"]["SecretStringTemplate"])
 
-    assert set(TEMPLATE.secret_keys()) == SECRET_KEYS
+    assert set(TEMPLATE.secret_keys("LeadwireSecret")) == SECRET_KEYS
     assert "SecretString" not in props
     assert set(placeholder.values()) == {""}
     for spec in TEMPLATE.functions().values():
-        assert not SECRET_KEYS & set(spec.environment)
+        assert not (SECRET_KEYS | {"LINK_SIGNING_KEYS"}) & set(spec.environment)
     for name, parameter in TEMPLATE.document["Parameters"].items():
         if re.search(r"secret|token|password|key", name, re.IGNORECASE):
             assert not parameter.get("Default")
@@ -384,8 +420,8 @@ def test_each_function_may_do_exactly_what_it_uses(function_id: str) -> None:
 
 @pytest.mark.parametrize("function_id", FUNCTIONS)
 def test_each_permission_names_its_resource(function_id: str) -> None:
-    owners = {"dynamodb": {"LeadsTable"}, "events": {"DomainEventBus"}, "secretsmanager": {"LeadwireSecret"},
-              "ses": {"SenderEmail"}}
+    owners = {"dynamodb": {"LeadsTable"}, "events": {"DomainEventBus"}, "ses": {"SenderEmail"},
+              "secretsmanager": {SECRET_ARNS[name] for name in SECRETS_READ[function_id]}}
     for statement in TEMPLATE.policy_statements(function_id):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         services = {action.split(":")[0] for action in actions}
@@ -478,7 +514,7 @@ def test_the_full_tier_adds_the_dashboard_and_the_stream_lag_alarms() -> None:
     full_only = {logical_id for logical_id in TEMPLATE.resources
                  if TEMPLATE.resource(logical_id).get("Condition") == "FullObservability"}
 
-    assert full_only == {"Dashboard", *alarms_on("IteratorAge"),
+    assert full_only == {"Dashboard", *alarms_on("IteratorAge"), *alarms_on("WebhooksFailed"),
                          *(alarm for alarm, refs in alarms_on("Errors").items() if refs <= set(STREAM_CONSUMERS))}
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "layers" / "common" / "leadwire" / "store"
 PRODUCT = [ROOT / "layers", ROOT / "functions", ROOT / "cli"]
-KEY_PREFIXES = ["LEAD#", "EMAIL#", "PHONE#", "REF#", "REP#", "TL#", "EVT#", "DUE#", "DOMAIN#", "COUNTER#"]
-KEY_WORDS = ["FUNNEL", "CONFIG", "JOB", "REPS"]  # whole partition keys, as string literals
+KEY_PREFIXES = ["LEAD#", "EMAIL#", "PHONE#", "REF#", "REP#", "TL#", "EVT#", "DUE#", "DOMAIN#", "COUNTER#", "HOOK#",
+                "DLV#"]
+KEY_WORDS = ["FUNNEL", "CONFIG", "JOB", "REPS", "HOOKS"]  # whole partition keys, as string literals
 INDEX_NAMES = ["by_created", "by_owner", "due_shard"]
 EXPRESSIONS = [r"attribute_(not_)?exists\(", r"if_not_exists\(", r"list_append\(", r"begins_with\(",
                r"#\w+ = :\w+", r"\bSET #", r"\bREMOVE #", r"ConditionExpression", r"KeyConditionExpression"]

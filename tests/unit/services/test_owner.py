@@ -12,7 +12,7 @@ from leadwire.intake.dedupe import accept
 from leadwire.lead import LeadInput
 from leadwire.owner import reports
 from leadwire.owner.erase import erase
-from leadwire.owner.leads import EngagementIn, LeadFilters, LeadPatch, change, list_page, record_event
+from leadwire.owner.leads import EngagementIn, LeadFilters, LeadPatch, change, find, list_page, record_event
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
 from leadwire.store.leads import LeadRepository
@@ -116,3 +116,43 @@ def test_a_filter_that_matches_nothing_answers_a_short_page_with_a_cursor_not_a_
     page = list_page(table, LeadFilters(status="won"), 2, None)
 
     assert page["items"] == [] and page["cursor"] is not None
+
+
+def test_the_list_filters_on_stuck_and_needs_review_across_pages(table, notifier):
+    # Given ten leads, two of them parked as stuck and one without a way to reach the person
+    ids = [submit(table, T + timedelta(minutes=n), email=f"s{n}@shop{n}.example") for n in range(10)]
+    leads = LeadRepository(table)
+    for lead_id in (ids[1], ids[7]):
+        lead = leads.get(lead_id)
+        assert lead is not None and leads.park(lead, "could not be scored", {**timeline_entry(lead_id)})
+    review = submit(table, T + timedelta(minutes=30), email=None, phone_raw="12", needs_review=True)
+    assert stored(table, review).needs_review
+
+    # When the owner lists the stuck ones two at a time, and those needing review
+    first = list_page(table, LeadFilters(stuck=True), 1, None)
+    rest = list_page(table, LeadFilters(stuck=True), 5, first["cursor"])
+    flagged = list_page(table, LeadFilters(needs_review=True), 5, None)
+
+    # Then exactly those come back, newest first
+    assert [lead["id"] for lead in first["items"] + rest["items"]] == [ids[7], ids[1]]
+    assert [lead["id"] for lead in flagged["items"]] == [review]
+    assert len(list_page(table, LeadFilters(stuck=False), 20, None)["items"]) == 9
+
+
+def test_a_lead_is_found_by_its_exact_email_or_phone_as_intake_normalised_them(table):
+    lead_id = submit(table, email="dana@fox-builders.example", phone="+49301234567")  # as intake normalises them
+    submit(table, email="other@shop.example")
+
+    assert [lead["id"] for lead in find(table, " DANA@fox-builders.example", None, "DE")["items"]] == [lead_id]
+    assert [lead["id"] for lead in find(table, None, "030 1234567", "DE")["items"]] == [lead_id]
+    assert find(table, "nobody@fox-builders.example", None, "DE")["items"] == []
+    with pytest.raises(ValidationFailed):
+        find(table, "not an email", None, "DE")
+    with pytest.raises(ValidationFailed):
+        find(table, None, None, "DE")
+
+
+def timeline_entry(lead_id: str) -> dict[str, object]:
+    from leadwire.store import timeline
+
+    return timeline.entry(lead_id, "2026-10-05T10:00:00Z", "stuck", "followup", reason="could not be scored")

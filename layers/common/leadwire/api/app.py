@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import doors, errors, imports, leads, pages, reports, rules, spend, team
+from leadwire.api import console, doors, errors, imports, leads, pages, reports, rules, spend, subscriptions, team
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
@@ -18,7 +18,8 @@ from leadwire.runtime.http import check_api_key
 # checked before anything of the request is parsed, so a request without one learns nothing about the route.
 PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/meta", "POST /webhooks/google",
                            "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe", "POST /unsubscribe",
-                           "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks"})
+                           "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks",
+                           "GET /console", "GET /console/{asset}"})
 
 # Owner routes that take a file as well as JSON (the body is read by the route, over the raw bytes).
 OTHER_MEDIA_TYPES = {"PUT /spend": frozenset({"text/csv"}),
@@ -27,7 +28,7 @@ OTHER_MEDIA_TYPES = {"PUT /spend": frozenset({"text/csv"}),
 # JSON numbers with a fraction are read as Decimals: an amount of money never passes through a float.
 app = APIGatewayHttpResolver(enable_validation=True,
                              json_body_deserializer=lambda text: json.loads(text, parse_float=Decimal))
-for area in (doors, leads, team, rules, reports, spend, imports, pages):
+for area in (doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions):
     app.include_router(area.router)
 errors.map_errors(app)
 

@@ -26,10 +26,16 @@ def list_leads(stage: Annotated[Stage | None, Query()] = None, status: Annotated
                owner: Annotated[str | None, Query()] = None, source: Annotated[str | None, Query()] = None,
                created_from: Annotated[str | None, Query(alias="from")] = None,
                created_to: Annotated[str | None, Query(alias="to")] = None,
+               stuck: Annotated[bool | None, Query()] = None, needs_review: Annotated[bool | None, Query()] = None,
+               email: Annotated[str | None, Query(description="exact email: the one lead of that person")] = None,
+               phone: Annotated[str | None, Query(description="exact phone: the one lead holding it")] = None,
                limit: Annotated[int, Query(ge=1, le=leads.MAX_PAGE)] = 25,
                cursor: Annotated[str | None, Query()] = None) -> Response[Any]:
+    if email or phone:
+        return json_answer(200, leads.find(services.store(), email, phone, services.settings().default_region))
     filters = leads.LeadFilters.model_validate({"stage": stage, "status": status, "owner": owner, "source": source,
-                                                "created_from": created_from, "created_to": created_to})
+                                                "created_from": created_from, "created_to": created_to,
+                                                "stuck": stuck, "needs_review": needs_review})
     return json_answer(200, leads.list_page(services.store(), filters, limit, cursor))
 
 

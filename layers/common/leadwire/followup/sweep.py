@@ -26,7 +26,7 @@ from leadwire.outbound.notify import Email, Event, Message, Notifier, count
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
-from leadwire.store import outbox, schema, timeline
+from leadwire.store import outbox, schema, subscriptions, timeline
 from leadwire.store.leads import LeadRepository
 from leadwire.store.reps import load_rep
 from leadwire.store.table import Store
@@ -205,9 +205,11 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
     outbox_report = Delivery(store, notifier).retry_due(now)  # what an earlier sender could not deliver
+    webhooks_due = subscriptions.wake_due(store, now)  # the outbound function makes these attempts
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = rescore.continue_rescore(store, now)
-    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report}
+    return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
+            "webhooks_due": webhooks_due}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

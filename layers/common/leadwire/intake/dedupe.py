@@ -62,10 +62,11 @@ class _Match:
 
 
 def accept(lead: LeadInput, store: Store, now: datetime, notifier: Notifier | None = None,
-           links: RepLinks | None = None) -> Accepted:
+           links: RepLinks | None = None, config: Config | None = None) -> Accepted:
     """Create or merge in one transaction each, retried when a concurrent writer got there first. With a notifier,
-    the owner of a returning person hears of it (`links` puts the lead page in that email)."""
-    config = load_config(store)[1]
+    the owner of a returning person hears of it (`links` puts the lead page in that email). `config`: the rules in
+    force, when the caller read them already (a Meta notification of several changes reads them once)."""
+    config = config if config is not None else load_config(store)[1]
     leads = LeadRepository(store, planner(config))
     try:  # most submissions are new people: try that first, and look up only when a key is taken
         return _create(lead, leads, now, None)

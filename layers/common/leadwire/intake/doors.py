@@ -20,6 +20,7 @@ from leadwire.lead import LeadInput, RawLead, Source
 from leadwire.outbound.graph import LeadSource
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime.settings import Settings
+from leadwire.store.config import load_config
 from leadwire.store.table import Store
 
 logger = Logger(child=True)
@@ -65,22 +66,26 @@ def meta_handshake(query: Mapping[str, str], settings: Settings) -> str:
 def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
                       settings: Settings, graph: LeadSource | None = None, notifier: Notifier | None = None,
                       base_url: str = "") -> list[Accepted | Unreadable]:
-    """Each change on its own: one that cannot be read or stored is reported and never fails the others."""
+    """Each change on its own: one that cannot be read or stored is reported and never fails the others. Every
+    change is stored first, by its ids (a repeated one is a duplicate before anything is fetched); then the new
+    leads are fetched from the Graph API at once under one total deadline, and what is late is the sweep's."""
     signatures.verify_meta(body, headers.get("x-hub-signature-256"), settings.rotating("meta_app_secret"))
-    graph = graph or enrichment.graph_client(settings)
+    config = load_config(store)[1]
+    links = rep_links(settings, base_url)
     results: list[Accepted | Unreadable] = []
     for index, ref in enumerate(meta.read_changes(body)):
         if isinstance(ref, LeadwireError):
             logger.warning("unreadable Meta change", extra={"index": index, "reason": ref.message})
             results.append(Unreadable(index, ref.message))
             continue
-        raw = enrichment.fetch(ref, graph) or meta.pending_raw_lead(ref)
         try:
-            lead = keep_what_is_valid(raw, settings.default_region)
-            results.append(accept(lead, store, now, notifier, rep_links(settings, base_url)))
+            lead = keep_what_is_valid(meta.pending_raw_lead(ref), settings.default_region)
+            results.append(accept(lead, store, now, notifier, links, config))
         except LeadwireError as refused:
             logger.warning("Meta change not stored", extra={"index": index, "reason": refused.message})
             results.append(Unreadable(index, refused.message))
+    created = [item.lead_id for item in results if isinstance(item, Accepted) and item.outcome == "created"]
+    enrichment.enrich_now(created, now, store, settings, config, graph)
     return results
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadwire.clock import iso
-from leadwire.outbound.notify import Notifier, count, hand_to
+from leadwire.clock import iso, parse_iso
+from leadwire.outbound.fanout import fan_out
+from leadwire.outbound.notify import Event, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -45,14 +46,17 @@ class Delivery:
         report = {"delivered": 0, "deferred": 0, "given_up": 0}
         for intent in outbox.due(self.store, now, limit):
             try:
-                self._deliver(intent)
+                self._deliver(intent, now)
                 report["delivered"] += 1
             except Exception as error:  # counted, and tried again later or given up on
                 report[self._failed(intent, now, type(error).__name__)] += 1
         return report
 
-    def _deliver(self, intent: dict[str, Any]) -> None:
-        hand_to(self.notifier, outbox.message_of(intent))
+    def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
+        message = outbox.message_of(intent)
+        if isinstance(message, Event):  # the owner's subscriptions first: a retry of this intent writes none twice
+            fan_out(self.store, intent, message, now or parse_iso(intent["created_at"]))
+        hand_to(self.notifier, message)
         outbox.delivered(self.store, intent)
 
     def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:

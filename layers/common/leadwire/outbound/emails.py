@@ -85,4 +85,9 @@ def nurture(lead: LeadRecord, template: str, business: str, unsubscribe_url: str
     markup = "".join(f"<p>{paragraph}</p>" for paragraph in body.format(**safe).split("\n\n"))
     markup += f'<p><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
     return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject.format(**values), text=text,
-                 html=markup)
+                 html=markup, headers=unsubscribe_headers(unsubscribe_url))
+
+
+def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, one click, no page."""
+    return {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger, Metrics
@@ -29,6 +29,7 @@ class Email:
     text: str
     html: str | None = None
     kind: str = "notice"
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers: List-Unsubscribe on nurture email
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Notifier(Protocol):
 
 
 class AwsNotifier:
-    """Emails through SES, domain events to the EventBridge bus."""
+    """Emails through SES (API v2: v1's SendEmail cannot set headers), domain events to the EventBridge bus."""
 
     def __init__(self, sender: str, bus_name: str, ses: Any | None = None, events: Any | None = None) -> None:
         self.sender = sender
@@ -68,7 +69,7 @@ class AwsNotifier:
         if self._ses is None:
             import boto3
 
-            self._ses = boto3.client("ses")
+            self._ses = boto3.client("sesv2")
         return self._ses
 
     @property
@@ -83,11 +84,11 @@ class AwsNotifier:
         body: dict[str, Any] = {"Text": {"Data": email.text, "Charset": "UTF-8"}}
         if email.html:
             body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
-        self.ses.send_email(
-            Source=self.sender,
-            Destination={"ToAddresses": [email.to]},
-            Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body},
-        )
+        message: dict[str, Any] = {"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body}
+        if email.headers:
+            message["Headers"] = [{"Name": name, "Value": value} for name, value in email.headers.items()]
+        self.ses.send_email(FromEmailAddress=self.sender, Destination={"ToAddresses": [email.to]},
+                            Content={"Simple": message})
         count("EmailsSent")
         logger.info("email sent", extra={"kind": email.kind})
 

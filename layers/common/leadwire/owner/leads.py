@@ -13,6 +13,7 @@ from leadwire.clock import iso, parse_iso
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
 from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLinks
+from leadwire.intake.normalize import normalize_email, normalize_phone
 from leadwire.lead import CONTACTED_OR_LATER, TRANSITIONS, LeadRecord, Stage, Status
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
@@ -56,6 +57,13 @@ class LeadFilters(BaseModel):
     source: str | None = None
     created_from: str | None = None
     created_to: str | None = None
+    stuck: bool | None = None
+    needs_review: bool | None = None
+
+    def keeps(self, lead: LeadRecord) -> bool:
+        """The filters the indexes cannot answer: whether the lead is parked as stuck, and waiting for review."""
+        return (self.stuck is None or bool(lead.stuck) == self.stuck) and \
+            (self.needs_review is None or lead.needs_review == self.needs_review)
 
 
 def load(store: Store, lead_id: str) -> LeadRecord:
@@ -75,9 +83,24 @@ def list_page(store: Store, filters: LeadFilters, limit: int, cursor: str | None
         if (filters.created_from or filters.created_to) else None
     equal = {name: value for name, value in (("stage", filters.stage), ("status", filters.status),
                                              ("source", filters.source)) if value}
+    narrowed = filters.stuck is not None or filters.needs_review is not None
     page = LeadRepository(store).page(max(1, min(limit, MAX_PAGE)), cursor, owner=filters.owner, created=created,
-                                      **equal)
+                                      keep=filters.keeps if narrowed else None, **equal)
     return {"items": [lead.shown() for lead in page.leads], "cursor": page.cursor}
+
+
+def find(store: Store, email: str | None, phone: str | None, default_region: str | None) -> dict[str, Any]:
+    """The lead of this exact email or phone (as normalised at intake), as a one-item list, or an empty one."""
+    if bool(email) == bool(phone):
+        raise ValidationFailed([{"field": "email", "reason": "give either email or phone"}])
+    if email:
+        found = LeadRepository(store).find_person(email=normalize_email(email))
+    else:
+        e164, typed = normalize_phone(phone, default_region)
+        found = LeadRepository(store).find_person(phone=e164) if e164 else None
+        if typed and not e164:
+            raise ValidationFailed([{"field": "phone", "reason": "not a phone number leadwire can read"}])
+    return {"items": [found.shown()] if found else [], "cursor": None}
 
 
 def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now: datetime,

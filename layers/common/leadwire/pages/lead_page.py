@@ -65,7 +65,7 @@ def elsewhere(status: int = 200) -> Page:
                   "It was reassigned, so this link no longer shows it or acts on it. Nothing was changed.")
 
 
-def _entry(item: dict[str, Any], timezone: str, now: datetime) -> dict[str, Any]:
+def entry(item: dict[str, Any], timezone: str, now: datetime) -> dict[str, Any]:
     detail = item.get("detail") or {}
     kind = item["kind"]
     words = KIND_WORDS.get(kind) or kind.replace("event:", "Engagement: ").replace("_", " ")
@@ -93,7 +93,7 @@ def lead_page(lead: LeadRecord, timezone: str | None, config: Config, entries: l
     actions = _actions(lead)
     return _page(status, "lead.html", card=card, lead=lead, now=now, actions=actions,
                  messages=messages if messages is not None else ([lead.message] if lead.message else []),
-                 timeline=[_entry(item, card.timezone, now) for item in reversed(entries)],
+                 timeline=[entry(item, card.timezone, now) for item in reversed(entries)],
                  confirmation=DONE_WORDS.get(done or ""), problem=problem, once=secrets.token_urlsafe(12))
 
 

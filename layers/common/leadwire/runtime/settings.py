@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     meta_graph_url: str = GRAPH_API_URL
     meta_graph_timeout_s: float = 3.0
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
+    allow_local_receivers: bool = False  # the local stack only: subscriptions may call http://127.0.0.1
 
     leadwire_api_keys: SecretStr = SecretStr("")
     meta_app_secret: SecretStr = SecretStr("")
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     webhook_secrets: SecretStr = SecretStr("")
     unsubscribe_secret: SecretStr = SecretStr("")
     rep_link_keys: SecretStr = SecretStr("")  # space-separated; the first signs, every one is accepted
+    # The signing secret's (the only secret assign reads): space-separated, the first signs rep links.
+    link_signing_keys: SecretStr = SecretStr("")
 
     def api_key_hashes(self) -> list[bytes]:
         keys = [key.strip() for key in self.leadwire_api_keys.get_secret_value().split(",")]
@@ -54,13 +57,15 @@ class Settings(BaseSettings):
         return value.get_secret_value().split() if isinstance(value, SecretStr) else []
 
     def rep_link_key_list(self) -> tuple[str, ...]:
-        """The keys of rep links; until the owner sets REP_LINK_KEYS, one derived from the generated
-        UNSUBSCRIBE_SECRET (a secret can generate one value only, and a fresh stack must sign links at once)."""
+        """The keys of rep links, the signing one first: those of the signing secret (`LINK_SIGNING_KEYS`), then
+        the owner's `REP_LINK_KEYS` of the main secret or, until they set any, one derived from the generated
+        UNSUBSCRIBE_SECRET (so links signed before the signing secret existed stay valid where they are read)."""
+        signing = tuple(self.link_signing_keys.get_secret_value().split())
         keys = tuple(self.rep_link_keys.get_secret_value().split())
         root = self.unsubscribe_secret.get_secret_value()
-        if keys or not root:
-            return keys
-        return (hmac.new(root.encode(), b"leadwire rep-link key v1", hashlib.sha256).hexdigest(),)
+        if not keys and root:
+            keys = (hmac.new(root.encode(), b"leadwire rep-link key v1", hashlib.sha256).hexdigest(),)
+        return tuple(dict.fromkeys(signing + keys))
 
 
 SECRET_MAX_AGE_S = 300  # a rotated or revoked secret takes effect within five minutes in every warm container
@@ -93,12 +98,21 @@ def _settings_with(values: tuple[tuple[str, str], ...]) -> Settings:
     return Settings(**dict(values))
 
 
+# Each function is given only the secrets it uses: the main one (API keys, webhook secrets, the unsubscribe secret)
+# by intake and follow-up, the signing one (rep-link keys) by intake, follow-up and assign; score reads none.
+SECRET_ARN_VARIABLES = ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN")
+
+
 def get_settings() -> Settings:
-    """Settings from the environment, and from the stack's secret when there is one (re-read every few minutes)."""
-    arn = os.environ.get("LEADWIRE_SECRET_ARN", "")
-    if not arn:
+    """Settings from the environment, and from the stack's secrets this function may read (re-read every few
+    minutes)."""
+    arns = [arn for arn in (os.environ.get(name, "") for name in SECRET_ARN_VARIABLES) if arn]
+    if not arns:
         return _environment_settings()
-    return _settings_with(tuple(sorted(_secret_values(arn).items())))
+    values: dict[str, str] = {}
+    for arn in arns:
+        values.update(_secret_values(arn))
+    return _settings_with(tuple(sorted(values.items())))
 
 
 def forget_settings() -> None:

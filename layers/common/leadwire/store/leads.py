@@ -80,20 +80,27 @@ class LeadRepository:
         return LeadRecord.model_validate(item) if item else None
 
     def page(self, limit: int, cursor: str | None, owner: str | None = None, created: tuple[str, str] | None = None,
-             **equal: str) -> Page:
-        """Newest first from the `by_owner` or `by_created` index; `equal` filters applied by DynamoDB, never a Scan."""
+             keep: Callable[[LeadRecord], bool] | None = None, **equal: str) -> Page:
+        """Newest first from the `by_owner` or `by_created` index; `equal` filters applied by DynamoDB, never a Scan.
+        `keep` filters on what the indexes do not project (read from the leads themselves)."""
         index, hash_name, hash_value = (schema.BY_OWNER, "owner", owner) if owner else \
             (schema.BY_CREATED, "list_pk", schema.LIST_PK)
-        keys: list[dict[str, Any]] = []
+        leads: list[LeadRecord] = []
         start = decode_cursor(cursor)
         for _ in range(MAX_QUERIES_PER_PAGE):  # a rare filter answers a short page and a cursor, never a timeout
             found, start = self.store.query_index(index, hash_name, hash_value, range_name="created_at",
-                                                  between=created, filters=equal, limit=limit - len(keys),
+                                                  between=created, filters=equal, limit=limit - len(leads),
                                                   cursor=start)
-            keys += found
-            if start is None or len(keys) >= limit:
+            leads += [lead for lead in self._many(found) if keep is None or keep(lead)]
+            if start is None or len(leads) >= limit:
                 break
-        return Page(self._many(keys), encode_cursor(start))
+        return Page(leads, encode_cursor(start))
+
+    def find_person(self, email: str | None = None, phone: str | None = None) -> LeadRecord | None:
+        """The lead that holds this exact normalised email or E.164 phone (its dedupe key), if any."""
+        keys = email_keys(email) if email else phone_keys(phone)
+        lead_id = self.owner_of(keys[0]) if keys else None
+        return self.get(lead_id) if lead_id else None
 
     def open_page(self, cursor: dict[str, Any] | None, limit: int) -> tuple[list[str], dict[str, Any] | None]:
         """Ids of open leads among the next `limit` leads, newest first, and where to go on."""

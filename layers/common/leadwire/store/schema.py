@@ -249,3 +249,37 @@ def due_shard(lead_id: str) -> str:
 
 def due_shards() -> list[str]:
     return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+
+
+SUBSCRIPTIONS_PARTITION = "HOOKS"
+_SUBSCRIPTION = "HOOK#"
+_DELIVERY = "DLV#"
+HOOK_DUE_SHARDS = 2
+
+
+def subscription(subscription_id: str) -> Key:
+    """An outbound subscription (a signed webhook or a Slack incoming webhook), all of them in one partition."""
+    return {"pk": SUBSCRIPTIONS_PARTITION, "sk": f"{_SUBSCRIPTION}{subscription_id}"}
+
+
+SUBSCRIPTION_PREFIX = _SUBSCRIPTION
+DELIVERY_PREFIX = _DELIVERY
+
+
+def deliveries_partition(subscription_id: str) -> str:
+    return f"{_SUBSCRIPTION}{subscription_id}"
+
+
+def delivery(subscription_id: str, event_at: str, event_id: str) -> Key:
+    """One event's delivery to one subscription: `DLV#<event instant>#<event id>`, so its deliveries read newest
+    first, and fanning the same event out again finds the item it wrote."""
+    return {"pk": deliveries_partition(subscription_id), "sk": f"{_DELIVERY}{event_at}#{event_id}"}
+
+
+def hook_due_shard(delivery_id: str) -> str:
+    """Deliveries waiting for a retry sit in the `due` index under shards of their own (not the outbox's)."""
+    return f"HOOKDUE#{zlib.crc32(delivery_id.encode()) % HOOK_DUE_SHARDS}"
+
+
+def hook_due_shards() -> list[str]:
+    return [f"HOOKDUE#{shard}" for shard in range(HOOK_DUE_SHARDS)]
