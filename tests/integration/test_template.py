@@ -76,7 +76,8 @@ SECRET_KEYS = {
 SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret", "LEADWIRE_SIGNING_SECRET_ARN": "SigningSecret"}
 SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ScoreFunction": (),
                 "AssignFunction": ("LEADWIRE_SIGNING_SECRET_ARN",),
-                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ImportFunction": ()}
+                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"),
+                "OutboundFunction": ("LEADWIRE_SIGNING_SECRET_ARN",), "ImportFunction": ()}
 
 # Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
 # "dynamodb:TransactWriteItems" is not an IAM action at all.
