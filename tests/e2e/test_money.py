@@ -48,9 +48,10 @@ def facebook_lead(stack, number: int) -> str:
 
 
 def win(stack, lead_id: str, amount: str) -> None:
-    answer = stack.request("PATCH", f"/leads/{lead_id}", data=(
-        '{"status": "won", "value": {"amount": %s, "currency": "EUR"}}' % amount).encode(),
-        headers={"content-type": "application/json"})
+    """Won for `amount` as written in the JSON (a number like 1250.00, or quoted text)."""
+    body = '{"status": "won", "value": {"amount": AMOUNT, "currency": "EUR"}}'.replace("AMOUNT", amount)
+    answer = stack.request("PATCH", f"/leads/{lead_id}", data=body.encode(),
+                           headers={"content-type": "application/json"})
     assert answer.status == 200, answer.body
     assert answer.json()["status"] == "won"
 

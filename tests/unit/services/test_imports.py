@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from leadwire.intake import imports
+from leadwire.owner.leads import LeadPatch, change
 from leadwire.owner.reports import funnel
-from leadwire.store import schema
+from leadwire.store import schema, timeline
 from leadwire.store.leads import LeadRepository
-from tests.unit.services.conftest import T
+from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 ROWS = 5000
 
@@ -77,3 +78,18 @@ def test_a_small_file_is_done_in_the_request_with_a_given_mapping(table):
     assert (done["status"], done["created"], done["refused"]) == ("done", 1, 1)
     lead = LeadRepository(table).get(table.get(schema.email("ada@example.com"))["lead_id"])
     assert lead is not None and lead.phone == "+49301234567" and lead.fields == {"Notiz": "hello"}
+
+
+def test_an_imported_row_of_a_person_already_known_is_no_return(table, notifier, team):
+    # Given a person whose lead was lost
+    lead_id = submit(table, email="kim@example.com")
+    change(table, notifier, lead_id, LeadPatch(status="lost"), T, BASE_URL)
+
+    # When a list with them is imported
+    done = imports.start(table, imports.ImportFile(None, b"email,company\nkim@example.com,Kim & Co\n", {}), T)
+
+    # Then their lead gains the row, stays lost, and records no return
+    assert (done["merged"], done["created"]) == (1, 0)
+    lead = stored(table, lead_id)
+    assert (lead.status, lead.company, lead.touches) == ("lost", "Kim & Co", 2)
+    assert not [event for event in timeline.events(table, lead_id) if event["type"] == "returned"]

@@ -27,6 +27,7 @@ from leadwire.intake.normalize import normalize
 from leadwire.intake.sources.payload import is_yes, lead_field
 from leadwire.lead import Consent, RawLead
 from leadwire.store import imports
+from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository
 from leadwire.store.table import Store
 
@@ -187,6 +188,7 @@ def process_chunk(store: Store, import_id: str, number: int, now: datetime) -> b
 def _outcomes(store: Store, job: dict[str, Any], rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     counts = dict.fromkeys(("created", "merged", "duplicates"), 0)
     refused: list[dict[str, Any]] = []
+    config = load_config(store)[1]  # once a chunk: every row of it goes by the same rules
     for row in rows:
         ref = f"{job['digest']}:{row['row']}"
         try:
@@ -196,7 +198,7 @@ def _outcomes(store: Store, job: dict[str, Any], rows: list[dict[str, Any]], now
                                                                   for detail in invalid.details)})
             continue
         try:
-            accepted = accept(lead, store, now)  # no notifier: an imported person is not a person coming back
+            accepted = accept(lead, store, now, config=config)  # no notifier: an imported person is not returning
         except LeadwireError as failed:
             refused.append({"row": row["row"], "reason": failed.message})
             continue

@@ -145,9 +145,10 @@ class LeadRepository:
             raise AlreadyExists("the platform id or a dedupe key is taken") from failure
 
     def merge(self, known: LeadRecord, lead: LeadInput, merge: Merge, at: str, entry: dict[str, Any],
-              submission: dict[str, Any], event: dict[str, Any]) -> None:
+              submission: dict[str, Any], event: dict[str, Any] | None) -> None:
         """Add a submission to the known lead: fill what it lacks, keep every differing value, count the touch, claim
-        the platform id and new keys, keep the submission whole and record the return as an engagement event.
+        the platform id and new keys, keep the submission whole and record the return as an engagement event (`event`,
+        None when the submission is no return: an imported list).
         AlreadyExists when the platform id was seen (a redelivery); ChangedMeanwhile when the lead is not as read or
         a key it would claim was taken meanwhile; Gone when the lead was erased meanwhile."""
         refs = [lead.source_ref] if lead.source_ref else []
@@ -165,7 +166,8 @@ class LeadRepository:
             update.when("#status = :was", was=merge.reopen_from)
         actions = [self.store.update_action(schema.lead(known.id), update)]
         actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
-        actions += [self.store.put_action(entry), self.store.put_action(submission), self.store.put_action(event)]
+        actions += [self.store.put_action(entry), self.store.put_action(submission),
+                    *([self.store.put_action(event)] if event is not None else [])]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
