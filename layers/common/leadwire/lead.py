@@ -30,6 +30,8 @@ UTM_KEYS: tuple[str, ...] = ("source", "medium", "campaign", "term", "content")
 MIN_PHONE_DIGITS = 6  # a phone we could not parse still counts as a way to reach the person if it has this many
 CLOSED_STATUSES: frozenset[str] = frozenset({"won", "lost", "unqualified", "stale"})
 AD_PLATFORMS: frozenset[str] = frozenset({"meta", "google"})  # doors whose leads are attributed to the platform
+# An attributed source and campaign are part of a counter's key (at most 1,024 bytes): cut to these lengths.
+MAX_ATTRIBUTED_SOURCE, MAX_ATTRIBUTED_CAMPAIGN = 50, 100
 
 
 def dialable_digits(phone_raw: str | None) -> str | None:
@@ -181,7 +183,8 @@ class LeadRecord(Lead):
         """(source, campaign) the lead's ad spend is matched by: the platform for a Meta or Google lead, else its
         utm_source, else the door it came through; and its utm_campaign (Google's is the campaign id)."""
         source = self.source if self.source in AD_PLATFORMS else (self.utm.get("source") or self.source)
-        return source.strip().lower(), (self.utm.get("campaign") or "").strip()
+        campaign = (self.utm.get("campaign") or "").strip()
+        return source.strip().lower()[:MAX_ATTRIBUTED_SOURCE], campaign[:MAX_ATTRIBUTED_CAMPAIGN]
 
     def can_become(self, status: str) -> bool:
         return status in TRANSITIONS.get(self.status, frozenset())

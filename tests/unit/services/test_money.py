@@ -123,3 +123,11 @@ def test_value_by_month_of_arrival(table, notifier, team):
     months = reports.value_by_cohort(table, "2026-10-01", "2026-11-30", "month")["months"]
     assert [(month["month"], month["leads"], month["value_won_minor"]) for month in months] == [
         ("2026-10", 1, 10000), ("2026-11", 1, 3000)]
+
+
+def test_a_campaign_of_any_length_or_script_still_makes_a_lead_and_a_key_dynamodb_takes(table):
+    # A public form's UTM is whatever the link said: the counter key it becomes stays under DynamoDB's 1,024 bytes
+    lead_id = submit(table, utm={"source": "𝔤" * 300, "campaign": "%#𝔣" * 300})
+    cohort = stored(table, lead_id).cohort
+    assert cohort is not None and len(cohort.encode()) < 1024
+    assert reports.funnel(table, "2026-10-05", "2026-10-05")["total"]["leads"] == 1

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from leadwire import money
 from leadwire.errors import Malformed, UnsupportedMediaType, ValidationFailed
+from leadwire.lead import MAX_ATTRIBUTED_CAMPAIGN, MAX_ATTRIBUTED_SOURCE
 from leadwire.runtime.http import validation_details
 from leadwire.store import currency, spend
 from leadwire.store.table import Store
@@ -29,9 +30,9 @@ class SpendRow(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     day: date
-    source: str = Field(min_length=1, max_length=64)
+    source: str = Field(min_length=1, max_length=MAX_ATTRIBUTED_SOURCE)
     account: str = Field(default="", max_length=64)
-    campaign: str = Field(default="", max_length=200)
+    campaign: str = Field(default="", max_length=MAX_ATTRIBUTED_CAMPAIGN)
     campaign_id: str | None = Field(default=None, max_length=64)
     amount_minor: int | None = Field(default=None, ge=0, lt=money.MAX_MINOR)
     amount: Decimal | str | None = None
