@@ -38,6 +38,7 @@ MAX_ROWS = 50_000
 INLINE_ROWS = 100  # up to this many rows are stored in the request itself; more go to the import function
 CHUNK_ROWS = 200
 CHUNK_BYTES = 200_000  # well under DynamoDB's 400 KB item
+MAX_REFUSED_SHOWN = 1000  # an answer stays well under Lambda's 6 MB; the count is always whole
 CONSENT_NAMES = frozenset({"consent", "marketing_consent", "opt_in", "optin", "newsletter", "email_opt_in"})
 FIELDS = ("email", "phone", "full_name", "first_name", "last_name", "company", "job_title", "country", "city",
           "postal_code", "message", "consent")
@@ -236,6 +237,8 @@ def shown(store: Store, import_id: str) -> dict[str, Any]:
         raise NotFound(f"no import with id {import_id}")
     counts = {name: int(job.get(name, 0)) for name in imports.COUNTS}
     done = int(job.get("chunks_done", 0)) >= int(job.get("chunks", 0))
+    refused = imports.refused_rows(store, import_id)
     return {"id": import_id, "status": "done" if done else "processing", "file_name": job.get("file_name"),
             "repeat": not job.get("first", True), "rows": int(job["rows_total"]), "processed": sum(counts.values()),
-            **counts, "refused_rows": imports.refused_rows(store, import_id), "created_at": job["created_at"]}
+            **counts, "refused_rows": refused[:MAX_REFUSED_SHOWN], "refused_rows_cut": len(refused) > MAX_REFUSED_SHOWN,
+            "created_at": job["created_at"]}
