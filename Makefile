@@ -50,6 +50,7 @@ screenshots: $(STAMP)
 	@echo "==> the README's screenshots, taken in headless Chromium into docs/"
 	bash scripts/ensure-chromium.sh
 	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_browser.py -q -k "saved_for_the_readme or phone"
+	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_console.py -q
 
 openapi: $(STAMP)
 	$(PY) -m devtools.openapi > openapi.json

@@ -66,7 +66,7 @@ def prepare(scenario: dict[str, Any]) -> tuple[dict[str, Any], Context]:
 
 
 # Where first-event time goes, by the code's own folders (botocore and moto are accounted for by the timers).
-_OWNERS = ("leadwire", "aws_lambda_powertools", "pydantic_settings", "pydantic", "functions")
+_OWNERS = ("leadwire", "aws_lambda_powertools", "pydantic", "functions")
 
 
 def profiled(first_event: Callable[[], Any], count: int = 8) -> dict[str, Any]:

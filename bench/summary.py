@@ -113,10 +113,12 @@ def dashboard_metrics(template: Any) -> set[str]:
 
 
 def custom_metrics(template: Any, seen: list[str], tier: str) -> int:
-    """basic: Powertools metrics are disabled (POWERTOOLS_METRICS_DISABLED); full: each metric name is one metric."""
+    """basic: Powertools metrics are disabled (POWERTOOLS_METRICS_DISABLED); full: each metric name is one metric.
+    Both: each log metric filter is one metric."""
+    filtered = len(tier_resources(template.resources, "AWS::Logs::MetricFilter", tier))
     if tier == "basic":
-        return 0
-    return len({name.split("/")[0] for name in seen} | dashboard_metrics(template))
+        return filtered
+    return len({name.split("/")[0] for name in seen} | dashboard_metrics(template)) + filtered
 
 
 def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str], tier: str = "full") -> dict[str, float]:

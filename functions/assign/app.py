@@ -4,19 +4,16 @@ import gc
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime import services
-from leadwire.runtime.stream import lead_id_of, record_time
+from leadwire.runtime.stream import Record, each_record, lead_id_of, record_time
 from leadwire.store.table import Store
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @metrics.log_metrics
@@ -31,10 +28,10 @@ def assign_batch(event: dict[str, Any], context: LambdaContext, store: Store | N
     links = services.rep_links(base_url)
     assigner = Assigner(store or services.store(), notifier or services.notifier(), links.base_url, links=links)
 
-    def assign(record: DynamoDBRecord) -> None:
+    def assign(record: Record) -> None:
         assigner.assign(lead_id_of(record), record_time(record))
 
-    return process_partial_response(event=event, record_handler=assign, processor=processor, context=context)
+    return each_record(event, assign)
 
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

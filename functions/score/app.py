@@ -4,20 +4,17 @@ import gc
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
-from leadwire.runtime.stream import lead_id_of, record_time
+from leadwire.runtime.stream import Record, each_record, lead_id_of, record_time
 from leadwire.scoring import rescore
 from leadwire.store.config import load_config
 from leadwire.store.table import Store
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @metrics.log_metrics
@@ -31,9 +28,9 @@ def score_batch(event: dict[str, Any], context: LambdaContext, store: Store | No
     store, notifier = store or services.store(), notifier or services.notifier()
     versioned = load_config(store)  # one config read per batch: every record in it is scored by the same rules
 
-    def score(record: DynamoDBRecord) -> None:
+    def score(record: Record) -> None:
         rescore.rescore(lead_id_of(record), store, notifier, record_time(record), versioned)
 
-    return process_partial_response(event=event, record_handler=score, processor=processor, context=context)
+    return each_record(event, score)
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -42,9 +43,11 @@ def send_lead(stack: Any, **fields: str) -> dict[str, Any]:
     return wait_for(ready, f"lead {lead_id} was not scored and assigned")
 
 
-def screenshot(browser: WebDriver, name: str) -> None:
-    """The README's picture of a screen, under `make screenshots`."""
+def screenshot(browser: WebDriver, name: str, showing: Any = None) -> None:
+    """The README's picture of a screen (scrolled to `showing`), under `make screenshots`."""
     if os.environ.get("LEADWIRE_SCREENSHOTS"):
+        if showing is not None:
+            browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", showing)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(SCREENSHOTS / f"console-{name}.png"))
 
@@ -180,3 +183,198 @@ def test_the_owner_opens_a_lead_and_reassigns_it(stack, open_browser):
     assert browser.find_element(By.ID, "lead-message").text == f"Reassigned to {TEAM[other]['name']}."
     assert stack.request("GET", f"/leads/{lead['id']}").json()["owner"] == other
     assert Select(browser.find_element(By.ID, "reassign-to")).first_selected_option.get_attribute("value") == other
+
+
+def open_screen(browser: WebDriver, stack: Any, name: str) -> None:
+    sign_in(browser, stack)
+    until(browser, lambda driver: driver.find_element(By.ID, "nav").is_displayed(), "never signed in")
+    browser.find_element(By.CSS_SELECTOR, f'#nav a[data-screen="{name}"]').click()
+
+
+def test_a_rep_with_an_unknown_time_zone_is_refused_beside_the_field_then_added(stack, open_browser):
+    # Given the team screen
+    browser = open_browser()
+    open_screen(browser, stack, "team")
+    until(browser, lambda driver: "Anna Berg" in driver.find_element(By.ID, "team-table").text, "no team listed")
+    rep_id = f"cara-{uuid.uuid4().hex[:4]}"
+
+    # When the owner adds a rep with a time zone that does not exist and Monday hours
+    browser.find_element(By.ID, "rep-id").send_keys(rep_id)
+    browser.find_element(By.ID, "rep-name").send_keys("Cara Lind")
+    browser.find_element(By.ID, "rep-email").send_keys("cara@harbor-heating.example")
+    zone = browser.find_element(By.ID, "rep-timezone")
+    zone.clear()
+    zone.send_keys("Europe/Atlantis")
+    browser.find_element(By.ID, "rep-always").click()
+    browser.find_element(By.ID, "rep-hours-mon").send_keys("08:00-12:00, 13:00-16:00")
+    browser.find_element(By.CSS_SELECTOR, "#rep-form button[type=submit]").click()
+
+    # Then the error stands beside the time zone, tied to it, with the focus on it, and no rep was added
+    error = until(browser, lambda driver: driver.find_elements(By.ID, "rep-timezone-error"), "no error shown")[0]
+    assert "'Europe/Atlantis' is not an IANA time zone" in error.text
+    assert error.find_element(By.XPATH, "preceding-sibling::input[1]").get_attribute("id") == "rep-timezone"
+    assert zone.get_attribute("aria-invalid") == "true" and "rep-timezone-error" in zone.get_attribute(
+        "aria-describedby")
+    assert browser.switch_to.active_element == zone
+    assert browser.find_elements(By.CSS_SELECTOR, "#rep-form [aria-invalid=true]") == [zone]
+    assert rep_id not in [rep["id"] for rep in stack.request("GET", "/reps").json()["items"]]
+    screenshot(browser, "team", browser.find_element(By.ID, "rep-form-title"))
+
+    # When they correct it and save
+    zone.clear()
+    zone.send_keys("Europe/Stockholm")
+    browser.find_element(By.CSS_SELECTOR, "#rep-form button[type=submit]").click()
+
+    # Then the rep is listed and stored with the hours given
+    until(browser, lambda driver: "Cara Lind saved." in driver.find_element(By.ID, "rep-message").text, "not saved")
+    until(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, f'tr[data-rep-id="{rep_id}"]'), "not listed")
+    stored = next(rep for rep in stack.request("GET", "/reps").json()["items"] if rep["id"] == rep_id)
+    assert stored["timezone"] == "Europe/Stockholm"
+    assert stored["working_hours"] == {"mon": ["08:00-12:00", "13:00-16:00"]}
+
+    # When they deactivate the rep
+    browser.find_element(By.CSS_SELECTOR, f'button[data-toggle="{rep_id}"]').click()
+
+    # Then the rep gets no new leads
+    until(browser, lambda driver: "deactivated" in driver.find_element(By.ID, "team-message").text, "not deactivated")
+    assert next(rep for rep in stack.request("GET", "/reps").json()["items"] if rep["id"] == rep_id)["active"] is False
+
+
+def rule_input(browser: WebDriver, path: str) -> Any:
+    """The editor's input of a document path (each input learns its path when the editor is read)."""
+    if not browser.execute_script("return Boolean(state.config) && Boolean(document.querySelector('#rules-editor "
+                                  "fieldset'))"):
+        return None
+    browser.execute_script("readRules()")
+    found = browser.find_elements(By.CSS_SELECTOR, f'#rules-editor input[data-path="{path}"]')
+    return found[0] if found else None
+
+
+def test_a_lower_threshold_is_tried_in_a_dry_run_that_shows_the_moved_leads_then_saved(stack, open_browser):
+    # Given leads scoring 20 (email, phone, company: no title) under the rules in force
+    moved = [send_lead(stack, name=f"Lena Moe{n}", company=f"Moe {n}", phone=f"+49 30 55{n:05d}") for n in range(2)]
+    assert {lead["score"] for lead in moved} == {20} and {lead["stage"] for lead in moved} == {"lead"}
+    version = stack.request("GET", "/config").json()["version"]
+    browser = open_browser()
+    open_screen(browser, stack, "rules")
+    mql = until(browser, lambda driver: rule_input(driver, "scoring.mql"), "no editor")
+
+    # When the owner sets the mql threshold to 20 and runs the dry run
+    mql.clear()
+    mql.send_keys("20")
+    browser.find_element(By.ID, "rules-dry-run").click()
+
+    # Then the moved leads are listed with counts, and nothing was saved
+    until(browser, lambda driver: driver.find_element(By.ID, "dry-run").is_displayed(), "no dry run shown")
+    summary = browser.find_element(By.ID, "dry-run-summary").text
+    assert "move from lead to mql" in summary
+    changed = {row.get_attribute("data-lead-id"): row.text for row in browser.find_elements(
+        By.CSS_SELECTOR, "#dry-run-table tbody tr")}
+    for lead in moved:
+        assert "lead mql" in changed[lead["id"]].replace("\n", " ") or "lead\nmql" in changed[lead["id"]]
+    assert stack.request("GET", "/config").json()["version"] == version
+    screenshot(browser, "rules", browser.find_element(By.ID, "rules-dry-run"))
+
+    # When they save
+    browser.find_element(By.CSS_SELECTOR, "#rules-form button[type=submit]").click()
+
+    # Then a new version is in force with the threshold, and listed among the versions
+    until(browser, lambda driver: f"Saved as version {version + 1}" in driver.find_element(
+        By.ID, "rules-message").text, "not saved")
+    current = stack.request("GET", "/config").json()
+    assert current["version"] == version + 1 and current["document"]["scoring"]["mql"] == 20
+    assert f"Version {version + 1} (in force)" in browser.find_element(By.ID, "versions-table").text
+
+
+def test_a_refused_rule_is_explained_beside_its_field(stack, open_browser):
+    # Given the rules editor
+    browser = open_browser()
+    open_screen(browser, stack, "rules")
+    sql = until(browser, lambda driver: rule_input(driver, "followup.first_contact_sla_minutes"), "no editor")
+
+    # When the owner gives the first-contact deadline as zero minutes and runs the dry run
+    sql.clear()
+    sql.send_keys("0")
+    browser.find_element(By.ID, "rules-dry-run").click()
+
+    # Then the 422's reason stands beside that field
+    error = until(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, "#rules-editor .field-error"),
+                  "no error beside the field")[0]
+    assert "greater than 0" in error.text
+    assert error.find_element(By.XPATH, "preceding-sibling::input[1]") == sql
+    assert sql.get_attribute("aria-invalid") == "true"
+
+
+def test_the_owner_writes_a_nurture_template_previews_it_and_an_unknown_placeholder_is_refused(stack, open_browser):
+    # Given the templates screen
+    browser = open_browser()
+    open_screen(browser, stack, "templates")
+    pick = until(browser, lambda driver: Select(driver.find_element(By.ID, "template-pick")), "no templates")
+    until(browser, lambda _: len(pick.options) >= 3, "the built-in templates are not listed")
+    assert [option.text for option in pick.options][:2] == ["welcome", "check-in"]
+
+    # When the owner writes a new template with a placeholder that does not exist and previews it
+    pick.select_by_value("")
+    browser.find_element(By.ID, "template-name").send_keys("spring")
+    browser.find_element(By.ID, "template-subject").send_keys("Spring service for {{ company }}")
+    body = browser.find_element(By.ID, "template-body")
+    body.send_keys("Hi {{ first_name }},\n\n{{ business }} services heat pumps in {{ season }}.")
+    browser.find_element(By.ID, "template-preview-button").click()
+
+    # Then the unknown placeholder is named beside the body
+    error = until(browser, lambda driver: driver.find_elements(By.ID, "template-body-error"), "no error")[0]
+    assert error.text.startswith("unknown placeholder season")
+    assert body.get_attribute("aria-invalid") == "true"
+
+    # When they fix it and preview again
+    body.clear()
+    body.send_keys("Hi {{ first_name }},\n\n{{ business }} services heat pumps in {{ city }} this spring.")
+    browser.find_element(By.ID, "template-preview-button").click()
+
+    # Then the preview is written to the sample lead
+    until(browser, lambda driver: driver.find_elements(By.ID, "preview-subject"), "no preview")
+    assert browser.find_element(By.ID, "preview-subject").text == "Spring service for Fox Builders"
+    assert browser.find_element(By.ID, "preview-body").text == (
+        "Hi Dana,\n\nOur team services heat pumps in Berlin this spring.")
+    assert body.get_attribute("aria-invalid") is None
+    screenshot(browser, "templates")
+
+    # When they save it
+    browser.find_element(By.CSS_SELECTOR, "#template-form button[type=submit]").click()
+
+    # Then the rules in force carry it
+    until(browser, lambda driver: "Template spring saved" in driver.find_element(By.ID, "template-message").text,
+          "not saved")
+    saved = stack.request("GET", "/config").json()["document"]["followup"]["templates"]["spring"]
+    assert saved["subject"] == "Spring service for {{ company }}" and "{{ city }}" in saved["body"]
+
+
+def test_the_funnel_chart_shows_leads_per_day_by_source_for_the_range_chosen(stack, open_browser):
+    # Given leads today, one contacted and won, one lost
+    leads = [send_lead(stack, name=f"Una Day{n}") for n in range(3)]
+    for lead, statuses in zip(leads, (["contacted", "won"], ["contacted", "lost"]), strict=False):
+        for status in statuses:
+            assert stack.request("PATCH", f"/leads/{lead['id']}", {"status": status}).status == 200
+    report_day = leads[-1]["created_at"][:10]
+    start = (datetime.fromisoformat(report_day) - timedelta(days=6)).date().isoformat()
+    browser = open_browser()
+    open_screen(browser, stack, "funnel")
+
+    # When the owner chooses a range of that day and the six before it
+    until(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, "#chart-days svg"), "no default chart")
+    for field, day in (("funnel-from", start), ("funnel-to", report_day)):
+        browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, field), day)
+    browser.find_element(By.CSS_SELECTOR, "#funnel-range button[type=submit]").click()
+
+    # Then the chart has a column for that day's website leads with the count the report gives, and every picture
+    expected = stack.request("GET", f"/reports/funnel?from={start}&to={report_day}").json()
+    website = expected["by_source"]["website"]["leads"]
+    assert expected["total"]["won"] >= 1 and expected["total"]["first_contact_minutes"]["median"] is not None
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-days rect")) >= 1
+    until(browser, lambda driver: f"{expected['total']['leads']} lead" in driver.find_element(
+        By.ID, "funnel-message").text, "the range was not shown")
+    bar = browser.find_element(By.CSS_SELECTOR, f'#chart-days rect[data-day="{report_day}"][data-source="website"]')
+    assert bar.find_element(By.TAG_NAME, "title").get_attribute("textContent") == f"{report_day}, website: {website}"
+    for chart in ("chart-rates", "chart-outcomes", "chart-speed", "chart-sla"):
+        assert browser.find_element(By.CSS_SELECTOR, f"#{chart} svg[role=img]").get_attribute("aria-labelledby")
+    screenshot(browser, "funnel")

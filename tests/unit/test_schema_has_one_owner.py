@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "layers" / "common" / "leadwire" / "store"
 PRODUCT = [ROOT / "layers", ROOT / "functions", ROOT / "cli"]
 KEY_PREFIXES = ["LEAD#", "EMAIL#", "PHONE#", "REF#", "REP#", "TL#", "EVT#", "DUE#", "DOMAIN#", "COUNTER#", "HOOK#",
-                "DLV#"]
+                "DLV#", "SOURCE#", "PAGE#", "FORM#", "DAY#"]
 KEY_WORDS = ["FUNNEL", "CONFIG", "JOB", "REPS", "HOOKS"]  # whole partition keys, as string literals
 INDEX_NAMES = ["by_created", "by_owner", "due_shard"]
 EXPRESSIONS = [r"attribute_(not_)?exists\(", r"if_not_exists\(", r"list_append\(", r"begins_with\(",

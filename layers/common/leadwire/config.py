@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from leadwire import regex_engine
 
@@ -92,6 +92,27 @@ class NurtureStep(_Strict):
     template: str = Field(min_length=1)
 
 
+TEMPLATE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class NurtureTemplate(_Strict):
+    """An email the owner writes: placeholders such as `{{ first_name }}` and `{{ business }}`, rendered in jinja2's
+    sandbox (`pages/nurture.py` checks and renders them)."""
+
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+BUILTIN_TEMPLATES: dict[str, dict[str, str]] = {
+    "welcome": {"subject": "Thanks for getting in touch with {{ business }}",
+                "body": "Hi {{ first_name }},\n\nthank you for your enquiry. Someone from {{ business }} will be in "
+                        "touch shortly."},
+    "check-in": {"subject": "Still looking for help, {{ first_name }}?",
+                 "body": "Hi {{ first_name }},\n\njust checking in: if you still need a hand, reply to this email "
+                         "and {{ business }} will get back to you."},
+}
+
+
 class Followup(_Strict):
     first_contact_sla_minutes: int = Field(default=15, gt=0)
     remind_owner_at_minutes: list[int] = Field(default_factory=lambda: [15])
@@ -100,6 +121,37 @@ class Followup(_Strict):
     retry_after_no_answer_minutes: int = Field(default=30, gt=0)  # the next reminder, after a call nobody took
     rep_link_days: int = Field(default=30, gt=0, le=365)  # how long the lead-page link in a rep's email works
     nurture: list[NurtureStep] = Field(default_factory=list)
+    templates: dict[Annotated[str, StringConstraints(pattern=TEMPLATE_NAME_PATTERN)], NurtureTemplate] = Field(
+        default_factory=lambda: {name: NurtureTemplate(**text) for name, text in BUILTIN_TEMPLATES.items()})
+
+
+# The lead changes that can go back to Meta: a stage reached by scoring, or a status set by a rep or the owner.
+CONVERSION_CHANGES = ("mql", "sql", "contacted", "qualified", "won", "lost", "unqualified")
+DEFAULT_CONVERSIONS = {"mql": "Marketing Qualified Lead", "sql": "Sales Qualified Lead", "contacted": "contacted",
+                       "won": "Purchase", "lost": "lost"}
+
+
+class Meta(_Strict):
+    """Meta Lead Ads: the Pages whose forms are polled besides every form a lead came from, how often and how far
+    back, and the lead changes sent back to Meta's Conversions API (change → event name)."""
+
+    pages: list[str] = Field(default_factory=list, max_length=50)
+    poll_every_minutes: int = Field(default=60, ge=5, le=1440)
+    first_poll_hours: int = Field(default=24, ge=1, le=24 * 90)  # how far back the first poll of a form looks
+    conversions: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CONVERSIONS))
+
+    @model_validator(mode="after")
+    def _known_ids_and_changes(self) -> Meta:
+        for page in self.pages:
+            if not page.isdigit() or len(page) > 32:
+                raise ValueError(f"page id {page!r} is not a Meta Page id (digits only)")
+        for change, event_name in self.conversions.items():
+            if change not in CONVERSION_CHANGES:
+                known = ", ".join(CONVERSION_CHANGES)
+                raise ValueError(f"conversions: {change!r} is not a lead change; known: {known}")
+            if not event_name.strip() or len(event_name) > 100:
+                raise ValueError(f"conversions: the event name for {change!r} must be 1 to 100 characters")
+        return self
 
 
 class Config(_Strict):
@@ -107,6 +159,7 @@ class Config(_Strict):
     scoring: Scoring = Field(default_factory=Scoring)
     routing: Routing = Field(default_factory=Routing)
     followup: Followup = Field(default_factory=Followup)
+    meta: Meta = Field(default_factory=Meta)
 
 
 DEFAULT_DOCUMENT: dict[str, Any] = {
@@ -136,7 +189,9 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "first_contact_sla_minutes": 15, "remind_owner_at_minutes": [15], "reassign_after_minutes": 60,
         "stale_after_days": 30,
         "nurture": [{"after_hours": 0, "template": "welcome"}, {"after_hours": 48, "template": "check-in"}],
+        "templates": BUILTIN_TEMPLATES,
     },
+    "meta": {"pages": [], "poll_every_minutes": 60, "first_poll_hours": 24, "conversions": DEFAULT_CONVERSIONS},
 }
 
 DEFAULT_CONFIG = Config.model_validate(DEFAULT_DOCUMENT)

@@ -71,6 +71,7 @@ class Submission(BaseModel):
     landing_page: str | None = None
     # Meta notifications carry ids only; the person arrives when the Graph API answers.
     pending_enrichment: bool = False
+    recovered: Literal["poll"] | None = None  # a platform lead no webhook brought: found by polling the platform
 
 
 class RawLead(Submission):

@@ -13,8 +13,11 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from leadwire.clock import iso
 from leadwire.errors import NotFound, ValidationFailed
 from leadwire.followup.rep_links import RepLinks
+from leadwire.followup.sweep import run_sweep
 from leadwire.outbound import dispatch, slack
 from leadwire.outbound.dispatch import Dispatcher, next_try
+from leadwire.outbound.fanout import fan_out
+from leadwire.outbound.notify import Event
 from leadwire.outbound.receivers import Answer, Unreachable
 from leadwire.owner import subscriptions
 from leadwire.owner.subscriptions import SubscriptionIn
@@ -22,6 +25,8 @@ from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
 from leadwire.store import schema
 from leadwire.store import subscriptions as stored_subscriptions
+from leadwire.store.table import StoreUnavailable
+from tests.fakes import RecordingNotifier
 from tests.unit.services.conftest import BASE_URL, T, submit
 
 LINKS = RepLinks(BASE_URL, ("unit-rep-link-key",))
@@ -98,16 +103,10 @@ def test_an_event_delivered_again_is_fanned_out_once(table, notifier, team):
     lead_id = assigned_lead(table, notifier, team)
     (written,) = deliveries(table)
     intent = {"intent_id": written["event_id"], "created_at": written["event_at"], "lead_id": lead_id}
-    event = dispatch_event(written)
+    event = Event(written["event_type"], written["facts"])
 
-    from leadwire.outbound.fanout import fan_out
     assert fan_out(table, intent, event, T + timedelta(minutes=3)) == 0
     assert len(deliveries(table)) == 1
-
-
-def dispatch_event(delivery: dict[str, Any]):
-    from leadwire.outbound.notify import Event
-    return Event(delivery["event_type"], delivery["facts"])
 
 
 def test_events_go_only_to_active_subscriptions_that_want_them(table, notifier, team):
@@ -305,3 +304,105 @@ def test_a_signature_from_another_secret_does_not_verify(table, notifier, team):
     attempt_all(table, receiver)
     with pytest.raises(WebhookVerificationError):
         Webhook("whsec_" + "A" * 43 + "=").verify(receiver.calls[0]["body"], receiver.calls[0]["headers"])
+
+
+# --- faults on the way out lose no delivery ---------------------------------------------------------------------
+def sweep_at(table, notifier, settings, at: datetime) -> dict[str, Any]:
+    return run_sweep(iso(at), table, notifier, settings, lambda: 60_000)
+
+
+class FlakyTable:
+    """The in-memory table, failing the first `failures` writes of one kind of item as DynamoDB fails them."""
+
+    def __init__(self, table, prefix: str, operation: str, failures: int) -> None:
+        self._table, self.prefix, self.operation, self.failures = table, prefix, operation, failures
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._table, name)
+        if name != self.operation:
+            return real
+
+        def flaky(key_or_item, *args, **kwargs):
+            if self.failures and str(key_or_item.get("sk", "")).startswith(self.prefix):
+                self.failures -= 1
+                raise StoreUnavailable("ProvisionedThroughputExceeded")
+            return real(key_or_item, *args, **kwargs)
+        return flaky
+
+
+def test_an_event_the_bus_refuses_is_fanned_out_once_when_the_sweep_delivers_it(table, settings, team):
+    # Given EventBridge refusing lead.assigned twice
+    class Refusing(RecordingNotifier):
+        refusals = 2
+
+        def publish(self, detail_type, detail):
+            if detail_type == "lead.assigned" and self.refusals:
+                self.refusals -= 1
+                raise ConnectionError("ThrottlingException")
+            super().publish(detail_type, detail)
+
+    notifier = Refusing()
+    subscribe(table)
+    assigned_lead(table, notifier, team)
+    receiver = Receiver()
+    assert attempt_all(table, receiver) == ["delivered"]  # the subscription heard of it before the bus did
+
+    # When the sweeps retry the event, and any attempt they asked for runs
+    for minutes in (3, 8, 20):
+        sweep_at(table, notifier, settings, T + timedelta(minutes=minutes))
+        attempt_all(table, receiver)
+
+    # Then the bus got it once, and the subscription has one delivery, sent once
+    assert len(notifier.published("lead.assigned")) == 1
+    assert len(deliveries(table)) == 1 and len(receiver.calls) == 1
+
+
+def test_a_delivery_the_table_refuses_to_write_is_written_by_the_sweep(table, notifier, settings, team):
+    # Given the table refusing the first write of a delivery
+    subscribe(table)
+    flaky = FlakyTable(table, schema.DELIVERY_PREFIX, "put", failures=1)
+    lead_id = submit(table, first_name="Dana")
+    rescore(lead_id, table, notifier, T)
+    Assigner(flaky, notifier, BASE_URL).assign(lead_id, T)
+    assert deliveries(table) == [] and notifier.published("lead.assigned") == []
+
+    # When the sweep delivers the event it kept
+    sweep_at(table, notifier, settings, T + timedelta(minutes=3))
+    receiver = Receiver()
+
+    # Then the delivery exists once and is sent
+    assert attempt_all(table, receiver) == ["delivered"] and len(notifier.published("lead.assigned")) == 1
+
+
+def test_an_attempt_whose_outcome_could_not_be_recorded_is_made_again_with_the_same_webhook_id(table, notifier,
+                                                                                               team):
+    # Given the table refusing to record the first attempt (the receiver already has it)
+    subscribe(table)
+    assigned_lead(table, notifier, team)
+    receiver = Receiver()
+    flaky = FlakyTable(table, schema.DELIVERY_PREFIX, "update", failures=1)
+    (item,) = deliveries(table)
+
+    # When the stream hands the record over again, as it does after the function failed it
+    with pytest.raises(StoreUnavailable):
+        Dispatcher(flaky, LINKS, post=receiver).attempt(item)
+    again = Dispatcher(flaky, LINKS, post=receiver).attempt(item)
+
+    # Then: at least once, under one webhook-id, recorded once
+    assert again == "delivered" and len(receiver.calls) == 2
+    assert receiver.calls[0]["headers"]["webhook-id"] == receiver.calls[1]["headers"]["webhook-id"]
+    assert deliveries(table)[0]["attempts"] == 1
+
+
+def test_a_delivery_whose_first_attempt_never_ran_is_asked_for_again_by_the_sweep(table, notifier, settings, team):
+    # Given a delivery whose stream record was lost (the outbound function never saw it)
+    subscribe(table)
+    assigned_lead(table, notifier, team)
+
+    # When sweeps run before and after its lease
+    early = sweep_at(table, notifier, settings, T + timedelta(minutes=5))
+    late = sweep_at(table, notifier, settings, T + timedelta(minutes=11))
+
+    # Then the later one asks for the attempt, which is made
+    assert (early["webhooks_due"], late["webhooks_due"]) == (0, 1)
+    assert attempt_all(table, Receiver()) == ["delivered"]

@@ -249,3 +249,33 @@ def test_a_lead_that_cannot_be_finished_is_parked_as_stuck_once(table, notifier,
     lead = stored(table, lead_id)
     assert lead.stuck == "its score never came back" and lead.recovery_attempts == 4
     assert kinds(table, lead_id).count("stuck") == 1 and kinds(table, lead_id).count("recovery") == 1
+
+
+def test_an_assignment_writes_one_intent_and_a_refused_event_is_sent_later_without_the_email_again(table, settings,
+                                                                                                   team):
+    # Given a bus that refuses the first lead.assigned event (the owner's email, in the same intent, goes out)
+    class BusDown(RecordingNotifier):
+        refusals = 1
+
+        def publish(self, detail_type, detail):
+            if detail_type == "lead.assigned" and self.refusals:
+                self.refusals -= 1
+                raise ConnectionError("ThrottlingException")
+            super().publish(detail_type, detail)
+
+    notifier = BusDown()
+    lead_id, owner = assigned_lead(table, notifier)
+    from leadwire.store import outbox
+
+    # Then the change left one intent (email and event together), waiting with the email marked sent
+    waiting = outbox.due(table, T + timedelta(days=1))
+    assert [(intent["kind"], intent["sent"], intent["attempts"]) for intent in waiting] == [("email+event", 1, 0)]
+
+    # When later sweeps run
+    for minutes in (1, 5, 10):
+        sweep(table, notifier, settings, T + timedelta(minutes=minutes))
+
+    # Then the event was published once and the owner's email was never sent twice
+    assert [detail["lead_id"] for detail in notifier.published("lead.assigned")] == [lead_id]
+    assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")].count("owner_assigned") == 1
+    assert outbox.due(table, T + timedelta(days=1)) == []

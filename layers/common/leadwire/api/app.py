@@ -9,7 +9,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import console, doors, errors, imports, leads, pages, reports, rules, spend, subscriptions, team
+from leadwire.api import (console, doors, errors, imports, leads, pages, reports, rules, sources, spend,
+                          subscriptions, team)
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
@@ -28,7 +29,7 @@ OTHER_MEDIA_TYPES = {"PUT /spend": frozenset({"text/csv"}),
 # JSON numbers with a fraction are read as Decimals: an amount of money never passes through a float.
 app = APIGatewayHttpResolver(enable_validation=True,
                              json_body_deserializer=lambda text: json.loads(text, parse_float=Decimal))
-for area in (doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions):
+for area in (doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions, sources):
     app.include_router(area.router)
 errors.map_errors(app)
 

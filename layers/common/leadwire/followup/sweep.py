@@ -174,7 +174,8 @@ class Sweep:
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
-        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id))
+        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id),
+                               self.config.followup.templates)
         self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry, messages=[email])
 
     def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
@@ -204,12 +205,17 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
     )
-    outbox_report = Delivery(store, notifier).retry_due(now)  # what an earlier sender could not deliver
+    from leadwire.intake import reconcile  # the Graph API's parsers, loaded by the sweep only
+    from leadwire.outbound import conversions
+
+    # what an earlier sender could not deliver, and the lead stages going back to Meta
+    outbox_report = Delivery(store, notifier, {conversions.KIND: conversions.sender(store, settings)}).retry_due(now)
     webhooks_due = subscriptions.wake_due(store, now)  # the outbound function makes these attempts
+    polled = reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links)
     report = sweep.run(time_left_ms, page_size=page_size)
     rescored = rescore.continue_rescore(store, now)
     return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
-            "webhooks_due": webhooks_due}
+            "webhooks_due": webhooks_due, "poll": polled}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

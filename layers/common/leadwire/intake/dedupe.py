@@ -14,7 +14,7 @@ import random
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
@@ -27,7 +27,7 @@ from leadwire.intake import returning
 from leadwire.intake.enrichment import FIRST_RETRY
 from leadwire.lead import REOPENED_BY_RETURN, LeadInput, LeadRecord, PossibleDuplicate
 from leadwire.outbound.notify import Notifier
-from leadwire.store import schema, timeline
+from leadwire.store import schema, sources, timeline
 from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository, Merge, email_keys, phone_keys, ref_keys
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
@@ -71,7 +71,7 @@ def accept(lead: LeadInput, store: Store, now: datetime, notifier: Notifier | No
     config = config if config is not None else load_config(store)[1]
     leads = LeadRepository(store, planner(config))
     try:  # most submissions are new people: try that first, and look up only when a key is taken
-        return _create(lead, leads, now, None)
+        return _create(lead, leads, now, None, config)
     except AlreadyExists:
         pass
     for attempt in range(_ATTEMPTS):
@@ -81,7 +81,7 @@ def accept(lead: LeadInput, store: Store, now: datetime, notifier: Notifier | No
                 logger.info("duplicate delivery", extra={"source": lead.source})
                 return Accepted(match.duplicate_of, "duplicate", lead.source)
             if match.same is None:
-                return _create(lead, leads, now, match.flagged)
+                return _create(lead, leads, now, match.flagged, config)
             return _merge(match.same, lead, leads, now, notifier, links, config)
         except (AlreadyExists, ChangedMeanwhile, Gone):
             time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
@@ -135,7 +135,7 @@ def _folded(name: str) -> str:
 
 
 def _create(lead: LeadInput, leads: LeadRepository, now: datetime,
-            flagged: tuple[LeadRecord, str] | None) -> Accepted:
+            flagged: tuple[LeadRecord, str] | None, config: Config) -> Accepted:
     at = iso(now)
     record = new_lead(schema.new_lead_id(), lead, now)
     claims = [*ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []), *email_keys(lead.email)]
@@ -147,8 +147,9 @@ def _create(lead: LeadInput, leads: LeadRepository, now: datetime,
     leads.create(record, timeline.entry(record.id, at, "submission", "intake", source=lead.source,
                                         source_ref=lead.source_ref, outcome="created",
                                         submission=timeline.submission_id(submission),
-                                        possible_duplicates=[duplicate.model_dump() for duplicate in duplicates]),
-                 submission, claims)
+                                        possible_duplicates=[duplicate.model_dump() for duplicate in duplicates],
+                                        **_recovered(lead)),
+                 submission, claims, also=_source_counts(lead, leads.store, now, config))
     if flagged:
         other, reason = flagged
         leads.flag_duplicate(other.id, record.id, reason, timeline.entry(
@@ -164,8 +165,7 @@ def new_lead(lead_id: str, lead: LeadInput, now: datetime) -> LeadRecord:
         source_ref=lead.source_ref, **lead.person_fields(), utm=lead.utm, fields=lead.fields, consent=lead.consent,
         is_test=lead.is_test, referrer=lead.referrer, landing_page=lead.landing_page, touches=1, status="new",
         unsubscribed=False, inputs_version=1, refs=[lead.source_ref] if lead.source_ref else [],
-        set_aside=lead.set_aside,
-        needs_review=lead.needs_review)
+        set_aside=lead.set_aside, needs_review=lead.needs_review, recovered=lead.recovered)
     if lead.pending_enrichment:
         # Nothing to score or assign until the Graph API tells us who this is.
         return record.model_copy(update={"pending_enrichment": True, "enrich_attempts": 0,
@@ -216,12 +216,14 @@ def _merge(known: LeadRecord, lead: LeadInput, leads: LeadRepository, now: datet
     submission_id = timeline.submission_id(submission)
     entry = timeline.entry(known.id, at, "merge", "intake", source=lead.source, source_ref=lead.source_ref,
                            outcome="merged", submission=submission_id, reopened=merge.reopen_from,
-                           other_values=sorted(set(merge.changes.get("other_values", {})) - set(known.other_values)))
+                           other_values=sorted(set(merge.changes.get("other_values", {})) - set(known.other_values)),
+                           **_recovered(lead))
     event = timeline.event_item(known.id, f"returned-{submission_id}", "returned", at,
                                 {"submission": submission_id, "source": lead.source}) \
         if lead.source not in NOT_A_RETURN else None
     try:
-        leads.merge(known, lead, merge, at, entry, submission, event)
+        leads.merge(known, lead, merge, at, entry, submission, event,
+                    also=_source_counts(lead, leads.store, now, config))
     except AlreadyExists:
         logger.info("duplicate delivery", extra={"source": lead.source})
         return Accepted(known.id, "duplicate", lead.source)
@@ -230,3 +232,18 @@ def _merge(known: LeadRecord, lead: LeadInput, leads: LeadRepository, now: datet
     if notifier is not None and event is not None:
         returning.announce(leads, notifier, known, merge.reopen_from, now, links, config)
     return Accepted(known.id, "merged", lead.source)
+
+
+def _recovered(lead: LeadInput) -> dict[str, str]:
+    return {"recovered": lead.recovered} if lead.recovered else {}
+
+
+def _source_counts(lead: LeadInput, store: Store, now: datetime, config: Config) -> list[dict[str, Any]]:
+    """A Meta lead is counted by form and the day it was filled in, by webhook or recovered by poll, with the write
+    that stores it: the source health's figures are exact under redelivery."""
+    ref = lead.fields.get("meta_ref") if lead.source == "meta" else None
+    if not isinstance(ref, dict) or not ref.get("form_id"):
+        return []
+    first_poll = iso(now + timedelta(minutes=config.meta.poll_every_minutes))
+    return sources.counted(store, str(ref["form_id"]), ref.get("page_id"), iso(now),
+                           "poll" if lead.recovered else "webhook", first_poll, lead.submitted_at or iso(now))

@@ -3,6 +3,7 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
-from leadwire.outbound.notify import Event, Notifier, count, hand_to
+from leadwire.outbound.notify import Event, NotDelivered, Notifier, count, hand_to
 from leadwire.store import outbox, timeline
 from leadwire.store.table import Store
 
@@ -18,23 +19,31 @@ logger = Logger(child=True)
 
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+# A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
+Sender = Callable[[dict[str, Any], datetime], None]
 
 
 class Delivery:
-    def __init__(self, store: Store, notifier: Notifier) -> None:
+    def __init__(self, store: Store, notifier: Notifier, senders: Mapping[str, Sender] | None = None) -> None:
         self.store = store
         self.notifier = notifier
+        self.senders = dict(senders or {})
 
     def now(self, intents: list[dict[str, Any]]) -> None:
         """Deliver what a change just wrote; what fails stays in the outbox for the sweep (never raised: the change
         is stored, and retrying the caller would not deliver it any sooner)."""
         for intent in intents:
+            if not outbox.carries_messages(intent) and intent["kind"] not in self.senders:
+                continue  # its sender runs in the sweep, which delivers it when due
             try:
-                self._deliver(intent)
+                self._deliver(intent, parse_iso(intent["created_at"]))
             except Exception as error:  # the intent is stored: the sweep delivers it later
+                if isinstance(error, _Undelivered) and error.sent:
+                    outbox.partly_sent(self.store, intent, error.sent)
                 count("DeliveriesDeferred")
-                logger.warning("delivery deferred to the sweep", extra={"kind": intent["kind"],
-                                                                        "error": type(error).__name__})
+                logger.warning("delivery deferred to the sweep", extra={
+                    "kind": intent["kind"], "error": error.error if isinstance(error, _Undelivered) else
+                    type(error).__name__})
 
     def later_now(self, intents: list[dict[str, Any]]) -> None:
         """For a change already stored on its own: write its intents, then deliver them (at least once)."""
@@ -49,32 +58,59 @@ class Delivery:
                 self._deliver(intent, now)
                 report["delivered"] += 1
             except Exception as error:  # counted, and tried again later or given up on
-                report[self._failed(intent, now, type(error).__name__)] += 1
+                failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
+                                                                                      int(intent.get("sent", 0)))
+                report[self._failed(intent, now, failure.error, failure.sent)] += 1
         return report
 
     def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
-        message = outbox.message_of(intent)
-        if isinstance(message, Event):  # the owner's subscriptions first: a retry of this intent writes none twice
-            fan_out(self.store, intent, message, now or parse_iso(intent["created_at"]))
-        hand_to(self.notifier, message)
+        """Each message not yet sent, in order, then the intent is deleted; _Undelivered says how far it got. An
+        event goes to the owner's subscriptions first, under an id of its own, so a retry writes none twice. An
+        intent of another kind goes to its sender, which marks it delivered."""
+        sender = self.senders.get(intent["kind"])
+        if sender is not None:
+            sender(intent, now or parse_iso(intent["created_at"]))
+            return
+        if not outbox.carries_messages(intent):
+            raise NotDelivered(f"no sender for {intent['kind']} intents here")
+        sent = int(intent.get("sent", 0))
+        for number, message in enumerate(outbox.messages_of(intent)[sent:], sent):
+            try:
+                if isinstance(message, Event):
+                    fan_out(self.store, {**intent, "intent_id": outbox.message_id(intent, number)}, message,
+                            now or parse_iso(intent["created_at"]))
+                hand_to(self.notifier, message)
+            except Exception as error:
+                raise _Undelivered(type(error).__name__, number) from error
         outbox.delivered(self.store, intent)
 
-    def _failed(self, intent: dict[str, Any], now: datetime, error: str) -> str:
+    def _failed(self, intent: dict[str, Any], now: datetime, error: str, sent: int) -> str:
         attempts = int(intent["attempts"]) + 1
         if attempts < MAX_ATTEMPTS:
-            outbox.deferred(self.store, intent, now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF), error)
+            outbox.deferred(self.store, intent, now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF), error, sent)
             return "deferred"
         outbox.delivered(self.store, intent)  # given up: shown on the lead's timeline and counted for the alarm
         if intent.get("lead_id"):
             self.store.put(timeline.entry(intent["lead_id"], iso(now), "delivery_failed", "followup",
                                           message=intent["kind"], attempts=attempts, error=error,
-                                          what=_what(intent)))
+                                          what=_what(intent, sent)))
         count("DeliveriesGivenUp")
         logger.error("delivery given up", extra={"kind": intent["kind"], "attempts": attempts, "error": error})
         return "given_up"
 
 
-def _what(intent: dict[str, Any]) -> str:
-    """The email's kind or the event's type, for the timeline (never the address or the text)."""
-    payload = outbox.unpacked(intent)
-    return str(payload.get("kind") or payload.get("detail_type"))
+class _Undelivered(Exception):
+    """A message of an intent was refused: why (the error's name), and how many before it went out."""
+
+    def __init__(self, error: str, sent: int) -> None:
+        super().__init__(error)
+        self.error, self.sent = error, sent
+
+
+def _what(intent: dict[str, Any], sent: int) -> str:
+    """The kinds of the emails and types of the events not delivered, or the change another kind of intent carried,
+    for the timeline (never an address or a text)."""
+    if not outbox.carries_messages(intent):
+        return str(outbox.unpacked(intent).get("change"))
+    return ", ".join(str(part["body"].get("kind") if part["type"] == "email" else part["body"].get("detail_type"))
+                     for part in outbox.unpacked(intent)[sent:])

@@ -15,6 +15,7 @@ from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLinks
 from leadwire.intake.normalize import normalize_email, normalize_phone
 from leadwire.lead import CONTACTED_OR_LATER, TRANSITIONS, LeadRecord, Stage, Status
+from leadwire.outbound import conversions
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
 from leadwire.store import currency, timeline
@@ -132,8 +133,9 @@ def _value_of(store: Store, amount: money.Amount, field: str = "value") -> tuple
 def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datetime, actor: str = "api",
                 value: tuple[int, str] | None = None, **detail: Any) -> None:
     """Move the lead along an allowed transition; Conflict (with the allowed ones) otherwise, or when it moved
-    meanwhile. `actor` and `detail` go to the timeline (a rep's lead page says `rep:<id>`, `via`, a reason).
-    A deal's `value` (minor units, currency) is added to the lead and its cohort in the same write as the win."""
+    meanwhile. `actor` and `detail` go to the timeline (a rep's lead page says `rep:<id>`, `via`, a reason). A Meta
+    lead's move the config maps goes back to Meta with it (an outbox intent the sweep sends). A deal's `value`
+    (minor units, currency) is added to the lead and its cohort in the same write as the win."""
     if not lead.can_become(status):
         allowed = sorted(TRANSITIONS.get(lead.status, frozenset()) & SETTABLE)
         raise Conflict(f"a {lead.status} lead cannot become {status}",
@@ -152,8 +154,9 @@ def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datet
         added["value_minor"] = counts["value_won_minor"] = value[0]
         detail = {**detail, "value_minor": value[0], "currency": value[1]}
     entry = timeline.entry(lead.id, at, "status_changed", actor, previous=lead.status, status=status, **detail)
+    told = conversions.intents(lead, [status], load_config(leads.store)[1], now) if conversions.wanted(lead) else []
     try:
-        leads.change_status(lead, changes, entry, counts, first_contact, added)
+        leads.change_status(lead, changes, entry, counts, first_contact, told, added)
     except ChangedMeanwhile as error:
         raise Conflict("the lead changed meanwhile; read it again and retry") from error
 

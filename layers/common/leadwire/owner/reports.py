@@ -59,11 +59,14 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
     contacts: dict[str, list[float]] = {}
     total: dict[str, float] = {}
     all_contacts: list[float] = []
+    days: dict[str, dict[str, int]] = {}
     paid: dict[tuple[str, str], dict[str, int]] = {}
     cohorts = list(counters.cohorts(store, start, end))
     aliases = _campaign_aliases(rows := list(spend.rows_between(store, start, end)))
     for cohort, item in cohorts:
         source = cohort.source
+        by_day = days.setdefault(cohort.day, {})
+        by_day[source] = by_day.get(source, 0) + int(item.get("leads", 0))
         counts = per_source.setdefault(source, {})
         for name in COUNTS:
             counts[name] = counts.get(name, 0) + item.get(name, 0)
@@ -84,6 +87,7 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
     return {"from": start, "to": end, "currency": books,
             "total": {**_figures(total, all_contacts), **_money(everything, books)},
             "by_source": {source: _figures(counts, contacts[source]) for source, counts in sorted(per_source.items())},
+            "leads_by_day": [{"day": day, "by_source": by_source} for day, by_source in sorted(days.items())],
             "attribution": {
                 "by_source": {channel: _money(counts, books) for channel, counts in sorted(by_channel.items())},
                 "by_campaign": [{"source": channel, "campaign": campaign, **_money(counts, books)}

@@ -1,5 +1,9 @@
 """Environment and secrets, read into a model (the secret again every few minutes). Nothing below the handlers
-reads os.environ."""
+reads os.environ.
+
+A plain pydantic model fed with the environment's variables named like its fields (any case), not
+pydantic-settings: that is all this model needs of it, and importing it (with the sources, dotenv and asyncio it
+loads) took 15-50 ms of every cold start."""
 
 from __future__ import annotations
 
@@ -9,14 +13,13 @@ import os
 from functools import cache, lru_cache
 from typing import Any
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 GRAPH_API_URL = "https://graph.facebook.com/v22.0"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
     table_name: str = "leadwire"
     event_bus_name: str = "leadwire"
@@ -25,6 +28,8 @@ class Settings(BaseSettings):
     default_region: str | None = None
     meta_graph_url: str = GRAPH_API_URL
     meta_graph_timeout_s: float = 3.0
+    meta_dataset_id: str = ""  # the Conversions API dataset (pixel) lead stages go back to; empty sends none
+    meta_app_id: str = ""  # our Meta app: the subscription check looks for it among a Page's subscribed apps
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
     allow_local_receivers: bool = False  # the local stack only: subscriptions may call http://127.0.0.1
 
@@ -32,6 +37,7 @@ class Settings(BaseSettings):
     meta_app_secret: SecretStr = SecretStr("")
     meta_verify_token: SecretStr = SecretStr("")
     meta_page_token: SecretStr = SecretStr("")
+    meta_capi_token: SecretStr = SecretStr("")  # the Conversions API's access token (Events Manager)
     google_ads_key: SecretStr = SecretStr("")
     typeform_secret: SecretStr = SecretStr("")
     webhook_secrets: SecretStr = SecretStr("")
@@ -88,14 +94,21 @@ def _secrets() -> Any:
     return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
 
 
+def _environment() -> dict[str, str]:
+    """The variables named like a field (TABLE_NAME for table_name, in any case)."""
+    fields = Settings.model_fields
+    return {name.lower(): value for name, value in os.environ.items() if name.lower() in fields}
+
+
 @cache
 def _environment_settings() -> Settings:
-    return Settings()
+    return Settings.model_validate(_environment())
 
 
 @lru_cache(maxsize=4)
 def _settings_with(values: tuple[tuple[str, str], ...]) -> Settings:
-    return Settings(**dict(values))
+    """The secret's values over the environment's."""
+    return Settings.model_validate({**_environment(), **dict(values)})
 
 
 # Each function is given only the secrets it uses: the main one (API keys, webhook secrets, the unsubscribe secret)

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
 from leadwire.followup.plan import planner
+from leadwire.outbound import conversions
 from leadwire.outbound.delivery import Delivery
 from leadwire.outbound.notify import Event, Notifier
 from leadwire.scoring.score import next_refresh_at, score_lead, stage_rank
@@ -46,6 +47,7 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
     qualified = Event("lead.qualified", {"lead_id": lead_id, "stage": result.stage, "score": result.score,
                                          "source": lead.source})
     told = outbox.intents(lead_id, now, qualified) if result.rose else []  # a rise is always a reached stage
+    told += conversions.intents(lead, reached, config, now)  # each stage reached, back to Meta when mapped
     try:
         leads.score(lead, changes, entry, reached, told)
     except ChangedMeanwhile:

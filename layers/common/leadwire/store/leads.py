@@ -126,7 +126,7 @@ class LeadRepository:
 
     # --- intake ------------------------------------------------------------------------------------------------
     def create(self, lead: LeadRecord, entry: dict[str, Any], submission: dict[str, Any] | None = None,
-               claims: list[dict[str, str]] | None = None) -> None:
+               claims: list[dict[str, str]] | None = None, also: Sequence[dict[str, Any]] = ()) -> None:
         """The lead, its platform id and dedupe keys (`claims`, by default every key its fields name), recorded on
         the lead so erasure finds them, the submission kept whole, its first timeline entry and its funnel count, all
         at once; AlreadyExists when the platform id or a dedupe key is taken."""
@@ -139,13 +139,15 @@ class LeadRepository:
         actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
         if submission is not None:
             actions.append(self.store.put_action(submission))
+        actions += also  # what counts the lead (its source's counters), moved with it
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
             raise AlreadyExists("the platform id or a dedupe key is taken") from failure
 
     def merge(self, known: LeadRecord, lead: LeadInput, merge: Merge, at: str, entry: dict[str, Any],
-              submission: dict[str, Any], event: dict[str, Any] | None) -> None:
+              submission: dict[str, Any], event: dict[str, Any] | None, also: Sequence[dict[str, Any]] = ()
+              ) -> None:
         """Add a submission to the known lead: fill what it lacks, keep every differing value, count the touch, claim
         the platform id and new keys, keep the submission whole and record the return as an engagement event (`event`,
         None when the submission is no return: an imported list).
@@ -167,7 +169,7 @@ class LeadRepository:
         actions = [self.store.update_action(schema.lead(known.id), update)]
         actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
         actions += [self.store.put_action(entry), self.store.put_action(submission),
-                    *([self.store.put_action(event)] if event is not None else [])]
+                    *([self.store.put_action(event)] if event is not None else []), *also]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
@@ -349,10 +351,11 @@ class LeadRepository:
 
     # --- the owner's side --------------------------------------------------------------------------------------
     def change_status(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any],
-                      counts: Counts, first_contact_s: float | None, add: Counts | None = None) -> None:
-        """Move the status the caller read to another (adding `add` to the lead: a deal's value); ChangedMeanwhile
-        when it moved already."""
-        extra = []
+                      counts: Counts, first_contact_s: float | None, intents: Intents = (),
+                      add: Counts | None = None) -> None:
+        """Move the status the caller read to another (with the outbox intents it causes, and adding `add` to the
+        lead: a deal's value); ChangedMeanwhile when it moved already."""
+        extra = outbox.put_actions(self.store, list(intents))
         if counts or first_contact_s is not None:
             extra.append(funnel.count_action(self.store, lead, first_contact_s=first_contact_s, **counts))
         was_open, is_open = lead.status in OPEN_STATUSES, changes["status"] in OPEN_STATUSES

@@ -118,8 +118,13 @@ class MemoryTable:
     def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]:
         return {"Update": {**update.request(self.table, key), _UPDATE: copy.deepcopy(update)}}
 
-    def delete_action(self, key: Mapping[str, Any]) -> dict[str, Any]:
-        return {"Delete": {"TableName": self.table, "Key": serialize(key)}}
+    def delete_action(self, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> dict[str, Any]:
+        action: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
+        if condition:
+            action["ConditionExpression"] = condition
+        if values:
+            action["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
+        return {"Delete": action}
 
     # --- queries -----------------------------------------------------------------------------------------------
     def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,

@@ -1,12 +1,15 @@
-"""The transactional outbox: every email and domain event is an intent item written in the same transaction as the
-state change that causes it. A sender delivers it and deletes it; one not delivered waits in the sparse `due` index
-(under shards of its own) for the sweep, with backoff, until it is delivered or given up on."""
+"""The transactional outbox: the emails and domain events one change causes are one intent item, written in the same
+transaction as that change. A sender delivers its messages in order and deletes it. The intent's sort key is when
+the sweep should try it (a few minutes after it was written, later after each failure), so the sweep finds what is
+due by querying the outbox partitions themselves: an intent delivered at once, as nearly all are, is two writes and
+no index entry."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import zlib
+from contextlib import suppress
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,31 +20,48 @@ from leadwire.store import schema
 from leadwire.store.table import ConditionFailed, Store, Update
 
 FIRST_RETRY = timedelta(minutes=2)  # the sender that wrote it delivers it at once; the sweep only if that failed
+MESSAGE_KINDS = frozenset({"email", "event"})
 
 
 def intents(lead_id: str | None, now: datetime, *messages: Message) -> list[dict[str, Any]]:
-    """The intent items of `messages`, to be written with the change that causes them."""
-    items = []
-    for message in messages:
-        intent_id = secrets.token_hex(10)
-        kind = "email" if isinstance(message, Email) else "event"
-        items.append({**schema.outbox_intent(intent_id), "intent_id": intent_id, "kind": kind,
-                      "payload": _packed(asdict(message)),
-                      "lead_id": lead_id, "attempts": 0, "created_at": iso(now),
-                      "due_shard": schema.outbox_shard(intent_id), "due_at": iso(now + FIRST_RETRY)})
-    return items
+    """The intent of `messages` (none without messages), to be written with the change that causes them."""
+    if not messages:
+        return []
+    kinds = ["email" if isinstance(message, Email) else "event" for message in messages]
+    packed = [{"type": kind, "body": asdict(message)} for kind, message in zip(kinds, messages, strict=True)]
+    return [{**intent_item(lead_id, now, "+".join(dict.fromkeys(kinds)), packed), "sent": 0}]
 
 
-def message_of(intent: dict[str, Any]) -> Message:
-    payload = unpacked(intent)
-    return Email(**payload) if intent["kind"] == "email" else Event(**payload)
+def intent_item(lead_id: str | None, now: datetime, kind: str, payload: Any,
+                due_in: timedelta = FIRST_RETRY) -> dict[str, Any]:
+    """One intent of any kind (its sender reads `payload`), due for the sweep `due_in` from now."""
+    intent_id = secrets.token_hex(10)
+    return {**schema.outbox_intent(intent_id, iso(now + due_in)), "intent_id": intent_id, "kind": kind,
+            "payload": _packed(payload), "lead_id": lead_id, "attempts": 0, "created_at": iso(now)}
 
 
-def unpacked(intent: dict[str, Any]) -> dict[str, Any]:
+def carries_messages(intent: dict[str, Any]) -> bool:
+    """An intent of emails and events (the notifier sends them), rather than one a sender of its own delivers."""
+    return set(str(intent["kind"]).split("+")) <= MESSAGE_KINDS
+
+
+def messages_of(intent: dict[str, Any]) -> list[Message]:
+    """The intent's messages in the order they are sent."""
+    return [Email(**part["body"]) if part["type"] == "email" else Event(**part["body"]) for part in unpacked(intent)]
+
+
+def message_id(intent: dict[str, Any], number: int) -> str:
+    """The id of the intent's `number`th message, the same on every retry: the intent's own for its first event."""
+    events = [position for position, part in enumerate(unpacked(intent)) if part["type"] == "event"]
+    return intent["intent_id"] if not events or number == events[0] else f"{intent['intent_id']}-{number}"
+
+
+def unpacked(intent: dict[str, Any]) -> Any:
+    """The payload as stored: for messages, `{"type": "email" | "event", "body": …}` each."""
     return json.loads(zlib.decompress(bytes(intent["payload"])))
 
 
-def _packed(payload: dict[str, Any]) -> bytes:
+def _packed(payload: Any) -> bytes:
     """Compressed: an email with its HTML part is a few kilobytes, and every kilobyte is a write unit (twice in the
     transaction that writes it, once more when it is deleted)."""
     return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
@@ -58,25 +78,36 @@ def write(store: Store, items: list[dict[str, Any]]) -> None:
 
 
 def due(store: Store, upto: datetime, limit: int = 50) -> list[dict[str, Any]]:
-    """Intents whose delivery is due by `upto`, oldest first, over every outbox shard."""
-    keys: list[dict[str, Any]] = []
-    for shard in schema.outbox_shards():
-        found, _ = store.query_index(schema.DUE, "due_shard", shard, range_name="due_at", upto=iso(upto),
-                                     limit=limit, newest_first=False)
-        keys += found
-    return store.get_many({"pk": key["pk"], "sk": key["sk"]} for key in keys)
+    """Intents whose delivery is due by `upto`, the longest waiting first in each outbox partition."""
+    found: list[dict[str, Any]] = []
+    for partition in schema.outbox_shards():
+        items, _ = store.query(partition, sk_between=schema.outbox_due_by(iso(upto)), limit=limit)
+        found += items
+    return found
 
 
-def delivered(store: Store, intent: dict[str, Any]) -> None:
-    store.delete(schema.outbox_intent(intent["intent_id"]))
+def delivered(store: Store, intent: dict[str, Any], *also: dict[str, Any]) -> None:
+    """The intent is done; `also` (a timeline entry saying so) is written in the same transaction."""
+    if also:
+        store.transact([store.delete_action(schema.plain_key(intent)), *(store.put_action(item) for item in also)])
+        return
+    store.delete(schema.plain_key(intent))
 
 
-def deferred(store: Store, intent: dict[str, Any], retry_at: datetime, error: str) -> bool:
-    """Count the failed attempt and wait; False when another sender took the intent meanwhile."""
-    update = (Update().set(due_at=iso(retry_at), last_error=error).add(attempts=1)
-              .when("#attempts = :seen", seen=intent["attempts"]))
+def partly_sent(store: Store, intent: dict[str, Any], sent: int) -> None:
+    """Remember that the first `sent` messages went out, so the sweep sends only the rest."""
+    with suppress(ConditionFailed):  # delivered or moved by a sweep meanwhile
+        store.update(schema.plain_key(intent), Update().set(sent=sent).when("attribute_exists(pk)"))
+
+
+def deferred(store: Store, intent: dict[str, Any], retry_at: datetime, error: str, sent: int = 0) -> bool:
+    """Count the failed attempt and wait until `retry_at` (the intent moves to that instant in its partition),
+    remembering how many of its messages went out; False when another sender took the intent meanwhile."""
+    moved = {**intent, **schema.outbox_intent(intent["intent_id"], iso(retry_at)), "attempts": intent["attempts"] + 1,
+             "sent": sent, "last_error": error, "due_at": iso(retry_at)}
     try:
-        store.update(schema.outbox_intent(intent["intent_id"]), update)
+        store.transact([store.delete_action(schema.plain_key(intent), "attempts = :seen", seen=intent["attempts"]),
+                        store.put_action(moved)])
     except ConditionFailed:
         return False
     return True

@@ -219,27 +219,35 @@ def imported_file(digest: str) -> Key:
 CONFIG_CURRENT: Key = {"pk": "CONFIG", "sk": "CURRENT"}
 
 
+CONFIG_PARTITION = "CONFIG"
+CONFIG_VERSION_PREFIX = "V#"
+
+
 def config_version(version: int) -> Key:
-    return {"pk": "CONFIG", "sk": f"V#{version:06d}"}
+    return {"pk": CONFIG_PARTITION, "sk": f"{CONFIG_VERSION_PREFIX}{version:06d}"}
 
 
 RESCORE_JOB: Key = {"pk": "JOB", "sk": "RESCORE"}
 
 
-OUTBOX_SHARDS = 2
+OUTBOX_SHARDS = 4
+_OUTBOX = "OUT#"
 
 
-def outbox_intent(intent_id: str) -> Key:
-    """An email or event to deliver, in a partition of its own: erasing a lead never races its last messages."""
-    return {"pk": f"OUT#{intent_id}", "sk": "OUT"}
-
-
-def outbox_shard(intent_id: str) -> str:
-    return f"OUTDUE#{zlib.crc32(intent_id.encode()) % OUTBOX_SHARDS}"
+def outbox_intent(intent_id: str, due_at: str) -> Key:
+    """An intent to deliver (the emails and events of one change), in a few partitions of its own (erasing a lead
+    never races its last messages), sorted by when the sweep should try it: the sweep queries the table itself, so
+    an intent delivered at once (nearly all) never touches an index."""
+    return {"pk": f"{_OUTBOX}{zlib.crc32(intent_id.encode()) % OUTBOX_SHARDS}", "sk": f"{due_at}#{intent_id}"}
 
 
 def outbox_shards() -> list[str]:
-    return [f"OUTDUE#{shard}" for shard in range(OUTBOX_SHARDS)]
+    return [f"{_OUTBOX}{shard}" for shard in range(OUTBOX_SHARDS)]
+
+
+def outbox_due_by(upto: str) -> tuple[str, str]:
+    """The sort-key range of every intent due by instant `upto`."""
+    return "0", f"{upto}#~"
 
 
 def due_shard(lead_id: str) -> str:
@@ -283,3 +291,31 @@ def hook_due_shard(delivery_id: str) -> str:
 
 def hook_due_shards() -> list[str]:
     return [f"HOOKDUE#{shard}" for shard in range(HOOK_DUE_SHARDS)]
+
+
+# Meta Lead Ads sources: every Page and form seen or listed, and per form and UTC day the leads that came by
+# webhook and those a poll recovered (one small partition: a business has a handful of Pages and forms).
+META_SOURCES = "SOURCE#meta"
+META_PAGE_PREFIX = "PAGE#"
+META_FORM_PREFIX = "FORM#"
+
+
+def meta_page(page_id: str) -> Key:
+    return {"pk": META_SOURCES, "sk": f"{META_PAGE_PREFIX}{page_id}"}
+
+
+def meta_form(form_id: str) -> Key:
+    return {"pk": META_SOURCES, "sk": f"{META_FORM_PREFIX}{form_id}"}
+
+
+def meta_form_day(form_id: str, day: str) -> Key:
+    return {"pk": META_SOURCES, "sk": f"DAY#{form_id}#{day}"}
+
+
+def meta_form_days(form_id: str, start: str, end: str) -> tuple[str, str]:
+    """The sort-key range of a form's day counters from day `start` to day `end`, inclusive."""
+    return f"DAY#{form_id}#{start}", f"DAY#{form_id}#{end}~"
+
+
+def day_of_counter(sk: str) -> str:
+    return sk.rsplit("#", 1)[-1]

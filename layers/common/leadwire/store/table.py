@@ -211,7 +211,8 @@ class Table(Protocol):
 
     def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]: ...
 
-    def delete_action(self, key: Mapping[str, Any]) -> dict[str, Any]: ...
+    def delete_action(self, key: Mapping[str, Any], condition: str | None = None, **values: Any
+                      ) -> dict[str, Any]: ...
 
     def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,
               limit: int | None = None, cursor: Mapping[str, Any] | None = None, newest_first: bool = False
@@ -329,8 +330,13 @@ class DynamoTable:
     def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]:
         return {"Update": update.request(self.table, key)}
 
-    def delete_action(self, key: Mapping[str, Any]) -> dict[str, Any]:
-        return {"Delete": {"TableName": self.table, "Key": serialize(key)}}
+    def delete_action(self, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> dict[str, Any]:
+        action: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
+        if condition:
+            action["ConditionExpression"] = condition
+        if values:
+            action["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
+        return {"Delete": action}
 
     def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,
               limit: int | None = None, cursor: Mapping[str, Any] | None = None, newest_first: bool = False

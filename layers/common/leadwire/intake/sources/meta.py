@@ -96,6 +96,12 @@ def map_graph_lead(payload: dict[str, Any], ref: MetaLeadRef) -> RawLead:
     )
 
 
+def lead_id_of(node: dict[str, Any]) -> str | None:
+    """The id of a lead node the Graph API listed, when it can be one."""
+    leadgen_id = id_text(node.get("id"))
+    return leadgen_id if leadgen_id and _GRAPH_ID.fullmatch(leadgen_id) else None
+
+
 def pending_raw_lead(ref: MetaLeadRef) -> RawLead:
     """A lead the Graph API could not give us yet: stored by its id, enriched by a later sweep."""
     return RawLead(source="meta", source_ref=ref.leadgen_id, pending_enrichment=True,
