@@ -4,18 +4,15 @@ import gc
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.intake import imports
 from leadwire.runtime import services
-from leadwire.runtime.stream import import_chunk_of, record_time
+from leadwire.runtime.stream import Record, each_record, import_chunk_of, record_time
 from leadwire.store.table import Store
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @metrics.log_metrics
@@ -27,10 +24,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 def import_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None) -> dict[str, Any]:
     store = store or services.store()
 
-    def take(record: DynamoDBRecord) -> None:
+    def take(record: Record) -> None:
         imports.process_chunk(store, *import_chunk_of(record), record_time(record))
 
-    return process_partial_response(event=event, record_handler=take, processor=processor, context=context)
+    return each_record(event, take)
 
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

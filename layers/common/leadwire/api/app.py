@@ -9,8 +9,20 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import (console, doors, errors, imports, leads, pages, reports, rules, sources, spend,
-                          subscriptions, team)
+from leadwire.api import (
+    console,
+    doors,
+    errors,
+    imports,
+    leads,
+    pages,
+    reports,
+    rules,
+    sources,
+    spend,
+    subscriptions,
+    team,
+)
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key

@@ -53,9 +53,10 @@ def record_time(record: Record) -> datetime:
     return datetime.fromtimestamp(float(epoch), UTC) if epoch is not None else datetime.now(UTC)
 
 
-def import_chunk_of(record: DynamoDBRecord) -> tuple[str, int]:
+def import_chunk_of(record: Record) -> tuple[str, int]:
     """(import id, chunk number) of a stream record of an import chunk."""
-    found = schema.import_of_chunk(record.dynamodb.keys or {}) if record.dynamodb else None
+    keys = record.get("dynamodb", {}).get("Keys") or {}
+    found = schema.import_of_chunk({name: value.get("S", "") for name, value in keys.items()})
     if not found:
         raise ValueError("not an import chunk record")
     return found
