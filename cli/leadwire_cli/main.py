@@ -10,6 +10,7 @@
     leadwire report value [--from DAY] [--to DAY]    (value by the month leads arrived)
     leadwire spend put FILE.csv       (ad spend: day,source,campaign,amount_minor,currency; see the README)
     leadwire import FILE.csv [--mapping JSON]   (an outbound list, with a progress bar and the summary)
+    leadwire sources health           (each Meta Page and form: subscription, last webhook and poll, leads by each)
     leadwire config get
     leadwire config put FILE          (JSON or YAML)
     leadwire reps list
@@ -211,6 +212,21 @@ def import_list(client: Client, args: argparse.Namespace, poll_s: float = 1.0) -
     return "\n".join(lines)
 
 
+def sources_health(client: Client, args: argparse.Namespace) -> str:
+    report = client.call("GET", "/sources/health")
+    rows = [{"page": page["page_id"], "subscribed": page["subscribed"], "form": form["form_id"],
+             "name": form["name"] or "", "last_webhook": form["last_webhook_at"] or "-",
+             "last_poll": form["last_poll_at"] or "-",
+             "7d_webhook": form["leads"]["last_7_days"]["webhook"], "7d_poll": form["leads"]["last_7_days"]["poll"],
+             "30d_webhook": form["leads"]["last_30_days"]["webhook"],
+             "30d_poll": form["leads"]["last_30_days"]["poll"]}
+            for page in report["pages"] for form in page["forms"]]
+    columns = ["page", "subscribed", "form", "name", "last_webhook", "last_poll", "7d_webhook", "7d_poll",
+               "30d_webhook", "30d_poll"]
+    problems = "".join(f"\n! {problem}" for problem in report["problems"]) or "\nno problems"
+    return table(rows, columns) + problems
+
+
 def config_get(client: Client, args: argparse.Namespace) -> str:
     return json.dumps(client.call("GET", "/config"), indent=2)
 
@@ -284,6 +300,9 @@ def parser() -> argparse.ArgumentParser:
     imported.add_argument("file")
     imported.add_argument("--mapping", help='JSON: {"column": "email", ...} where the header names do not say')
     imported.set_defaults(run=import_list)
+
+    sources = nouns.add_parser("sources", help="the ad platforms").add_subparsers(dest="verb", required=True)
+    sources.add_parser("health", help="each Meta Page and form").set_defaults(run=sources_health)
 
     config = nouns.add_parser("config", help="scoring, routing and follow-up rules")
     config_verbs = config.add_subparsers(dest="verb", required=True)

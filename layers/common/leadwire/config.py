@@ -121,6 +121,8 @@ class Followup(_Strict):
     retry_after_no_answer_minutes: int = Field(default=30, gt=0)  # the next reminder, after a call nobody took
     rep_link_days: int = Field(default=30, gt=0, le=365)  # how long the lead-page link in a rep's email works
     nurture: list[NurtureStep] = Field(default_factory=list)
+    # Nurture starts only once the person confirmed their consent from an email (double opt-in); False skips that.
+    double_opt_in: bool = True
     templates: dict[Annotated[str, StringConstraints(pattern=TEMPLATE_NAME_PATTERN)], NurtureTemplate] = Field(
         default_factory=lambda: {name: NurtureTemplate(**text) for name, text in BUILTIN_TEMPLATES.items()})
 

@@ -141,8 +141,9 @@ def test_a_template_is_previewed_with_the_sample_person(table):
 
 
 def test_the_owners_template_reaches_the_nurture_email(table, notifier, settings, team):
-    # Given a welcome email the owner wrote, with HTML-looking text in the person's company
-    rules.replace_config(table, candidate(followup={"templates": {
+    # Given a welcome email the owner wrote, with HTML-looking text in the person's company (and no double opt-in,
+    # so the first sweep sends it)
+    rules.replace_config(table, candidate(followup={"double_opt_in": False, "templates": {
         **DEFAULT_DOCUMENT["followup"]["templates"],
         "welcome": {"subject": "{{ first_name }}, your quote from {{ business }}",
                     "body": "Hi {{ first_name }} at {{ company }},\n\nwe will call you today."}}}), T)

@@ -78,17 +78,33 @@ def test_with_nobody_else_the_reassignment_is_recorded_once_and_retried_hourly(t
     assert kinds(table, lead_id).count("reassignment_failed") == 1
 
 
-def test_nurture_goes_to_consenting_people_with_an_unsubscribe_link(table, notifier, settings, team):
+def test_nurture_goes_to_consenting_people_once_confirmed_with_an_unsubscribe_link(table, notifier, settings, team):
+    from leadwire.followup import opt_in
+
     lead_id = submit(table, first_name="Dana", consent=True)
     rescore(lead_id, table, notifier, T)
 
+    # When the sweeps run, the person is asked once to confirm, and gets nothing else
     sweep(table, notifier, settings, T + timedelta(minutes=1))
     sweep(table, notifier, settings, T + timedelta(minutes=2))
+    [asked] = notifier.sent_to("dana@fox-builders.example")
+    assert asked.kind == "opt_in_request" and asked.to_person
+    link = f"{settings.public_base_url}/opt-in?t="
+    assert link in asked.text and stored(table, lead_id).nurture_step == 0
 
-    welcome = [email for email in notifier.sent_to("dana@fox-builders.example")]
+    # When they confirm from the link, the sequence starts from then
+    token = asked.text.split(link)[1].split()[0]
+    assert opt_in.confirm(table, settings.unsubscribe_secret.get_secret_value(), token, T + timedelta(hours=3))
+    sweep(table, notifier, settings, T + timedelta(hours=3, minutes=5))
+    sweep(table, notifier, settings, T + timedelta(hours=3, minutes=10))
+
+    welcome = notifier.sent_to("dana@fox-builders.example")[1:]
     assert [email.kind for email in welcome] == ["nurture_welcome"]
     assert f"{settings.public_base_url}/unsubscribe?t=" in welcome[0].text
+    assert welcome[0].headers["List-Unsubscribe"].startswith(f"<{settings.public_base_url}/unsubscribe?t=")
+    assert welcome[0].headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert stored(table, lead_id).nurture_step == 1
+    assert kinds(table, lead_id).count("opt_in_asked") == 1 and kinds(table, lead_id).count("opt_in_confirmed") == 1
 
 
 def test_a_lead_without_activity_goes_stale_once(table, notifier, settings, team):

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
-from leadwire.followup import plan, unsubscribe
+from leadwire.followup import opt_in, plan, unsubscribe
 from leadwire.followup.plan import Step
 from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
@@ -64,6 +64,7 @@ class Sweep:
     enrich: Callable[[LeadRecord, datetime], bool]
     base_url: str = ""
     links: RepLinks | None = None
+    opt_in_url: Callable[[str], str] | None = None
     report: SweepReport = field(default_factory=SweepReport)
 
     def __post_init__(self) -> None:
@@ -171,6 +172,12 @@ class Sweep:
         if not self._done("reassigned", self.reassign(lead, self.now) is not None):
             self.leads.retry_reassignment_at(lead, iso(self.now + REASSIGN_RETRY))
 
+    def _ask_opt_in(self, lead: LeadRecord, step: Step) -> None:
+        confirm_url = self.opt_in_url(lead.id) if self.opt_in_url else ""
+        email = emails.opt_in_request(lead, self.config.business_name, confirm_url)
+        entry = self._entry(lead, "opt_in_asked")
+        self._announced("opt_in_asked", self.leads.ask_opt_in, lead, iso(self.now), entry, messages=[email])
+
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
@@ -201,6 +208,7 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         store=store, notifier=notifier, config=assigner.config, now=now, base_url=settings.public_base_url,
         links=links,
         unsubscribe_url=lambda lead_id: unsubscribe.link(settings.public_base_url, secret, lead_id),
+        opt_in_url=lambda lead_id: opt_in.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),

@@ -15,7 +15,7 @@ from leadwire.pages.lead_view import LeadView, person_name, view
 from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
-__all__ = ["new_owner", "nurture", "person_name", "reminder", "returned", "taken_away"]
+__all__ = ["new_owner", "nurture", "opt_in_request", "person_name", "reminder", "returned", "taken_away"]
 
 
 def _to_rep(kind: str, subject: str, template: str, lead: LeadRecord, rep: Rep, config: Config, now: datetime,
@@ -78,7 +78,15 @@ def nurture(lead: LeadRecord, template: str, business: str, unsubscribe_url: str
     markup = "".join(f"<p>{html.escape(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in body.split("\n\n"))
     markup += f'<p><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
     return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject, text=text, html=markup,
-                 headers=unsubscribe_headers(unsubscribe_url))
+                 headers=unsubscribe_headers(unsubscribe_url), to_person=True)
+
+
+def opt_in_request(lead: LeadRecord, business: str, confirm_url: str) -> Email:
+    """Double opt-in: the one email a person gets before confirming their consent, with the link to confirm it."""
+    values = {"person": lead.first_name or "there", "business": business, "confirm_url": confirm_url}
+    return Email(to=lead.email or "", kind="opt_in_request", subject=f"Please confirm: emails from {business}",
+                 text=render("email/opt_in.txt", **values), html=render("email/opt_in.html", **values),
+                 to_person=True)
 
 
 def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:

@@ -324,6 +324,16 @@ class LeadRepository:
         return self._attempt(lead, {"nurture_step": index + 1}, condition, entry,
                              *outbox.put_actions(self.store, list(intents)))
 
+    def ask_opt_in(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
+        """Record that the confirmation email is written (once: the condition is that it was not)."""
+        return self._attempt(lead, {"opt_in_asked_at": at}, ("attribute_not_exists(#opt_in_asked_at)", {}), entry,
+                             *outbox.put_actions(self.store, list(intents)))
+
+    def confirm_opt_in(self, lead: LeadRecord, at: str, entry: dict[str, Any]) -> bool:
+        """The person confirmed their consent; False when they had already (or the lead is gone)."""
+        return self._attempt(lead, {"opt_in_confirmed_at": at, "updated_at": at},
+                             ("attribute_exists(pk) AND attribute_not_exists(#opt_in_confirmed_at)", {}), entry)
+
     def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
         condition = ("#last_activity_at = :seen AND #status = :status",
                      {"seen": lead.last_activity_at, "status": lead.status})
