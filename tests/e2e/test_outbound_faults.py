@@ -53,7 +53,8 @@ def test_faults_on_the_way_out_lose_no_delivery(stack, receiver: Receiver):
     for minutes in (3, 6, 10, 16, 25, 40, 60, 90, 150):
         stack.sweep(iso(started + timedelta(minutes=minutes)))
 
-    # Then faults were met on the way (the bus's and the table's), and every lead reached the receiver, signed, each under one webhook-id of its own
+    # Then faults were met on the way (the bus's and the table's), and every lead reached the receiver, signed,
+    # each under one webhook-id of its own
     received = receiver.at("/crm")
     ids_by_lead: dict[str, set[str]] = {}
     for request in received:
