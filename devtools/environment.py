@@ -12,6 +12,8 @@ LOCAL_ENV = {
     "TABLE_NAME": "leadwire-local", "EVENT_BUS_NAME": "leadwire-local", "SENDER_EMAIL": "leads@example.com",
     "UNSUBSCRIBE_SECRET": "local-unsubscribe-secret",
     "REP_LINK_KEYS": "local-rep-link-key",
+    # Every local client is 127.0.0.1 (tests, the bench): the form's per-client limit is off unless asked for.
+    "FORM_LIMIT_PER_MINUTE": "0",
     # Subscriptions may call a receiver on this machine (http://127.0.0.1); a deployed stack never sets this.
     "ALLOW_LOCAL_RECEIVERS": "true",
     "POWERTOOLS_SERVICE_NAME": "leadwire", "POWERTOOLS_METRICS_NAMESPACE": "leadwire",

@@ -1,4 +1,4 @@
-"""The four functions as the Lambda runtime would call them: handler modules loaded from their code folders."""
+"""The functions as the Lambda runtime would call them: handler modules loaded from their code folders."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@
     leadwire leads not-a-fit|lost ID [--reason TEXT]
     leadwire leads note ID TEXT       (the lead page's actions, recorded as the owner: POST /leads/{id}/actions)
     leadwire report funnel [--from DAY] [--to DAY]
+    leadwire sources health           (each Meta Page and form: subscription, last webhook and poll, leads by each)
     leadwire config get
     leadwire config put FILE          (JSON or YAML)
     leadwire reps list
@@ -153,6 +154,21 @@ def report_funnel(client: Client, args: argparse.Namespace) -> str:
     return f"Funnel for leads created {report['from']} .. {report['to']}\n" + table(rows, columns)
 
 
+def sources_health(client: Client, args: argparse.Namespace) -> str:
+    report = client.call("GET", "/sources/health")
+    rows = [{"page": page["page_id"], "subscribed": page["subscribed"], "form": form["form_id"],
+             "name": form["name"] or "", "last_webhook": form["last_webhook_at"] or "-",
+             "last_poll": form["last_poll_at"] or "-",
+             "7d_webhook": form["leads"]["last_7_days"]["webhook"], "7d_poll": form["leads"]["last_7_days"]["poll"],
+             "30d_webhook": form["leads"]["last_30_days"]["webhook"],
+             "30d_poll": form["leads"]["last_30_days"]["poll"]}
+            for page in report["pages"] for form in page["forms"]]
+    columns = ["page", "subscribed", "form", "name", "last_webhook", "last_poll", "7d_webhook", "7d_poll",
+               "30d_webhook", "30d_poll"]
+    problems = "".join(f"\n! {problem}" for problem in report["problems"]) or "\nno problems"
+    return table(rows, columns) + problems
+
+
 def config_get(client: Client, args: argparse.Namespace) -> str:
     return json.dumps(client.call("GET", "/config"), indent=2)
 
@@ -212,6 +228,9 @@ def parser() -> argparse.ArgumentParser:
     funnel.add_argument("--from", dest="from_day", default=str(today - timedelta(days=30)))
     funnel.add_argument("--to", dest="to_day", default=str(today))
     funnel.set_defaults(run=report_funnel)
+
+    sources = nouns.add_parser("sources", help="the ad platforms").add_subparsers(dest="verb", required=True)
+    sources.add_parser("health", help="each Meta Page and form").set_defaults(run=sources_health)
 
     config = nouns.add_parser("config", help="scoring, routing and follow-up rules")
     config_verbs = config.add_subparsers(dest="verb", required=True)

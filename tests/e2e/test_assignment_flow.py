@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -29,7 +28,7 @@ def territory(stack):
     stack.drain()
 
 
-def test_ten_leads_from_mixed_countries_land_with_the_right_rep_within_two_seconds(stack):
+def test_ten_leads_from_mixed_countries_land_with_the_right_rep(stack):
     # Given an outbox we remember
     before = len(stack.outbox())
 
@@ -38,19 +37,20 @@ def test_ten_leads_from_mixed_countries_land_with_the_right_rep_within_two_secon
     for number, country in enumerate(COUNTRIES):
         person = {"name": f"Buyer {number}", "email": f"buyer{number}@firm{number}.example", "country": country}
         answer = stack.request("POST", "/leads", person, auth=False)
-        posted[answer.json()["id"]] = (country, time.monotonic())
+        posted[answer.json()["id"]] = country
 
-    # Then each is owned within 2 s, DACH by anna and the rest by ben or cara, and each owner got one email
+    # Then each is owned, DACH by anna and the rest by ben or cara, and each owner got one email (how fast is the
+    # bench's figure, speed to lead: a timed assertion here would only measure how busy the machine is)
     owners = {}
-    for lead_id, (country, sent) in posted.items():
+    for lead_id, country in posted.items():
         lead = stack.wait_for(lambda lead_id=lead_id: (found := stack.request("GET", f"/leads/{lead_id}").json())
-                              .get("owner") and found, timeout=max(0.1, 2.0 - (time.monotonic() - sent)))
-        assert lead, f"{lead_id} not assigned within 2 s"
+                              .get("owner") and found, timeout=30)
+        assert lead, f"{lead_id} not assigned"
         owners[lead_id] = lead["owner"]
         assert lead["owner"] == "anna" if country in ("DE", "AT", "CH") else lead["owner"] in ("ben", "cara")
-    mail = stack.wait_for(lambda: len(stack.outbox()) - before >= 10 and stack.outbox()[before:], timeout=2)
+    mail = stack.wait_for(lambda: len(stack.outbox()) - before >= 10 and stack.outbox()[before:], timeout=30)
     assert sorted(message["to"] for message in mail) == sorted(REPS[owner][1] for owner in owners.values())
-    non_dach = [owner for lead_id, owner in owners.items() if posted[lead_id][0] not in ("DE", "AT", "CH")]
+    non_dach = [owner for lead_id, owner in owners.items() if posted[lead_id] not in ("DE", "AT", "CH")]
     assert abs(non_dach.count("ben") - non_dach.count("cara")) <= 1
 
 

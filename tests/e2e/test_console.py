@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -42,9 +44,13 @@ def send_lead(stack: Any, **fields: str) -> dict[str, Any]:
     return wait_for(ready, f"lead {lead_id} was not scored and assigned")
 
 
-def screenshot(browser: WebDriver, name: str) -> None:
-    """The README's picture of a screen, under `make screenshots`."""
+def screenshot(browser: WebDriver, name: str, showing: Any = None) -> None:
+    """The README's picture of a screen (scrolled to `showing`), under `make screenshots`."""
     if os.environ.get("LEADWIRE_SCREENSHOTS"):
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+        if showing is not None:
+            browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", showing)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(SCREENSHOTS / f"console-{name}.png"))
 
@@ -55,7 +61,8 @@ def until(browser: WebDriver, check: Any, what: str) -> Any:
 
 def sign_in(browser: WebDriver, stack: Any, key: str | None = None) -> None:
     browser.get(stack.url + "/console")
-    field = until(browser, lambda driver: driver.find_element(By.ID, "api-key"), "no key field")
+    field = until(browser, lambda driver: driver.find_element(By.ID, "api-key").is_displayed() and
+                  driver.find_element(By.ID, "api-key"), "no key field")
     field.send_keys(key or stack.api_key)
     browser.find_element(By.CSS_SELECTOR, "#signin button[type=submit]").click()
 
@@ -180,3 +187,308 @@ def test_the_owner_opens_a_lead_and_reassigns_it(stack, open_browser):
     assert browser.find_element(By.ID, "lead-message").text == f"Reassigned to {TEAM[other]['name']}."
     assert stack.request("GET", f"/leads/{lead['id']}").json()["owner"] == other
     assert Select(browser.find_element(By.ID, "reassign-to")).first_selected_option.get_attribute("value") == other
+
+
+def open_screen(browser: WebDriver, stack: Any, name: str) -> None:
+    sign_in(browser, stack)
+    until(browser, lambda driver: driver.find_element(By.ID, "nav").is_displayed(), "never signed in")
+    browser.find_element(By.CSS_SELECTOR, f'#nav a[data-screen="{name}"]').click()
+
+
+def test_a_rep_with_an_unknown_time_zone_is_refused_beside_the_field_then_added(stack, open_browser):
+    # Given the team screen
+    browser = open_browser()
+    open_screen(browser, stack, "team")
+    until(browser, lambda driver: "Anna Berg" in driver.find_element(By.ID, "team-table").text, "no team listed")
+    rep_id = f"cara-{uuid.uuid4().hex[:4]}"
+
+    # When the owner adds a rep with a time zone that does not exist and Monday hours
+    browser.find_element(By.ID, "rep-id").send_keys(rep_id)
+    browser.find_element(By.ID, "rep-name").send_keys("Cara Lind")
+    browser.find_element(By.ID, "rep-email").send_keys("cara@harbor-heating.example")
+    zone = browser.find_element(By.ID, "rep-timezone")
+    zone.clear()
+    zone.send_keys("Europe/Atlantis")
+    browser.find_element(By.ID, "rep-always").click()
+    browser.find_element(By.ID, "rep-hours-mon").send_keys("08:00-12:00, 13:00-16:00")
+    browser.find_element(By.CSS_SELECTOR, "#rep-form button[type=submit]").click()
+
+    # Then the error stands beside the time zone, tied to it, with the focus on it, and no rep was added
+    error = until(browser, lambda driver: driver.find_elements(By.ID, "rep-timezone-error"), "no error shown")[0]
+    assert "'Europe/Atlantis' is not an IANA time zone" in error.text
+    assert error.find_element(By.XPATH, "preceding-sibling::input[1]").get_attribute("id") == "rep-timezone"
+    assert zone.get_attribute("aria-invalid") == "true" and "rep-timezone-error" in zone.get_attribute(
+        "aria-describedby")
+    assert browser.switch_to.active_element == zone
+    assert browser.find_elements(By.CSS_SELECTOR, "#rep-form [aria-invalid=true]") == [zone]
+    assert rep_id not in [rep["id"] for rep in stack.request("GET", "/reps").json()["items"]]
+    screenshot(browser, "team", browser.find_element(By.ID, "rep-form-title"))
+
+    # When they correct it and save
+    zone.clear()
+    zone.send_keys("Europe/Stockholm")
+    browser.find_element(By.CSS_SELECTOR, "#rep-form button[type=submit]").click()
+
+    # Then the rep is listed and stored with the hours given
+    until(browser, lambda driver: "Cara Lind saved." in driver.find_element(By.ID, "rep-message").text, "not saved")
+    until(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, f'tr[data-rep-id="{rep_id}"]'), "not listed")
+    stored = next(rep for rep in stack.request("GET", "/reps").json()["items"] if rep["id"] == rep_id)
+    assert stored["timezone"] == "Europe/Stockholm"
+    assert stored["working_hours"] == {"mon": ["08:00-12:00", "13:00-16:00"]}
+
+    # When they deactivate the rep
+    browser.find_element(By.CSS_SELECTOR, f'button[data-toggle="{rep_id}"]').click()
+
+    # Then the rep gets no new leads
+    until(browser, lambda driver: "deactivated" in driver.find_element(By.ID, "team-message").text, "not deactivated")
+    assert next(rep for rep in stack.request("GET", "/reps").json()["items"] if rep["id"] == rep_id)["active"] is False
+
+
+def rule_input(browser: WebDriver, path: str) -> Any:
+    """The editor's input of a document path (each input learns its path when the editor is read)."""
+    if not browser.execute_script("return Boolean(state.config) && Boolean(document.querySelector('#rules-editor "
+                                  "fieldset'))"):
+        return None
+    browser.execute_script("readRules()")
+    found = browser.find_elements(By.CSS_SELECTOR, f'#rules-editor input[data-path="{path}"]')
+    return found[0] if found else None
+
+
+def test_a_lower_threshold_is_tried_in_a_dry_run_that_shows_the_moved_leads_then_saved(stack, open_browser):
+    # Given leads scoring 20 (email, phone, company: no title) under the rules in force
+    moved = [send_lead(stack, name=f"Lena Moe{n}", company=f"Moe {n}", phone=f"+49 30 55{n:05d}") for n in range(2)]
+    assert {lead["score"] for lead in moved} == {20} and {lead["stage"] for lead in moved} == {"lead"}
+    before = stack.request("GET", "/config").json()
+    version = before["version"]
+    browser = open_browser()
+    open_screen(browser, stack, "rules")
+    mql = until(browser, lambda driver: rule_input(driver, "scoring.mql"), "no editor")
+
+    # When the owner sets the mql threshold to 20 and runs the dry run
+    mql.clear()
+    mql.send_keys("20")
+    browser.find_element(By.ID, "rules-dry-run").click()
+
+    # Then the moved leads are listed with counts, and nothing was saved
+    until(browser, lambda driver: driver.find_element(By.ID, "dry-run").is_displayed(), "no dry run shown")
+    summary = browser.find_element(By.ID, "dry-run-summary").text
+    assert "move from lead to mql" in summary
+    changed = {row.get_attribute("data-lead-id"): row.text for row in browser.find_elements(
+        By.CSS_SELECTOR, "#dry-run-table tbody tr")}
+    for lead in moved:
+        assert "lead mql" in changed[lead["id"]].replace("\n", " ") or "lead\nmql" in changed[lead["id"]]
+    assert stack.request("GET", "/config").json()["version"] == version
+    screenshot(browser, "rules", browser.find_element(By.ID, "rules-dry-run"))
+
+    # When they save
+    browser.find_element(By.CSS_SELECTOR, "#rules-form button[type=submit]").click()
+
+    # Then a new version is in force with the threshold, and listed among the versions
+    until(browser, lambda driver: f"Saved as version {version + 1}" in driver.find_element(
+        By.ID, "rules-message").text, "not saved")
+    current = stack.request("GET", "/config").json()
+    assert current["version"] == version + 1
+    before["document"]["scoring"]["mql"] = 20
+    assert current["document"] == before["document"]  # the editor read back everything else as it was
+    assert f"Version {version + 1} (in force)" in browser.find_element(By.ID, "versions-table").text
+
+
+def test_a_refused_rule_is_explained_beside_its_field(stack, open_browser):
+    # Given the rules editor
+    browser = open_browser()
+    open_screen(browser, stack, "rules")
+    sql = until(browser, lambda driver: rule_input(driver, "followup.first_contact_sla_minutes"), "no editor")
+
+    # When the owner gives the first-contact deadline as zero minutes and runs the dry run
+    sql.clear()
+    sql.send_keys("0")
+    browser.find_element(By.ID, "rules-dry-run").click()
+
+    # Then the 422's reason stands beside that field
+    error = until(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, "#rules-editor .field-error"),
+                  "no error beside the field")[0]
+    assert "greater than 0" in error.text
+    assert error.find_element(By.XPATH, "preceding-sibling::input[1]") == sql
+    assert sql.get_attribute("aria-invalid") == "true"
+
+
+def test_the_owner_writes_a_nurture_template_previews_it_and_an_unknown_placeholder_is_refused(stack, open_browser):
+    # Given the templates screen
+    browser = open_browser()
+    open_screen(browser, stack, "templates")
+    pick = until(browser, lambda driver: Select(driver.find_element(By.ID, "template-pick")), "no templates")
+    until(browser, lambda _: len(pick.options) >= 3, "the built-in templates are not listed")
+    assert [option.text for option in pick.options][:2] == ["welcome", "check-in"]
+
+    # When the owner writes a new template with a placeholder that does not exist and previews it
+    pick.select_by_value("")
+    browser.find_element(By.ID, "template-name").send_keys("spring")
+    browser.find_element(By.ID, "template-subject").send_keys("Spring service for {{ company }}")
+    body = browser.find_element(By.ID, "template-body")
+    body.send_keys("Hi {{ first_name }},\n\n{{ business }} services heat pumps in {{ season }}.")
+    browser.find_element(By.ID, "template-preview-button").click()
+
+    # Then the unknown placeholder is named beside the body
+    error = until(browser, lambda driver: driver.find_elements(By.ID, "template-body-error"), "no error")[0]
+    assert error.text.startswith("unknown placeholder season")
+    assert body.get_attribute("aria-invalid") == "true"
+
+    # When they fix it and preview again
+    body.clear()
+    body.send_keys("Hi {{ first_name }},\n\n{{ business }} services heat pumps in {{ city }} this spring.")
+    browser.find_element(By.ID, "template-preview-button").click()
+
+    # Then the preview is written to the sample lead
+    until(browser, lambda driver: driver.find_elements(By.ID, "preview-subject"), "no preview")
+    assert browser.find_element(By.ID, "preview-subject").text == "Spring service for Fox Builders"
+    assert browser.find_element(By.ID, "preview-body").text == (
+        "Hi Dana,\n\nOur team services heat pumps in Berlin this spring.")
+    assert body.get_attribute("aria-invalid") is None
+    screenshot(browser, "templates", browser.find_element(By.ID, "template-form"))
+
+    # When they save it
+    browser.find_element(By.CSS_SELECTOR, "#template-form button[type=submit]").click()
+
+    # Then the rules in force carry it
+    until(browser, lambda driver: "Template spring saved" in driver.find_element(By.ID, "template-message").text,
+          "not saved")
+    saved = stack.request("GET", "/config").json()["document"]["followup"]["templates"]["spring"]
+    assert saved["subject"] == "Spring service for {{ company }}" and "{{ city }}" in saved["body"]
+
+
+def test_the_funnel_chart_shows_leads_per_day_by_source_for_the_range_chosen(stack, open_browser):
+    # Given leads today, one contacted and won, one lost
+    leads = [send_lead(stack, name=f"Una Day{n}") for n in range(3)]
+    for lead, statuses in zip(leads, (["contacted", "won"], ["contacted", "lost"]), strict=False):
+        for status in statuses:
+            assert stack.request("PATCH", f"/leads/{lead['id']}", {"status": status}).status == 200
+    report_day = leads[-1]["created_at"][:10]
+    start = (datetime.fromisoformat(report_day) - timedelta(days=6)).date().isoformat()
+    browser = open_browser()
+    open_screen(browser, stack, "funnel")
+
+    # When the owner chooses a range of that day and the six before it
+    until(browser, lambda driver: driver.find_elements(By.CSS_SELECTOR, "#chart-days svg"), "no default chart")
+    for field, day in (("funnel-from", start), ("funnel-to", report_day)):
+        browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, field), day)
+    browser.find_element(By.CSS_SELECTOR, "#funnel-range button[type=submit]").click()
+
+    # Then the chart has a column for that day's website leads with the count the report gives, and every picture
+    expected = stack.request("GET", f"/reports/funnel?from={start}&to={report_day}").json()
+    website = expected["by_source"]["website"]["leads"]
+    assert expected["total"]["won"] >= 1 and expected["total"]["first_contact_minutes"]["median"] is not None
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-days rect")) >= 1
+    until(browser, lambda driver: f"{expected['total']['leads']} lead" in driver.find_element(
+        By.ID, "funnel-message").text, "the range was not shown")
+    bar = browser.find_element(By.CSS_SELECTOR, f'#chart-days rect[data-day="{report_day}"][data-source="website"]')
+    assert bar.find_element(By.TAG_NAME, "title").get_attribute("textContent") == f"{report_day}, website: {website}"
+    for chart in ("chart-rates", "chart-outcomes", "chart-speed", "chart-sla"):
+        assert browser.find_element(By.CSS_SELECTOR, f"#{chart} svg[role=img]").get_attribute("aria-labelledby")
+    screenshot(browser, "funnel")
+
+
+def test_a_possible_duplicate_is_merged_and_the_lead_erased_after_a_dialog_naming_the_person(stack, open_browser):
+    # Given two leads sharing a phone with different emails: possible duplicates of each other
+    phone = f"+49 40 {uuid.uuid4().int % 10_000_000:07d}"
+    first = send_lead(stack, name="Ida Paar", phone=phone)
+    second = send_lead(stack, name="Ida Paar", phone=phone, company="Paar GmbH")
+    kept = stack.request("GET", f"/leads/{second['id']}").json()
+    assert [duplicate["id"] for duplicate in kept["possible_duplicates"]] == [first["id"]]
+    browser = open_browser()
+    sign_in(browser, stack)
+    until(browser, lambda driver: driver.find_element(By.ID, "nav").is_displayed(), "never signed in")
+    browser.get(f"{stack.url}/console#/leads/{second['id']}")
+
+    # When the owner merges the listed duplicate into this lead
+    duplicates = until(browser, lambda driver: driver.find_element(By.ID, "duplicates"), "no duplicates listed")
+    assert "Ida Paar" in duplicates.text
+    duplicates.find_element(By.CSS_SELECTOR, "form[data-action=merge] button").click()
+
+    # Then the other lead is part of this one
+    until(browser, lambda driver: "Merged" in driver.find_element(By.ID, "lead-message").text, "no confirmation")
+    assert stack.request("GET", f"/leads/{first['id']}").status == 404
+    assert stack.request("GET", f"/leads/{second['id']}").json()["merged_from"] == [first["id"]]
+
+    # When they ask to erase the person, the dialog names them, and they keep the lead first
+    browser.find_element(By.CSS_SELECTOR, "form[data-action=erase] button").click()
+    dialog = until(browser, lambda driver: driver.find_element(By.ID, "erase-dialog").is_displayed() and
+                   driver.find_element(By.ID, "erase-dialog"), "no confirmation asked")
+    assert dialog.find_element(By.ID, "erase-title").text == "Erase Ida Paar?"
+    assert browser.switch_to.active_element.text == "Keep"
+    browser.switch_to.active_element.click()
+    assert stack.request("GET", f"/leads/{second['id']}").status == 200
+
+    # When they confirm the erasure
+    browser.find_element(By.CSS_SELECTOR, "form[data-action=erase] button").click()
+    until(browser, lambda driver: driver.find_element(By.ID, "erase-dialog").is_displayed(), "no confirmation asked")
+    confirm = browser.find_element(By.ID, "erase-confirm")
+    assert confirm.text == "Erase Ida Paar"
+    confirm.click()
+
+    # Then the person is gone and the list says so
+    until(browser, lambda driver: "Ida Paar was erased." in driver.find_element(By.ID, "leads-message").text,
+          "no word of the erasure")
+    assert stack.request("GET", f"/leads/{second['id']}").status == 404
+
+
+UNLABELLED = """
+    return Array.from(document.querySelectorAll('input, select, textarea'))
+        .filter(input => input.type !== 'hidden' && input.offsetParent !== null && input.labels.length === 0)
+        .map(input => input.id || input.name);"""
+
+
+# WCAG 2 contrast of each visible text's colour against the background behind it (the first opaque one up the tree).
+LOW_CONTRAST = """
+    const rgb = text => (text.match(/[\\d.]+/g) || []).map(Number);
+    const linear = v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    const light = ([r, g, b]) => 0.2126 * linear(r / 255) + 0.7152 * linear(g / 255) + 0.0722 * linear(b / 255);
+    const behind = node => {
+        for (; node; node = node.parentElement) {
+            const colour = rgb(getComputedStyle(node).backgroundColor);
+            if (colour.length === 3 || colour[3] === 1) return colour.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    const low = [];
+    for (const node of document.querySelectorAll('main *, header *')) {
+        if (!node.offsetParent || ![...node.childNodes].some(child => child.nodeType === 3 && child.textContent.trim()))
+            continue;
+        const fore = light(rgb(getComputedStyle(node).color).slice(0, 3)), back = light(behind(node));
+        const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+        if (ratio < 4.5) low.push(`${node.tagName}.${node.className}: ${ratio.toFixed(2)}`);
+    }
+    return low;"""
+
+
+def test_every_screen_is_labelled_legible_and_usable_by_keyboard_with_a_visible_focus(stack, open_browser):
+    # Given the console, signed in with the keyboard alone
+    send_lead(stack, name="Kai Keys")
+    browser = open_browser()
+    browser.get(stack.url + "/console")
+    key = until(browser, lambda driver: driver.find_element(By.ID, "api-key").is_displayed() and
+                driver.find_element(By.ID, "api-key"), "no key field")
+    assert browser.switch_to.active_element == key
+    key.send_keys(stack.api_key + Keys.ENTER)
+    until(browser, lambda driver: driver.find_element(By.ID, "nav").is_displayed(), "Enter did not sign in")
+
+    for screen in ("leads", "team", "rules", "templates", "funnel"):
+        # When the owner tabs from the top of the page (its skip link) to the screen's link and presses Enter
+        browser.execute_script("document.querySelector('a.skip').focus()")
+        link = browser.find_element(By.CSS_SELECTOR, f'#nav a[data-screen="{screen}"]')
+        for _ in range(12):
+            browser.switch_to.active_element.send_keys(Keys.TAB)
+            if browser.switch_to.active_element == link:
+                break
+        assert browser.switch_to.active_element == link, f"Tab never reached {screen}"
+        outline = browser.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid", f"the focused link to {screen} shows no outline ({outline})"
+        link.send_keys(Keys.ENTER)
+
+        # Then the screen opens, and every input on it has a label
+        until(browser, lambda driver, name=screen: driver.find_element(By.ID, f"screen-{name}").is_displayed(),
+              f"{screen} never opened")
+        if screen == "rules":
+            until(browser, lambda driver: driver.execute_script(
+                "return document.querySelectorAll('#rules-editor input').length > 0"), "no editor")
+        assert browser.execute_script(UNLABELLED) == [], screen
+        assert browser.execute_script(LOW_CONTRAST) == [], screen

@@ -76,16 +76,36 @@ def test_marking_contacted_before_the_deadline_stops_everything(stack):
     assert stack.request("GET", f"/leads/{lead['id']}").json()["owner"] == lead["owner"]
 
 
+def confirmed(stack, lead: dict, at: str) -> str:
+    """The double opt-in, as the person does it: the sweep at `at` sends the request, its link opens a page (which
+    changes nothing), its button confirms. The instant the person confirmed."""
+    seen = len(stack.outbox())
+    stack.sweep(at)
+    [asked] = [mail for mail in mail_since(stack, seen) if mail["to"] == lead["email"]]
+    assert "confirm" in asked["subject"].lower() and "List-Unsubscribe" not in asked["headers"]
+    link = re.search(r"(https?://\S+/opt-in\?t=\S+)", asked["text"]).group(1)
+    page = stack.request("GET", urlsplit(link)._replace(scheme="", netloc="").geturl(), auth=False)
+    assert page.status == 200 and '<form method="post" action="opt-in">' in page.body.decode()
+    assert stack.request("GET", f"/leads/{lead['id']}").json()["opt_in_confirmed_at"] is None, "a GET changes nothing"
+    token = re.search(r'name="t" value="([^"]+)"', page.body.decode()).group(1)
+    done = stack.request("POST", "/opt-in", data=urlencode({"t": html.unescape(token)}).encode(), auth=False,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert done.status == 200 and "subscribed" in done.body.decode().lower()
+    return stack.request("GET", f"/leads/{lead['id']}").json()["opt_in_confirmed_at"]
+
+
 def test_nurture_arrives_on_schedule_and_the_unsubscribe_link_stops_it(stack):
-    # Given a lead who agreed to marketing email
+    # Given a lead who agreed to marketing email, and confirmed it from the email that asked
     lead = new_lead(stack, "zoe@nurture.example", consent=True)
     created = parse_iso(lead["created_at"])
+    confirmed_at = parse_iso(confirmed(stack, lead, iso(created + timedelta(minutes=1))))
     seen = len(stack.outbox())
 
-    # When the first sweep runs, the welcome email arrives
-    stack.sweep(iso(created + timedelta(minutes=1)))
+    # When the next sweep runs, the welcome email arrives, with the one-click unsubscribe headers
+    stack.sweep(iso(confirmed_at + timedelta(minutes=1)))
     welcome = [mail for mail in mail_since(stack, seen) if mail["to"] == "zoe@nurture.example"]
     assert len(welcome) == 1 and "Thanks" in welcome[0]["subject"]
+    assert welcome[0]["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # And following its unsubscribe link stops the sequence
     link = re.search(r"(https?://\S+/unsubscribe\?t=\S+)", welcome[0]["text"]).group(1)
@@ -106,14 +126,36 @@ def test_nurture_arrives_on_schedule_and_the_unsubscribe_link_stops_it(stack):
     assert "unsubscribed" in kinds
 
 
-def test_the_check_in_arrives_after_48_hours_when_nobody_unsubscribes(stack):
+def test_the_check_in_arrives_48_hours_after_the_confirmation_when_nobody_unsubscribes(stack):
     lead = new_lead(stack, "abe@nurture.example", consent=True)
-    created = parse_iso(lead["created_at"])
+    confirmed_at = parse_iso(confirmed(stack, lead, iso(parse_iso(lead["created_at"]) + timedelta(minutes=1))))
     seen = len(stack.outbox())
-    stack.sweep(iso(created + timedelta(hours=47)))
-    stack.sweep(iso(created + timedelta(hours=48, minutes=1)))
+    stack.sweep(iso(confirmed_at + timedelta(hours=47)))
+    stack.sweep(iso(confirmed_at + timedelta(hours=48, minutes=1)))
     subjects = [mail["subject"] for mail in mail_since(stack, seen) if mail["to"] == "abe@nurture.example"]
     assert len(subjects) == 2 and "Still looking" in subjects[1]
+
+
+def test_a_mail_clients_one_click_post_unsubscribes_without_a_page(stack):
+    # Given a nurture email with its List-Unsubscribe header
+    lead = new_lead(stack, "ida@oneclick.example", consent=True)
+    confirmed_at = parse_iso(confirmed(stack, lead, iso(parse_iso(lead["created_at"]) + timedelta(minutes=1))))
+    seen = len(stack.outbox())
+    stack.sweep(iso(confirmed_at + timedelta(minutes=1)))
+    [welcome] = [mail for mail in mail_since(stack, seen) if mail["to"] == "ida@oneclick.example"]
+    url = welcome["headers"]["List-Unsubscribe"].strip("<>")
+    assert url.startswith("http") and "/unsubscribe?t=" in url
+
+    # When the mail client POSTs `List-Unsubscribe=One-Click` to it, as RFC 8058 shows it (multipart, no cookie)
+    boundary = "---FormBoundaryjWmhtjORrn"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n"
+            f"--{boundary}--\r\n").encode()
+    answer = stack.request("POST", urlsplit(url)._replace(scheme="", netloc="").geturl(), data=body, auth=False,
+                           headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+
+    # Then that one request unsubscribed the person
+    assert answer.status == 200
+    assert stack.request("GET", f"/leads/{lead['id']}").json()["unsubscribed"] is True
 
 
 def test_running_every_sweep_twice_changes_nothing_the_second_time(stack):

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from leadwire.clock import iso, parse_iso
+from leadwire_cli.main import main as cli
 from tests.e2e.conftest import Answer, RunningStack
 from tests.e2e.fake_graph import APP_ID, FakeGraph, created_time
 from tests.fixtures import platform_sample
@@ -171,7 +172,7 @@ def test_one_poll_stores_the_three_leads_the_webhook_missed_exactly_once(stack, 
     assert form_of(health(stack), form_id)["leads"]["last_7_days"] == {"webhook": 7, "poll": 3}
 
 
-def test_a_listed_pages_form_is_polled_across_three_pages_of_leads(stack, fake_graph):
+def test_a_listed_pages_form_is_polled_across_three_pages_of_leads(stack, fake_graph, capsys):
     # Given a Page the owner lists, with a form no webhook ever mentioned: 5 leads, two to a page of answers
     page_id, form_id = new_id(), new_id()
     ids = people(fake_graph, page_id, form_id, 5, datetime.now(UTC) - timedelta(hours=2))
@@ -189,6 +190,10 @@ def test_a_listed_pages_form_is_polled_across_three_pages_of_leads(stack, fake_g
     assert sorted(lead["source_ref"] for lead in meta_leads(stack, ids)) == sorted(ids)
     shown = form_of(health(stack), form_id)
     assert shown["leads"]["last_7_days"] == {"webhook": 0, "poll": 5}
+    # and the owner's command line shows the form's row
+    assert cli(["--url", stack.url, "--key", stack.api_key, "sources", "health"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if form_id in line]
+    assert row.split()[0] == page_id and row.split()[-4:] == ["0", "5", "0", "5"]
     assert shown["name"] == "Lead form" and shown["last_error"] is None
     assert page_of(health(stack), page_id)["listed"] is True
 

@@ -54,10 +54,13 @@ ROUTES = {
     ("GET", "/webhooks/meta"), ("POST", "/webhooks/meta"), ("POST", "/webhooks/google"),
     ("POST", "/webhooks/typeform"), ("POST", "/webhooks/generic"), ("PUT", "/reps/{id}"), ("GET", "/reps"),
     ("GET", "/config"), ("PUT", "/config"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe"),
+    ("GET", "/opt-in"), ("POST", "/opt-in"),
     ("GET", "/reports/funnel"), ("GET", "/openapi.json"), ("ANY", "$default"), ("GET", "/l/{token}"),
     ("POST", "/l/{token}"), ("POST", "/leads/{id}/actions"), ("GET", "/leads/{id}/submissions"),
     ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/console"), ("GET", "/console/{asset}"),
-    ("GET", "/console/leads/{id}"), ("GET", "/sources/health"),
+    ("GET", "/console/leads/{id}"), ("POST", "/config/preview"), ("POST", "/config/templates/preview"),
+    ("GET", "/config/versions"), ("GET", "/config/versions/{version}"), ("GET", "/reps/{id}/record"),
+    ("GET", "/sources/health"),
 }
 
 ENVIRONMENT = {
@@ -415,6 +418,19 @@ def test_each_permission_names_its_resource(function_id: str) -> None:
         assert "*" not in json.dumps(statement["Resource"]).replace("/index/*", "")
         assert references(statement["Resource"]) - {"AWS::Partition", "AWS::Region", "AWS::AccountId"} == owners[
             services.pop()]
+
+
+def test_the_public_form_has_a_small_throttle_of_its_own_and_the_webhooks_large_ones() -> None:
+    props = TEMPLATE.resource("LeadwireApi")["Properties"]
+    routes, default = props["RouteSettings"], props["DefaultRouteSettings"]
+
+    form = routes["POST /leads"]
+    webhooks = [routes[f"POST /webhooks/{name}"] for name in ("meta", "google", "typeform", "generic")]
+    assert form["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+    for webhook in webhooks:  # a form flood empties only its own bucket
+        assert webhook["ThrottlingRateLimit"] > 5 * form["ThrottlingRateLimit"]
+        assert webhook["ThrottlingBurstLimit"] >= default["ThrottlingBurstLimit"]
+    assert set(routes) <= {f"{method} {path}" for method, path in ROUTES}
 
 
 def test_the_domain_events_bus_is_our_own() -> None:

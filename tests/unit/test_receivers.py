@@ -69,7 +69,7 @@ def test_mapped_and_embedded_public_addresses_stay_public() -> None:
     ("http://hooks.example.com/x", "https"), ("ftp://hooks.example.com/x", "https"), ("hooks.example.com/x", "host"),
     ("https://user:pw@hooks.example.com/x", "credentials"), ("https://hooks.example.com/a b", "spaces"),
     ("https://hooks.example.com/\r\nX: y", "control"), ("https://hooks.example.com:99999/x", "port"),
-    ("https:///x", "host"),
+    ("https:///x", "host"), ("https://[::1/x", "cannot be read"), ("https://bücher.example/x", "punycode"),
 ])
 def test_malformed_or_plain_http_urls_are_refused_with_the_reason(url: str, reason: str) -> None:
     with pytest.raises(RefusedUrl, match=reason):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from leadwire import regex_engine
 
@@ -92,6 +92,27 @@ class NurtureStep(_Strict):
     template: str = Field(min_length=1)
 
 
+TEMPLATE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class NurtureTemplate(_Strict):
+    """An email the owner writes: placeholders such as `{{ first_name }}` and `{{ business }}`, rendered in jinja2's
+    sandbox (`pages/nurture.py` checks and renders them)."""
+
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20_000)
+
+
+BUILTIN_TEMPLATES: dict[str, dict[str, str]] = {
+    "welcome": {"subject": "Thanks for getting in touch with {{ business }}",
+                "body": "Hi {{ first_name }},\n\nthank you for your enquiry. Someone from {{ business }} will be in "
+                        "touch shortly."},
+    "check-in": {"subject": "Still looking for help, {{ first_name }}?",
+                 "body": "Hi {{ first_name }},\n\njust checking in: if you still need a hand, reply to this email "
+                         "and {{ business }} will get back to you."},
+}
+
+
 class Followup(_Strict):
     first_contact_sla_minutes: int = Field(default=15, gt=0)
     remind_owner_at_minutes: list[int] = Field(default_factory=lambda: [15])
@@ -100,6 +121,10 @@ class Followup(_Strict):
     retry_after_no_answer_minutes: int = Field(default=30, gt=0)  # the next reminder, after a call nobody took
     rep_link_days: int = Field(default=30, gt=0, le=365)  # how long the lead-page link in a rep's email works
     nurture: list[NurtureStep] = Field(default_factory=list)
+    # Nurture starts only once the person confirmed their consent from an email (double opt-in); False skips that.
+    double_opt_in: bool = True
+    templates: dict[Annotated[str, StringConstraints(pattern=TEMPLATE_NAME_PATTERN)], NurtureTemplate] = Field(
+        default_factory=lambda: {name: NurtureTemplate(**text) for name, text in BUILTIN_TEMPLATES.items()})
 
 
 # The lead changes that can go back to Meta: a stage reached by scoring, or a status set by a rep or the owner.
@@ -166,6 +191,7 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
         "first_contact_sla_minutes": 15, "remind_owner_at_minutes": [15], "reassign_after_minutes": 60,
         "stale_after_days": 30,
         "nurture": [{"after_hours": 0, "template": "welcome"}, {"after_hours": 48, "template": "check-in"}],
+        "templates": BUILTIN_TEMPLATES,
     },
     "meta": {"pages": [], "poll_every_minutes": 60, "first_poll_hours": 24, "conversions": DEFAULT_CONVERSIONS},
 }

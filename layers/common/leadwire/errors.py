@@ -17,6 +17,10 @@ class LeadwireError(Exception):
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, "details": self.details}
 
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the JSON body."""
+        return {}
+
 
 class Malformed(LeadwireError):
     status, code = 400, "malformed"
@@ -53,6 +57,19 @@ class PayloadTooLarge(LeadwireError):
 
 class UnsupportedMediaType(LeadwireError):
     status, code = 415, "unsupported_media_type"
+
+
+class TooManyRequests(LeadwireError):
+    """429, with the seconds to wait in `Retry-After`."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, [{"field": "source", "reason": "rate limited", "retry_after": retry_after}])
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class ValidationFailed(LeadwireError):

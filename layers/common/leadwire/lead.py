@@ -127,6 +127,7 @@ class Lead(Submission):
     assigned_at: str | None = None
     first_contact_at: str | None = None
     unsubscribed: bool = False
+    opt_in_confirmed_at: str | None = None  # the person confirmed marketing consent from the email (double opt-in)
     unassigned_reason: str | None = None
     # Identity: another lead that may be the same person, values a merge did not overwrite, fields set aside.
     possible_duplicates: list[PossibleDuplicate] = Field(default_factory=list)
@@ -168,6 +169,7 @@ class LeadRecord(Lead):
     last_action_id: str | None = None  # the form a rep sent last: a double click sends the same one twice
     sla_breached: bool | None = None
     nurture_step: int = 0
+    opt_in_asked_at: str | None = None  # the email asking the person to confirm their consent was written
     # Meta leads waiting for the Graph API
     enrich_attempts: int = 0
     enrich_next_at: str | None = None

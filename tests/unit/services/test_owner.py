@@ -156,3 +156,32 @@ def timeline_entry(lead_id: str) -> dict[str, object]:
     from leadwire.store import timeline
 
     return timeline.entry(lead_id, "2026-10-05T10:00:00Z", "stuck", "followup", reason="could not be scored")
+
+
+def test_a_reps_record_lists_open_leads_and_the_first_contact_record(table, notifier, team):
+    from leadwire.errors import NotFound
+    from leadwire.owner.team import record
+    from leadwire.store import timeline
+
+    # Given three leads for anna: one contacted after 10 minutes, one that missed its deadline, one won
+    ids = []
+    for n in range(3):
+        lead_id = submit(table, T + timedelta(minutes=n), email=f"r{n}@shop{n}.example", first_name=f"P{n}")
+        rescore(lead_id, table, notifier, T)
+        assert Assigner(table, notifier, BASE_URL).reassign(stored(table, lead_id), T, to="anna", actor="api")
+        ids.append(lead_id)
+    change(table, notifier, ids[0], LeadPatch(status="contacted"), T + timedelta(minutes=10), BASE_URL)
+    change(table, notifier, ids[2], LeadPatch(status="won"), T + timedelta(minutes=30), BASE_URL)
+    leads = LeadRepository(table)
+    breached = stored(table, ids[1])
+    assert leads.breach_sla(breached, timeline.entry(breached.id, "2026-10-05T09:20:00Z", "sla_breached", "followup"))
+
+    # When the owner reads anna's record
+    shown = record(table, "anna")
+
+    # Then her open leads are listed newest first, and the record counts contact and the breach
+    assert [lead["id"] for lead in shown["open_leads"]] == [ids[1], ids[0]]
+    assert shown["sla"] == {"leads": 3, "contacted": 2, "breached": 1, "breach_rate": 0.3333,
+                            "median_first_contact_minutes": 20.0}
+    with pytest.raises(NotFound):
+        record(table, "nobody")

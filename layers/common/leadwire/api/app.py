@@ -16,6 +16,7 @@ from leadwire.runtime.http import check_api_key
 # checked before anything of the request is parsed, so a request without one learns nothing about the route.
 PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/meta", "POST /webhooks/google",
                            "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe", "POST /unsubscribe",
+                           "GET /opt-in", "POST /opt-in",
                            "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks",
                            "GET /console", "GET /console/{asset}"})
 

@@ -1,4 +1,5 @@
-"""The doors leads come through: the website form, the four ad-platform webhooks, and the unsubscribe link."""
+"""The doors leads come through: the website form, the four ad-platform webhooks; and the links in emails to people:
+confirming their consent (double opt-in) and unsubscribing."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from leadwire.api.request import base_url, body, headers, json_answer, now, query
-from leadwire.followup import unsubscribe
+from leadwire.api.request import base_url, body, headers, json_answer, now, query, source_ip
+from leadwire.followup import opt_in, unsubscribe
 from leadwire.intake import doors
 from leadwire.intake.dedupe import Accepted
 from leadwire.runtime import services
+from leadwire.store.config import load_config
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set
@@ -35,7 +37,7 @@ def stored(accepted: Accepted) -> Response[Any]:
 @router.post("/leads")
 def post_website_lead() -> Response[Any]:
     result = doors.website_form(body(router), headers(router), query(router), now(router), services.store(),
-                                services.settings(), services.notifier(), base_url(router))
+                                services.settings(), services.notifier(), base_url(router), source_ip(router))
     if result.accepted is None:
         metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
     if result.next_url:
@@ -99,6 +101,22 @@ def unsubscribe_for_good() -> Response[Any]:
     unsubscribe.unsubscribe(services.store(), services.settings().unsubscribe_secret.get_secret_value(), given,
                             now(router))
     return unsubscribe_answer(unsubscribe.DONE_PAGE)
+
+
+@router.get("/opt-in")
+def opt_in_page(t: Annotated[str, Query(min_length=3, max_length=200)]) -> Response[Any]:
+    """The link in the double opt-in email asks first: mail scanners open every link, and a GET changes nothing."""
+    opt_in.lead_of(services.settings().unsubscribe_secret.get_secret_value(), t)
+    business = load_config(services.store())[1].business_name
+    return Response(200, "text/html; charset=utf-8", opt_in.confirmation_page(t, business), opt_in.PAGE_HEADERS)
+
+
+@router.post("/opt-in")
+def opt_in_confirmed() -> Response[Any]:
+    """The page's button: the person confirms their consent, and nurture email may start."""
+    given = opt_in.token_in(body(router), query(router))
+    opt_in.confirm(services.store(), services.settings().unsubscribe_secret.get_secret_value(), given, now(router))
+    return Response(200, "text/html; charset=utf-8", opt_in.DONE_PAGE, opt_in.PAGE_HEADERS)
 
 
 def unsubscribe_answer(page: str) -> Response[Any]:

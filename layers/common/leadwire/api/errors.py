@@ -22,7 +22,7 @@ def domain_error(error: LeadwireError) -> Response[Any]:
     if error.status >= 400:
         metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
     logger.info("request refused", extra={"status": error.status, "error": error.code})
-    return json_answer(error.status, error.body())
+    return json_answer(error.status, error.body(), error.headers() or None)
 
 
 def invalid_request(error: RequestValidationError) -> Response[Any]:
@@ -39,7 +39,7 @@ def not_found(error: Exception) -> Response[Any]:
 def refusal(error: LeadwireError) -> dict[str, Any]:
     """The error as API Gateway's answer, for a request refused before it reaches the resolver."""
     domain_error(error)
-    return {"statusCode": error.status, "headers": {"Content-Type": "application/json"},
+    return {"statusCode": error.status, "headers": {"Content-Type": "application/json", **error.headers()},
             "body": json.dumps(error.body()), "isBase64Encoded": False}
 
 

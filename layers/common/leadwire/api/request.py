@@ -23,6 +23,11 @@ def base_url(router: BaseRouter) -> str:
     return services.settings().public_base_url or f"https://{domain}"
 
 
+def source_ip(router: BaseRouter) -> str | None:
+    """The client's address as API Gateway saw it (never a header the client can set)."""
+    return router.current_event.raw_event.get("requestContext", {}).get("http", {}).get("sourceIp")
+
+
 def body(router: BaseRouter) -> bytes:
     return raw_body(router.current_event.raw_event)
 

@@ -17,7 +17,7 @@ from leadwire.lead import OPEN_STATUSES, SLA_STATUSES, LeadRecord
 from leadwire.scoring.score import stage_rank
 
 StepKind = Literal["enrich", "recover_score", "recover_assignment", "stuck", "retry_assignment", "remind_owner",
-                   "breach_sla", "reassign", "nurture", "refresh_score", "stale"]
+                   "breach_sla", "reassign", "ask_opt_in", "nurture", "refresh_score", "stale"]
 
 # A lead whose score or owner should have come from the stream within seconds: the sweep sends it through again
 # after these, doubling each time, and after RECOVERY_ATTEMPTS parks it visibly as stuck.
@@ -32,10 +32,23 @@ class Step:
     index: int = 0  # which reminder or nurture email
 
 
-def nurture_open(lead: LeadRecord) -> bool:
-    """Nurture email goes to people who consented, until someone made contact or they unsubscribed."""
+def consented(lead: LeadRecord) -> bool:
+    """The person ticked marketing consent and can still get it: not contacted yet, not unsubscribed."""
     return bool(lead.consent and lead.consent.marketing and lead.email and not lead.unsubscribed
                 and lead.status in SLA_STATUSES)
+
+
+def nurture_open(lead: LeadRecord, config: Config) -> bool:
+    """Nurture email goes to people who consented and, with double opt-in, confirmed it (a sequence that began
+    before confirmation was asked for goes on), until someone made contact or they unsubscribed."""
+    return consented(lead) and (not config.followup.double_opt_in or bool(lead.opt_in_confirmed_at)
+                                or lead.nurture_step > 0)
+
+
+def asks_opt_in(lead: LeadRecord, config: Config) -> bool:
+    """The one email asking to confirm consent is still to be sent."""
+    return (consented(lead) and config.followup.double_opt_in and not lead.opt_in_asked_at
+            and not lead.opt_in_confirmed_at and lead.nurture_step == 0)
 
 
 def first_contact_deadline(lead: LeadRecord, config: Config) -> datetime | None:
@@ -68,9 +81,13 @@ def steps(lead: LeadRecord, config: Config) -> list[Step]:
             reassign_at = assigned + timedelta(minutes=rules.reassign_after_minutes)
             retry = parse_iso(lead.reassign_retry_at) if lead.reassign_retry_at else reassign_at
             plan.append(Step("reassign", max(reassign_at, retry)))
-    if nurture_open(lead) and lead.nurture_step < len(rules.nurture):
+    if asks_opt_in(lead, config) and rules.nurture:
+        plan.append(Step("ask_opt_in", parse_iso(lead.created_at)))
+    if nurture_open(lead, config) and lead.nurture_step < len(rules.nurture):
         after = timedelta(hours=rules.nurture[lead.nurture_step].after_hours)
-        plan.append(Step("nurture", parse_iso(lead.created_at) + after, lead.nurture_step))
+        # with double opt-in the sequence runs from the confirmation, so a late one does not get it all at once
+        start = lead.opt_in_confirmed_at if rules.double_opt_in and lead.opt_in_confirmed_at else lead.created_at
+        plan.append(Step("nurture", parse_iso(start) + after, lead.nurture_step))
     if lead.status in OPEN_STATUSES:
         if lead.score_refresh_at:
             plan.append(Step("refresh_score", parse_iso(lead.score_refresh_at)))

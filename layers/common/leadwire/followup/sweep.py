@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.config import Config
-from leadwire.followup import plan, unsubscribe
+from leadwire.followup import opt_in, plan, unsubscribe
 from leadwire.followup.plan import Step
 from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
@@ -64,6 +64,7 @@ class Sweep:
     enrich: Callable[[LeadRecord, datetime], bool]
     base_url: str = ""
     links: RepLinks | None = None
+    opt_in_url: Callable[[str], str] | None = None
     report: SweepReport = field(default_factory=SweepReport)
 
     def __post_init__(self) -> None:
@@ -74,7 +75,12 @@ class Sweep:
         for shard in self._shards():
             cursor: dict[str, Any] | None = None
             while True:
-                due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                try:
+                    due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                except Exception as error:  # this shard's page could not be read: the other shards still are
+                    self.report.errors[type(error).__name__] += 1
+                    logger.warning("a shard of due leads could not be read", extra={"error": type(error).__name__})
+                    break
                 for lead in due:
                     if time_left_ms() < reserve_ms:
                         self.report.finished = False
@@ -134,11 +140,11 @@ class Sweep:
 
     def _recover_score(self, lead: LeadRecord, step: Step) -> None:
         entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="score")
-        self._done("score_recovered", self.leads.recover(lead, entry, score=True))
+        self._done("score_recovered", self.leads.recover(lead, entry, score=True, at=iso(self.now)))
 
     def _recover_assignment(self, lead: LeadRecord, step: Step) -> None:
         entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="assignment")
-        if self.leads.recover(lead, entry, score=False):
+        if self.leads.recover(lead, entry, score=False, at=iso(self.now)):
             self._done("assignment_recovered", self.assign(lead.id, self.now) is not None)
 
     def _stuck(self, lead: LeadRecord, step: Step) -> None:
@@ -171,10 +177,17 @@ class Sweep:
         if not self._done("reassigned", self.reassign(lead, self.now) is not None):
             self.leads.retry_reassignment_at(lead, iso(self.now + REASSIGN_RETRY))
 
+    def _ask_opt_in(self, lead: LeadRecord, step: Step) -> None:
+        confirm_url = self.opt_in_url(lead.id) if self.opt_in_url else ""
+        email = emails.opt_in_request(lead, self.config.business_name, confirm_url)
+        entry = self._entry(lead, "opt_in_asked")
+        self._announced("opt_in_asked", self.leads.ask_opt_in, lead, iso(self.now), entry, messages=[email])
+
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
-        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id))
+        email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id),
+                               self.config.followup.templates)
         self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry, messages=[email])
 
     def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
@@ -200,6 +213,7 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         store=store, notifier=notifier, config=assigner.config, now=now, base_url=settings.public_base_url,
         links=links,
         unsubscribe_url=lambda lead_id: unsubscribe.link(settings.public_base_url, secret, lead_id),
+        opt_in_url=lambda lead_id: opt_in.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
@@ -207,14 +221,24 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
     from leadwire.intake import reconcile  # the Graph API's parsers, loaded by the sweep only
     from leadwire.outbound import conversions
 
-    # what an earlier sender could not deliver, and the lead stages going back to Meta
-    outbox_report = Delivery(store, notifier, {conversions.KIND: conversions.sender(store, settings)}).retry_due(now)
-    webhooks_due = subscriptions.wake_due(store, now)  # the outbound function makes these attempts
-    polled = reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links)
+    # Each part on its own: one that fails (the table throttled, say) is reported and the others still run.
+    # What an earlier sender could not deliver, and the lead stages going back to Meta:
+    senders = {conversions.KIND: conversions.sender(store, settings)}
+    outbox_report = _part(lambda: Delivery(store, notifier, senders).retry_due(now))
+    webhooks_due = _part(lambda: subscriptions.wake_due(store, now))  # the outbound function makes these attempts
+    polled = _part(lambda: reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links))
     report = sweep.run(time_left_ms, page_size=page_size)
-    rescored = rescore.continue_rescore(store, now)
+    rescored = _part(lambda: rescore.continue_rescore(store, now))
     return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
             "webhooks_due": webhooks_due, "poll": polled}
+
+
+def _part(run: Callable[[], Any]) -> Any:
+    try:
+        return run()
+    except Exception as error:
+        logger.warning("part of the sweep failed; the next sweep tries again", extra={"error": type(error).__name__})
+        return {"error": type(error).__name__}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from leadwire.clock import iso
 from leadwire.errors import Forbidden, LeadwireError, Malformed
 from leadwire.followup.rep_links import RepLinks
-from leadwire.intake import enrichment, signatures
+from leadwire.intake import enrichment, limits, signatures
 from leadwire.intake.dedupe import Accepted, accept
 from leadwire.intake.normalize import keep_what_is_valid, normalize
 from leadwire.intake.sources import google, meta, typeform, webhook, website
@@ -44,7 +44,10 @@ class Unreadable:
 
 
 def website_form(body: bytes, headers: Mapping[str, str], query: Mapping[str, str], now: datetime, store: Store,
-                 settings: Settings, notifier: Notifier | None = None, base_url: str = "") -> WebsiteResult:
+                 settings: Settings, notifier: Notifier | None = None, base_url: str = "",
+                 source_ip: str | None = None) -> WebsiteResult:
+    """A form submission; one client over its limit is refused before anything of its request is read."""
+    limits.admit_form(store, settings, source_ip, now)
     submission = website.parse_form(body, headers.get("content-type"), headers, query, iso(now))
     next_url = website.redirect_target(submission.next_url, submission.page, settings.redirect_origin_list(),
                                        base_url.rstrip("/") + THANKS_PATH) if submission.next_url else None

@@ -38,7 +38,8 @@ logger = Logger(child=True)
 OVERLAP = timedelta(hours=1)  # leads can reach the API a little after their created time: ask again for the last hour
 RATE_LIMIT_BACKOFF = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=6)
-CALL_DEADLINE_S = 60.0  # one form's poll, every page of it, or one Page's check
+RESERVE_MS = 30_000  # what the sweep keeps for its other work
+POLL_BUDGET_S = 90.0  # at most this much of a sweep: reminders and escalations must not wait on a backlog
 
 
 @dataclass
@@ -73,25 +74,29 @@ class Poll:
     app_id: str = ""
     notifier: Notifier | None = None
     links: RepLinks | None = None
-    time_left_ms: Callable[[], int] = lambda: 60_000
+    time_left_ms: Callable[[], int] = lambda: 120_000
     report: PollReport = field(default_factory=PollReport)
+    deadline: float = 0.0  # time.monotonic() by which this run stops asking Meta
 
     @property
     def every(self) -> timedelta:
         return timedelta(minutes=self.config.meta.poll_every_minutes)
 
-    def run(self, reserve_ms: int = 30_000) -> PollReport:
+    def run(self, reserve_ms: int = RESERVE_MS) -> PollReport:
+        """Every due Page check and form poll within the poll's share of the sweep; what is cut short (a form's
+        later pages) is read again by the next poll, from the same watermark."""
+        self.deadline = time.monotonic() + max(1.0, min(POLL_BUDGET_S, (self.time_left_ms() - reserve_ms) / 1000))
         known_forms = sources.forms(self.store)
         listed = set(self.config.meta.pages)
         pages = {page.page_id: page for page in sources.pages(self.store)}
         for page_id in sorted(listed | {form.page_id for form in known_forms if form.page_id}):
-            if self.time_left_ms() < reserve_ms:
+            if time.monotonic() >= self.deadline:
                 return self.report
             page = pages.get(page_id) or PageState(page_id)
             if page.next_at is None or parse_iso(page.next_at) <= self.now:
                 self._check_page(page, page_id in listed)
         for form in sources.forms(self.store):
-            if self.time_left_ms() < reserve_ms:
+            if time.monotonic() >= self.deadline:
                 return self.report
             if form.next_at is None or parse_iso(form.next_at) <= self.now:
                 self._poll_form(form)
@@ -102,14 +107,13 @@ class Poll:
         if not sources.claim_page(self.store, page.page_id, page.next_at, iso(self.now + self.every)):
             return  # another sweep is checking it
         self.report.pages_checked += 1
-        deadline = time.monotonic() + CALL_DEADLINE_S
         asking = "subscription"
         try:
-            apps = self.graph.subscribed_apps(page.page_id, deadline)
+            apps = self.graph.subscribed_apps(page.page_id, self.deadline)
             subscribed = any(_gets_leads(app, self.app_id) for app in apps)
             asking = "forms"
             if listed:
-                for form in self.graph.page_forms(page.page_id, deadline):
+                for form in self.graph.page_forms(page.page_id, self.deadline):
                     if isinstance(form.get("id"), str) and form["id"].isdigit():
                         sources.register_form(self.store, form["id"], page.page_id, iso(self.now),
                                               _text(form.get("name")), _text(form.get("status")))
@@ -133,8 +137,7 @@ class Poll:
         since = self._since(form)
         recovered = 0
         try:
-            for page in self.graph.form_leads(form.form_id, int(since.timestamp()),
-                                              time.monotonic() + CALL_DEADLINE_S):
+            for page in self.graph.form_leads(form.form_id, int(since.timestamp()), self.deadline):
                 for node in page:
                     recovered += self._store(node, form)
         except GraphError as refused:

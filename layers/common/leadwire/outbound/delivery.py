@@ -3,6 +3,9 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 
 from __future__ import annotations
 
+import hashlib
+import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,14 +14,17 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
-from leadwire.outbound.notify import Event, NotDelivered, Notifier, count, hand_to
-from leadwire.store import outbox, timeline
+from leadwire.outbound.notify import Email, Event, NotDelivered, Notifier, count, hand_to
+from leadwire.store import limits, outbox, timeline
 from leadwire.store.table import Store
 
 logger = Logger(child=True)
 
+PERSON_EMAILS_PER_DAY = 3  # no person gets more leadwire emails a day (reps, the owner's team, are not capped)
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+FORGET_ATTEMPTS = 3  # deleting a delivered intent is tried this often before its messages risk going out again
+FORGET_BACKOFF_S = 0.025
 # A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
 Sender = Callable[[dict[str, Any], datetime], None]
 
@@ -60,7 +66,10 @@ class Delivery:
             except Exception as error:  # counted, and tried again later or given up on
                 failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
                                                                                       int(intent.get("sent", 0)))
-                report[self._failed(intent, now, failure.error, failure.sent)] += 1
+                try:
+                    report[self._failed(intent, now, failure.error, failure.sent)] += 1
+                except Exception:  # not even the attempt could be recorded: the intent is still due, as it was
+                    report["unrecorded"] = report.get("unrecorded", 0) + 1
         return report
 
     def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
@@ -76,13 +85,45 @@ class Delivery:
         sent = int(intent.get("sent", 0))
         for number, message in enumerate(outbox.messages_of(intent)[sent:], sent):
             try:
+                if isinstance(message, Email) and message.to_person and not self._within_cap(message, intent, number):
+                    self._capped(intent, message)
+                    continue
                 if isinstance(message, Event):
                     fan_out(self.store, {**intent, "intent_id": outbox.message_id(intent, number)}, message,
                             now or parse_iso(intent["created_at"]))
                 hand_to(self.notifier, message)
             except Exception as error:
                 raise _Undelivered(type(error).__name__, number) from error
-        outbox.delivered(self.store, intent)
+        self._forget(intent)
+
+    def _forget(self, intent: dict[str, Any]) -> None:
+        """Every message left: delete the intent, trying again after a transient failure (left in the outbox, its
+        messages would be sent a second time by a later sweep)."""
+        for attempt in range(FORGET_ATTEMPTS):
+            try:
+                outbox.delivered(self.store, intent)
+                return
+            except Exception:
+                if attempt + 1 == FORGET_ATTEMPTS:
+                    raise
+            time.sleep(random.uniform(0, FORGET_BACKOFF_S * 2 ** attempt))
+
+    def _within_cap(self, email: Email, intent: dict[str, Any], number: int) -> bool:
+        """At most PERSON_EMAILS_PER_DAY to one person's address a day (by the day the email was written), each
+        email counted once however often its delivery is tried."""
+        day = str(intent["created_at"])[:10]
+        address = hashlib.sha256(email.to.strip().lower().encode()).hexdigest()[:32]
+        expires = int((parse_iso(f"{day}T00:00:00Z") + timedelta(days=2)).timestamp())
+        return limits.count_once(self.store, "person-email", address, day, outbox.message_id(intent, number),
+                                 PERSON_EMAILS_PER_DAY, expires)
+
+    def _capped(self, intent: dict[str, Any], email: Email) -> None:
+        """Not sent, and not retried: the cap is the point; the lead's timeline says so."""
+        if intent.get("lead_id"):
+            self.store.put(timeline.entry(intent["lead_id"], str(intent["created_at"]), "email_capped", "followup",
+                                          what=email.kind, cap=PERSON_EMAILS_PER_DAY))
+        count("EmailsCapped")
+        logger.warning("email to a person not sent: their daily cap is reached", extra={"kind": email.kind})
 
     def _failed(self, intent: dict[str, Any], now: datetime, error: str, sent: int) -> str:
         attempts = int(intent["attempts"]) + 1

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from leadwire.config import Config
+from leadwire.config import Config, NurtureTemplate
 from leadwire.lead import LeadRecord
 from leadwire.outbound.notify import Email
+from leadwire.pages import nurture as nurture_templates
 from leadwire.pages.lead_view import LeadView, person_name, view
 from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
-__all__ = ["new_owner", "nurture", "person_name", "reminder", "returned", "taken_away"]
+__all__ = ["new_owner", "nurture", "opt_in_request", "person_name", "reminder", "returned", "taken_away"]
 
 
 def _to_rep(kind: str, subject: str, template: str, lead: LeadRecord, rep: Rep, config: Config, now: datetime,
@@ -67,25 +69,24 @@ def _first_line(text: str, limit: int = 80) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-NURTURE_TEMPLATES: dict[str, tuple[str, str]] = {
-    "welcome": ("Thanks for getting in touch with {business}",
-                "Hi {name},\n\nthank you for your enquiry. Someone from {business} will be in touch shortly."),
-    "check-in": ("Still looking for help, {name}?",
-                 "Hi {name},\n\njust checking in: if you still need a hand, reply to this email and {business} "
-                 "will get back to you."),
-}
-
-
-def nurture(lead: LeadRecord, template: str, business: str, unsubscribe_url: str) -> Email:
-    subject, body = NURTURE_TEMPLATES.get(template, NURTURE_TEMPLATES["check-in"])
-    name = lead.first_name or "there"
-    values = {"name": name, "business": business}
-    text = body.format(**values) + f"\n\nNo more emails like this: {unsubscribe_url}\n"
-    safe = {key: html.escape(value) for key, value in values.items()}
-    markup = "".join(f"<p>{paragraph}</p>" for paragraph in body.format(**safe).split("\n\n"))
+def nurture(lead: LeadRecord, template: str, business: str, unsubscribe_url: str,
+            written: Mapping[str, NurtureTemplate] | None = None) -> Email:
+    """The nurture email of step `template`: the owner's text of that name (`followup.templates`, rendered in the
+    sandbox), else the built-in one."""
+    subject, body = nurture_templates.render(nurture_templates.chosen(template, written), lead, business)
+    text = body + f"\n\nNo more emails like this: {unsubscribe_url}\n"
+    markup = "".join(f"<p>{html.escape(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in body.split("\n\n"))
     markup += f'<p><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
-    return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject.format(**values), text=text,
-                 html=markup, headers=unsubscribe_headers(unsubscribe_url))
+    return Email(to=lead.email or "", kind=f"nurture_{template}", subject=subject, text=text, html=markup,
+                 headers=unsubscribe_headers(unsubscribe_url), to_person=True)
+
+
+def opt_in_request(lead: LeadRecord, business: str, confirm_url: str) -> Email:
+    """Double opt-in: the one email a person gets before confirming their consent, with the link to confirm it."""
+    values = {"person": lead.first_name or "there", "business": business, "confirm_url": confirm_url}
+    return Email(to=lead.email or "", kind="opt_in_request", subject=f"Please confirm: emails from {business}",
+                 text=render("email/opt_in.txt", **values), html=render("email/opt_in.html", **values),
+                 to_person=True)
 
 
 def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:

@@ -132,7 +132,7 @@ class GraphClient:
         """One request within what is left of `deadline` (time.monotonic); the answer, or GraphError."""
         left = deadline - time.monotonic()
         if left <= 0:
-            raise GraphError("no time left to ask the Graph API")
+            raise GraphError("the sweep ran out of time before every page was read; the next poll goes on")
         headers = {"Accept": "application/json", "Authorization": f"Bearer {self.page_token}"}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -30,6 +30,7 @@ class Email:
     html: str | None = None
     kind: str = "notice"
     headers: dict[str, str] = field(default_factory=dict)  # extra headers: List-Unsubscribe on nurture email
+    to_person: bool = False  # to the person a lead is (not a rep): under the daily cap per address
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,12 @@ def check_url(url: str, allow_local: bool = False) -> SplitResult:
     """The URL's parts when leadwire may call it; RefusedUrl saying why otherwise (no DNS lookup here)."""
     if len(url) > MAX_URL_LENGTH or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
         raise RefusedUrl("a URL of at most 2048 characters without spaces or control characters")
-    parts = urlsplit(url)
+    if not url.isascii():
+        raise RefusedUrl("a URL in ASCII: write the host in punycode (xn--…) and escape the path")
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise RefusedUrl("the URL cannot be read (a bracket left open?)") from error
     try:
         port = parts.port
     except ValueError as error:

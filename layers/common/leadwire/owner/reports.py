@@ -49,7 +49,9 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
     contacts: dict[str, list[float]] = {}
     total: dict[str, float] = {}
     all_contacts: list[float] = []
+    days: dict[str, dict[str, int]] = {}
     for source, item in counters.cohorts(store, start, end):
+        days.setdefault(counters.day_of(item), {})[source] = int(item.get("leads", 0))
         counts = per_source.setdefault(source, {})
         for name in COUNTS:
             counts[name] = counts.get(name, 0) + item.get(name, 0)
@@ -57,4 +59,5 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
         contacts.setdefault(source, []).extend(item.get("first_contact_s", []))
         all_contacts.extend(item.get("first_contact_s", []))
     return {"from": start, "to": end, "total": _figures(total, all_contacts),
-            "by_source": {source: _figures(counts, contacts[source]) for source, counts in sorted(per_source.items())}}
+            "by_source": {source: _figures(counts, contacts[source]) for source, counts in sorted(per_source.items())},
+            "leads_by_day": [{"day": day, "by_source": by_source} for day, by_source in sorted(days.items())]}

@@ -17,7 +17,8 @@ from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
 CONSOLE = Path(__file__).resolve().parent / "console"
-ASSETS = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+ASSETS = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8",
+          "icon.svg": "image/svg+xml"}
 
 
 @cache
@@ -34,9 +35,16 @@ def _file(name: str) -> str:
     return (CONSOLE / name).read_text(encoding="utf-8")
 
 
+@cache
+def _page() -> str:
+    from leadwire.pages.nurture import PLACEHOLDERS
+
+    return render("console/page.html", placeholders=PLACEHOLDERS)
+
+
 def page() -> Page:
-    """The console itself: the sign-in form and the empty screens its script fills."""
-    return Page(200, _file("console.html"), headers())
+    """The console itself: the sign-in form and the empty screens its script fills (the same for everyone)."""
+    return Page(200, _page(), headers())
 
 
 def asset(name: str) -> tuple[str, str] | None:

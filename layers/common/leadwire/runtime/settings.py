@@ -28,6 +28,7 @@ class Settings(BaseModel):
     default_region: str | None = None
     meta_graph_url: str = GRAPH_API_URL
     meta_graph_timeout_s: float = 3.0
+    form_limit_per_minute: int = 5  # website submissions one client may send a minute; 0 turns the limit off
     meta_dataset_id: str = ""  # the Conversions API dataset (pixel) lead stages go back to; empty sends none
     meta_app_id: str = ""  # our Meta app: the subscription check looks for it among a Page's subscribed apps
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
@@ -49,6 +50,11 @@ class Settings(BaseModel):
     def api_key_hashes(self) -> list[bytes]:
         keys = [key.strip() for key in self.leadwire_api_keys.get_secret_value().split(",")]
         return [hashlib.sha256(key.encode()).digest() for key in keys if key]
+
+    def client_hash_key(self) -> str:
+        """The key that hashes a client's address for the form limit (derived: one secret fewer to keep)."""
+        root = self.unsubscribe_secret.get_secret_value() or "leadwire without a secret"
+        return hmac.new(root.encode(), b"leadwire client-hash key v1", hashlib.sha256).hexdigest()
 
     def redirect_origin_list(self) -> list[str]:
         origins = (origin.strip().rstrip("/").lower() for origin in self.redirect_origins.split(","))

@@ -16,9 +16,26 @@ def load_config(store: Store) -> tuple[int, Config]:
     current = store.get(schema.CONFIG_CURRENT, consistent=False)
     if current is None:
         return 0, DEFAULT_CONFIG
-    document = current["document"]  # JSON text, exactly as accepted (a map in items written before that)
-    return int(current["version"]), Config.model_validate(json.loads(document) if isinstance(document, str) else
-                                                          document)
+    return int(current["version"]), _document(current)
+
+
+def _document(item: dict[str, Any]) -> Config:
+    document = item["document"]  # JSON text, exactly as accepted (a map in items written before that)
+    return Config.model_validate(json.loads(document) if isinstance(document, str) else document)
+
+
+def list_versions(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest saved versions, newest first: number and when it was saved."""
+    items, _ = store.query(schema.CONFIG_PARTITION, schema.CONFIG_VERSION_PREFIX, limit=limit, newest_first=True)
+    return [{"version": int(item["version"]), "saved_at": item.get("saved_at")} for item in items]
+
+
+def load_version(store: Store, version: int) -> Config | None:
+    """A saved version's document; None for one never saved (version 0 is the default that ships)."""
+    if version == 0:
+        return DEFAULT_CONFIG
+    item = store.get(schema.config_version(version), consistent=False)
+    return _document(item) if item else None
 
 
 def save_config(store: Store, config: Config, at: str) -> int:

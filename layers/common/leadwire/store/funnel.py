@@ -23,3 +23,8 @@ def cohorts(store: Store, start_day: str, end_day: str) -> Iterator[tuple[str, d
     """(source, counters) for every cohort from `start_day` to `end_day`, inclusive."""
     for item in store.query_all(schema.FUNNEL_PARTITION, sk_between=schema.funnel_days(start_day, end_day)):
         yield schema.source_of_cohort(item["sk"]), item
+
+
+def day_of(cohort: dict[str, Any]) -> str:
+    """The UTC creation day (`2026-11-05`) a cohort's counters are for."""
+    return schema.day_of_cohort(cohort["sk"])

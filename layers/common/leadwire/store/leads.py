@@ -324,6 +324,16 @@ class LeadRepository:
         return self._attempt(lead, {"nurture_step": index + 1}, condition, entry,
                              *outbox.put_actions(self.store, list(intents)))
 
+    def ask_opt_in(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
+        """Record that the confirmation email is written (once: the condition is that it was not)."""
+        return self._attempt(lead, {"opt_in_asked_at": at}, ("attribute_not_exists(#opt_in_asked_at)", {}), entry,
+                             *outbox.put_actions(self.store, list(intents)))
+
+    def confirm_opt_in(self, lead: LeadRecord, at: str, entry: dict[str, Any]) -> bool:
+        """The person confirmed their consent; False when they had already (or the lead is gone)."""
+        return self._attempt(lead, {"opt_in_confirmed_at": at, "updated_at": at},
+                             ("attribute_exists(pk) AND attribute_not_exists(#opt_in_confirmed_at)", {}), entry)
+
     def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
         condition = ("#last_activity_at = :seen AND #status = :status",
                      {"seen": lead.last_activity_at, "status": lead.status})
@@ -331,10 +341,11 @@ class LeadRepository:
                              *outbox.put_actions(self.store, list(intents)))
 
     # --- recovery: what the stream should have done, done again by the sweep ------------------------------------
-    def recover(self, lead: LeadRecord, entry: dict[str, Any] | None, score: bool) -> bool:
+    def recover(self, lead: LeadRecord, entry: dict[str, Any] | None, score: bool, at: str) -> bool:
         """Count an attempt and, for a score, mark it due again (the write sends the lead back through the score
-        function's stream filter); the condition is the lead as read, so a sweep run twice attempts once."""
-        changes: dict[str, Any] = {"score_due": 1} if score else {}
+        function's stream filter); the condition is the lead as read, so a sweep run twice attempts once. The
+        attempt is a change (`updated_at`), so the next one waits its backoff from this one."""
+        changes: dict[str, Any] = {"updated_at": at, **({"score_due": 1} if score else {})}
         add = {"recovery_attempts": 1, **({"inputs_version": 1} if score else {})}
         condition = _unchanged_since(lead)
         if entry is None:

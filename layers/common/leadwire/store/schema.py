@@ -146,11 +146,19 @@ def source_of_cohort(sk: str) -> str:
     return sk.partition("#")[2]
 
 
+def day_of_cohort(sk: str) -> str:
+    return sk.partition("#")[0]
+
+
 CONFIG_CURRENT: Key = {"pk": "CONFIG", "sk": "CURRENT"}
 
 
+CONFIG_PARTITION = "CONFIG"
+CONFIG_VERSION_PREFIX = "V#"
+
+
 def config_version(version: int) -> Key:
-    return {"pk": "CONFIG", "sk": f"V#{version:06d}"}
+    return {"pk": CONFIG_PARTITION, "sk": f"{CONFIG_VERSION_PREFIX}{version:06d}"}
 
 
 RESCORE_JOB: Key = {"pk": "JOB", "sk": "RESCORE"}
@@ -245,3 +253,15 @@ def meta_form_days(form_id: str, start: str, end: str) -> tuple[str, str]:
 
 def day_of_counter(sk: str) -> str:
     return sk.rsplit("#", 1)[-1]
+# --- counters that expire (template.yaml: TimeToLiveSpecification) --------------------------------------------------
+TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB deletes the item some time after
+
+
+def rate_counter(name: str, subject: str, window: str) -> Key:
+    """How often `subject` (a hashed client or address, never the raw one) did `name` in `window`."""
+    return {"pk": f"RATE#{name}#{subject}", "sk": f"W#{window}"}
+
+
+def rate_member(name: str, subject: str, window: str, member: str) -> Key:
+    """One counted thing of a counter (an email's intent id), so counting it again changes nothing."""
+    return {"pk": f"RATE#{name}#{subject}", "sk": f"M#{window}#{member}"}
