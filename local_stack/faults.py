@@ -134,10 +134,11 @@ class Faults:
             return failure, random.Random(generator.random())
 
     # --- AWS, through botocore's events --------------------------------------------------------------------------
-    def install(self, session: Any) -> None:
-        """Hook every client `session` creates from now on (botocore copies the session's handlers into each)."""
-        session.register_first("before-call", self._before_call, unique_id="leadwire-faults-before")
-        session.register_first("after-call", self._after_call, unique_id="leadwire-faults-after")
+    def install(self, events: Any) -> None:
+        """Hook every client made from now on by the session whose event system `events` is (botocore copies the
+        session's handlers into each client it creates)."""
+        events.register_first("before-call", self._before_call, unique_id="leadwire-faults-before")
+        events.register_first("after-call", self._after_call, unique_id="leadwire-faults-after")
 
     def _before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
         kind = SERVICES.get(model.service_model.service_name)
