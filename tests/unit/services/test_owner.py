@@ -35,7 +35,8 @@ def test_contact_is_recorded_once_and_counted_in_the_funnel(table, notifier, tea
 
     assert contacted["first_contact_at"] == won["first_contact_at"] == "2026-10-05T09:06:00.000Z"
     figures = reports.funnel(table, "2026-10-05", "2026-10-05")["total"]
-    assert (figures["contacted"], figures["won"], figures["first_contact_minutes"]["median"]) == (1, 1, 6.0)
+    assert (figures["contacted"], figures["won"]) == (1, 1)
+    assert figures["first_contact_minutes"]["median"] == pytest.approx(6.0, rel=0.02)  # the sketch's accuracy
     assert {rep.id: rep.open_leads for rep in load_reps(table)} == {"anna": 0, "ben": 0}
 
 
