@@ -186,3 +186,26 @@ def test_a_reps_record_lists_open_leads_and_the_first_contact_record(table, noti
                             "median_first_contact_minutes": 20.0}
     with pytest.raises(NotFound):
         record(table, "nobody")
+
+
+def test_stuck_leads_are_listed_at_once_among_hundreds_and_leave_the_list_when_finished_or_erased(table, notifier):
+    from leadwire.owner.erase import erase
+
+    # Given 300 leads, the two oldest of them parked as stuck
+    ids = [submit(table, T + timedelta(seconds=n), email=f"h{n}@shop{n}.example") for n in range(300)]
+    leads = LeadRepository(table)
+    for lead_id in ids[:2]:
+        lead = leads.get(lead_id)
+        assert lead is not None and leads.park(lead, "nobody could be assigned", {**timeline_entry(lead_id)})
+
+    # When the owner asks for the stuck ones: the first page has both (not hundreds of leads walked, page by page)
+    page = list_page(table, LeadFilters(stuck=True), 25, None)
+    assert [lead["id"] for lead in page["items"]] == [ids[1], ids[0]]
+
+    # Then a lead handed to a rep at last, or erased, leaves the list
+    lead = leads.get(ids[1])
+    assert lead is not None and leads.hand_over(lead, "anna", "assigned", "2026-10-05T11:00:00Z",
+                                                {**timeline_entry(ids[1])}, None)
+    erase(table, notifier, ids[0], T + timedelta(hours=2))
+    assert list_page(table, LeadFilters(stuck=True), 25, None)["items"] == []
+    assert [key[1] for key in table._items if key[0] == "STUCK"] == [f"{stored(table, ids[1]).created_at}#{ids[1]}"]
