@@ -14,6 +14,8 @@ from leadwire.clock import iso
 from leadwire.errors import NotFound, ValidationFailed
 from leadwire.followup.rep_links import RepLinks
 from leadwire.followup.sweep import run_sweep
+from leadwire.intake.dedupe import accept
+from leadwire.lead import LeadInput
 from leadwire.outbound import dispatch, slack
 from leadwire.outbound.dispatch import Dispatcher, next_try
 from leadwire.outbound.fanout import fan_out
@@ -83,6 +85,7 @@ def test_an_assigned_lead_is_one_signed_delivery_that_verifies_with_the_secret(t
     (call,) = receiver.calls
     sent = Webhook(secret).verify(call["body"], call["headers"])
     assert sent["type"] == "lead.assigned" and sent["data"]["lead_id"] == lead_id
+    assert sent["data"]["previous_owner"] is None  # the event's facts as the bus has them, nulls too
     assert sent["data"]["lead"]["company"] == "Fox Builders" and sent["data"]["lead"]["owner"] in team
     assert call["headers"]["webhook-id"] == deliveries(table)[0]["delivery_id"]
     assert attempt_all(table, receiver) == ["nothing"] and len(receiver.calls) == 1
@@ -103,7 +106,7 @@ def test_an_event_delivered_again_is_fanned_out_once(table, notifier, team):
     lead_id = assigned_lead(table, notifier, team)
     (written,) = deliveries(table)
     intent = {"intent_id": written["event_id"], "created_at": written["event_at"], "lead_id": lead_id}
-    event = Event(written["event_type"], written["facts"])
+    event = Event(written["event_type"], json.loads(written["facts"]))
 
     assert fan_out(table, intent, event, T + timedelta(minutes=3)) == 0
     assert len(deliveries(table)) == 1
@@ -406,3 +409,47 @@ def test_a_delivery_whose_first_attempt_never_ran_is_asked_for_again_by_the_swee
     # Then the later one asks for the attempt, which is made
     assert (early["webhooks_due"], late["webhooks_due"]) == (0, 1)
     assert attempt_all(table, Receiver()) == ["delivered"]
+
+
+@pytest.mark.parametrize(("event_type", "headline"), [
+    ("lead.assigned", "New lead for Anna Berg: Dana Fox"),
+    ("lead.sla_breached", "First contact overdue: Dana Fox"),
+    ("lead.returned", "Dana Fox came back"),
+])
+def test_each_slack_event_has_its_own_headline(event_type: str, headline: str):
+    card = slack.LeadCard(name="Dana Fox", company="Fox Builders", score=55, stage="mql", reasons=[("senior", 20.0)],
+                          owner="Anna Berg", deadline="10:15 CET", page_url="https://leads.example/l/t")
+
+    sent = slack.message(event_type, card)
+
+    assert sent["text"] == headline and sent["blocks"][0]["text"]["text"] == headline
+
+
+def test_a_breached_deadline_reaches_slack_with_the_lead_page(table, notifier, settings, team):
+    # Given a Slack subscription to breaches, and a lead nobody contacted
+    url = "https://hooks.slack.com/services/T000/B000/secret"
+    subscriptions.put(table, "team", SubscriptionIn(kind="slack", url=url, events=["lead.sla_breached"]), T)
+    assigned_lead(table, notifier, team)
+
+    # When the first-contact deadline passes
+    sweep_at(table, notifier, settings, T + timedelta(minutes=16))
+    receiver = Receiver()
+
+    # Then
+    assert attempt_all(table, receiver, "team") == ["delivered"]
+    sent = json.loads(receiver.calls[0]["body"])
+    assert sent["text"] == "First contact overdue: Dana Fox" and f"{BASE_URL}/l/" in json.dumps(sent["blocks"])
+
+
+def test_a_returning_lead_reaches_slack(table, notifier, team):
+    url = "https://hooks.slack.com/services/T000/B000/secret"
+    subscriptions.put(table, "team", SubscriptionIn(kind="slack", url=url, events=["lead.returned"]), T)
+    assigned_lead(table, notifier, team)
+
+    again = LeadInput(source="website", email="dana@fox-builders.example", first_name="Dana", last_name="Fox",
+                      message="Back with a bigger job")
+    accept(again, table, T + timedelta(days=2), notifier)
+    receiver = Receiver()
+
+    assert attempt_all(table, receiver, "team") == ["delivered"]
+    assert json.loads(receiver.calls[0]["body"])["text"] == "Dana Fox came back"

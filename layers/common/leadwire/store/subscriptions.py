@@ -8,6 +8,7 @@ Recording the attempt removes `send`, so an attempt never wakes itself."""
 
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,7 +54,8 @@ def write_delivery(store: Store, subscription_id: str, event: dict[str, Any], no
     key = schema.delivery(subscription_id, event["at"], event["id"])
     delivery_id = f"{event['id']}.{subscription_id}"
     item = {**key, "delivery_id": delivery_id, "subscription_id": subscription_id, "event_id": event["id"],
-            "event_type": event["type"], "event_at": event["at"], "facts": event["facts"],
+            "event_type": event["type"], "event_at": event["at"],
+            "facts": json.dumps(event["facts"], separators=(",", ":"), default=str),  # as the bus has them, nulls too
             "lead_id": event.get("lead_id"), "status": "pending", "attempts": 0, "send": 0, "send_at": iso(now),
             "due_shard": schema.hook_due_shard(delivery_id), "due_at": iso(now + LEASE),
             "expires_at": int((now + KEPT).timestamp())}
@@ -65,7 +67,8 @@ def write_delivery(store: Store, subscription_id: str, event: dict[str, Any], no
 
 
 def load_delivery(store: Store, key: dict[str, Any]) -> dict[str, Any] | None:
-    return store.get(schema.plain_key(key))
+    item = store.get(schema.plain_key(key))
+    return {**item, "facts": json.loads(item["facts"])} if item else None
 
 
 def record_attempt(store: Store, delivery: dict[str, Any], status: str, at: datetime, code: int | None,

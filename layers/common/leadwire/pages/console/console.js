@@ -3,7 +3,7 @@
 "use strict";
 
 const KEY = "leadwire.key";
-const state = {reps: [], config: null, version: 0, leadsCursor: null, leadsQuery: ""};
+const state = {reps: [], config: null, version: 0, leadsCursor: null, leadsQuery: "", notice: null};
 
 // --- small helpers -------------------------------------------------------------------------------------------
 function $(selector, root) { return (root || document).querySelector(selector); }
@@ -82,7 +82,8 @@ function showErrors(form, details, inputFor) {
       note = el("p", {class: "field-error from-api", id});
       input.insertAdjacentElement("afterend", note);
     }
-    note.textContent = note.textContent ? `${note.textContent}; ${detail.reason}` : detail.reason;
+    const reason = detail.reason.replace(/^Value error, /, "");
+    note.textContent = note.textContent ? `${note.textContent}; ${reason}` : reason;
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby") || ""} ${id}`.trim());
     first = first || input;
@@ -209,8 +210,10 @@ async function showLeads(query, cursor) {
   state.leadsQuery = query.toString();
   state.leadsCursor = page.cursor;
   $("#leads-table tbody").replaceChildren(...page.items.map(leadRow));
-  say("#leads-message", page.items.length ? `${page.items.length} lead${page.items.length === 1 ? "" : "s"}` +
-      (page.cursor ? ", more on the next page" : "") : "No leads match.");
+  const counted = page.items.length ? `${page.items.length} lead${page.items.length === 1 ? "" : "s"}` +
+    (page.cursor ? ", more on the next page." : ".") : "No leads match.";
+  say("#leads-message", state.notice ? `${state.notice} ${counted}` : counted, state.notice ? "ok" : null);
+  state.notice = null;
   $("#leads-next").disabled = !page.cursor;
   $("#leads-first").disabled = !cursor;
 }
@@ -257,8 +260,8 @@ async function leadAction(event) {
     } else if (form.dataset.action === "erase") {
       if (!(await confirmErase(person))) return;
       await api("DELETE", `/leads/${leadId}`);
+      state.notice = `${person} was erased.`;
       location.hash = "#/leads";
-      say("#leads-message", `${person} was erased.`, "ok");
     }
   } catch (error) {
     if (error instanceof ApiError && error.status !== 401) {
@@ -407,7 +410,9 @@ const LABELS = {business_name: "Business name", scoring: "Scoring", mql: "MQL th
   first_contact_sla_minutes: "First contact within (minutes)", remind_owner_at_minutes: "Remind the owner at (minutes)",
   reassign_after_minutes: "Reassign after (minutes)", stale_after_days: "Stale after (days)",
   retry_after_no_answer_minutes: "Call again after no answer (minutes)", rep_link_days: "Lead-page links work for (days)",
-  nurture: "Nurture steps", after_hours: "After (hours)", template: "Template", if: "If", field: "Field", op: "Test",
+  nurture: "Nurture steps", meta: "Meta Lead Ads", "meta.pages": "Page ids polled (comma-separated)",
+  "meta.conversions": "Stages sent back to Meta, as event names", poll_every_minutes: "Poll every (minutes)",
+  first_poll_hours: "First poll looks back (hours)", after_hours: "After (hours)", template: "Template", if: "If", field: "Field", op: "Test",
   value: "Value", points: "Points", max: "At most", reps: "Reps (ids)", id: "Id"};
 const NEW_ITEM = {
   "scoring.fit": () => ({id: "", if: {field: "", op: "exists", value: null}, points: 0}),
@@ -418,18 +423,31 @@ const NEW_ITEM = {
 const HIDDEN = new Set(["followup.templates"]);  // edited on the Templates screen, saved with the rest
 let editorSerial = 0;
 
-function label(name) { return LABELS[name] || name.replace(/_/g, " "); }
+function label(name, path) {
+  if (path && path.startsWith("meta.conversions.")) return `When a lead becomes ${name}`;
+  return LABELS[path] || LABELS[name] || name.replace(/_/g, " ");
+}
+
+// A value edited in one input: anything but an object, or a list of objects (a list of words or numbers is one input).
+function isLeaf(name, value, path) {
+  if (name === "value" || LISTS[name] || value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.length ? typeof value[0] !== "object" : !NEW_ITEM[path];
+  return false;
+}
 
 function leafKind(name, value) {
   if (ENUMS[name]) return "enum";
   if (LISTS[name]) return `list-${LISTS[name]}`;
+  if (name !== "value" && Array.isArray(value)) {
+    return value.length && value.every(item => typeof item === "number") ? "list-number" : "list-string";
+  }
   if (name === "value") return "json";
   if (typeof value === "boolean") return "boolean";
   if (NUMBERS.has(name) || typeof value === "number") return "number";
   return "string";
 }
 
-function leaf(name, value) {
+function leaf(name, value, path) {
   const kind = leafKind(name, value), id = `rule-${++editorSerial}`;
   let input;
   if (kind === "enum") {
@@ -438,18 +456,20 @@ function leaf(name, value) {
   } else if (kind === "boolean") {
     input = el("input", {id, type: "checkbox", checked: Boolean(value)});
     return el("div", {class: "check", "data-name": name, "data-kind": kind}, input, el("label", {for: id,
-                                                                                           text: label(name)}));
+                                                                                           text: label(name, path)}));
   } else {
     let text = value === null || value === undefined ? "" : String(value);
     if (kind.startsWith("list-")) text = (value || []).join(", ");
     if (kind === "json") text = typeof value === "string" ? value : (value === null ? "" : JSON.stringify(value));
     input = el("input", {id, value: text, autocomplete: "off", inputmode: kind === "number" ? "decimal" : null});
   }
-  return el("div", {"data-name": name, "data-kind": kind}, el("label", {for: id, text: label(name)}), input);
+  return el("div", {"data-name": name, "data-kind": kind}, el("label", {for: id, text: label(name, path)}), input);
 }
 
+
 function node(name, value, path) {
-  if (Array.isArray(value) && !LISTS[name]) return listNode(name, value, path);
+  if (isLeaf(name, value, path)) return leaf(name, value, path);
+  if (Array.isArray(value)) return listNode(name, value, path);
   if (value && typeof value === "object" && path === "scoring.engagement") return mapNode(name, value, path);
   if (value && typeof value === "object") {
     const box = name === "if" ? el("div", {class: "row", "data-name": name, "data-kind": "object"}) :
@@ -458,8 +478,7 @@ function node(name, value, path) {
     for (const [key, child] of Object.entries(value)) {
       const childPath = path ? `${path}.${key}` : key;
       if (HIDDEN.has(childPath)) continue;
-      grid.append(child && typeof child === "object" && !LISTS[key] && key !== "value" ?
-        node(key, child, childPath) : leaf(key, child));
+      grid.append(node(key, child, childPath));
     }
     if (grid !== box) box.append(grid);
     return box;
@@ -470,8 +489,7 @@ function node(name, value, path) {
 function itemRow(value, path) {
   const row = el("div", {class: "row", "data-item": "1"});
   for (const [key, child] of Object.entries(value)) {
-    row.append(child && typeof child === "object" && !LISTS[key] && key !== "value" ? node(key, child, `${path}.${key}`) :
-      leaf(key, child));
+    row.append(node(key, child, `${path}.${key}`));
   }
   row.append(el("button", {type: "button", class: "button quiet", "data-remove": "1", text: "Remove"}));
   return row;
