@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 3000
 
-.PHONY: run test lint unit bench-test integration contract e2e browser screenshots template openapi openapi-check bench clean
+.PHONY: run test lint unit bench-test integration contract e2e browser screenshots template openapi openapi-check bench chaos clean
 
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local_stack --demo
@@ -66,6 +66,10 @@ template: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+chaos: $(STAMP)
+	@echo "==> chaos: 2,000 leads at 10% faults on SES, EventBridge, DynamoDB and the Graph API (bench/results/chaos.json)"
+	$(PY) -m bench.chaos
 
 clean:
 	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from devtools.apigw import Route, build_event, find_route, response_parts
 from leadwire.clock import parse_iso
+from local_stack.faults import FaultPlan, FaultSpecError
 
 if TYPE_CHECKING:
     from local_stack.stack import LocalStack
@@ -102,7 +103,10 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
                 except ValueError:
                     return self._json(400, {"error": "malformed", "message": "'at' is not an ISO-8601 instant",
                                             "details": [{"field": "at", "reason": "not ISO-8601"}]})
-                return self._json(200, stack.sweep(moment))
+                report = stack.sweep(moment)
+                return self._json(500 if "error" in report else 200, report)
+            if path == "/_local/faults" and self.command in ("GET", "POST"):
+                return self._faults(body)
             if path == "/_local/drain" and self.command == "POST":
                 return self._json(200, {"delivered": stack.pump.drain()})
             if path == "/_local/outbox" and self.command == "GET":
@@ -116,6 +120,17 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
             if path == "/_local/invocations" and self.command == "GET":
                 return self._json(200, {name: fn.invocations for name, fn in stack.functions.items()})
             return self._json(404, {"error": "not_found", "message": f"no control route {self.command} {path}"})
+
+        def _faults(self, body: bytes) -> None:
+            """POST sets the faults in force (`{}` turns them off); both answer them with what was injected."""
+            if self.command == "POST":
+                try:
+                    stack.faults.set(FaultPlan.from_json(json.loads(body or b"{}")))
+                except ValueError as error:
+                    details = error.details if isinstance(error, FaultSpecError) else [
+                        {"field": "body", "reason": "not JSON"}]
+                    return self._json(400, {"error": "malformed", "message": "faults are not set", "details": details})
+            return self._json(200, stack.faults.status())
 
         def _page(self, path: str) -> None:
             name = PAGES.get(path) or path.removeprefix("/static/")

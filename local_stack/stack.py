@@ -16,6 +16,7 @@ from devtools.environment import DEV_KEY, LOCAL_ENV, REGION
 from devtools.lambdas import Function
 from devtools.moto_fidelity import SentEmail, record_sent_emails, serialise_dynamodb
 from devtools.template import load_template
+from local_stack.faults import FaultPlan, Faults, GraphFaults
 from local_stack.pump import MotoStream, StreamPump, Subscription
 
 
@@ -57,6 +58,12 @@ class LocalAws:
                                                   AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         events.put_rule(Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["leadwire"]}))
         events.put_targets(Rule="local-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+
+    def session_events(self) -> Any:
+        """The event system of boto3's default session, which every client the functions create copies."""
+        import boto3
+
+        return boto3.DEFAULT_SESSION.events if boto3.DEFAULT_SESSION else boto3.Session().events
 
     def _keep_sent_email(self, email: SentEmail) -> None:
         with self._outbox_lock:
@@ -114,13 +121,20 @@ class LocalStack:
         self.api_key = os.environ["LEADWIRE_API_KEYS"].split(",")[0].strip()
         # The domain only after the environment, as Lambda sets it before any import (Powertools reads it early).
         from leadwire.runtime import services
+        from leadwire.runtime.settings import GRAPH_API_URL
         from local_stack.server import serve
 
+        self.faults = Faults(FaultPlan.from_text(os.environ.get("LEADWIRE_FAULTS", "")))
+        # The Graph API is reached through the fault proxy, which forwards to the one the owner named.
+        self.graph_faults = GraphFaults(self.faults, os.environ.get("META_GRAPH_URL") or GRAPH_API_URL,
+                                        hold_s=float(os.environ.get("META_GRAPH_TIMEOUT_S") or 3.0) + 1).start()
+        os.environ["META_GRAPH_URL"] = self.graph_faults.url
         self.server = serve(self, self.host, self.port)
         self.port = self.server.server_address[1]
         os.environ["PUBLIC_BASE_URL"] = self.url
         services.reset()
         self.aws.start(self.template.table_create_kwargs(self.env["TABLE_NAME"]), self.template.ttl_attribute())
+        self.faults.install(self.aws.session_events())  # the functions' clients, made from here on, not the stack's
         self.functions = {spec.logical_id: Function(spec.logical_id, spec.code_dir, spec.timeout_s, spec.memory_mb)
                           for spec in self.template.functions().values()}
         self.pump = StreamPump(MotoStream(self.env["TABLE_NAME"]), self.aws.sqs, self.aws.dlq_url, [
@@ -177,7 +191,11 @@ class LocalStack:
     def sweep(self, at: datetime) -> Any:
         """Fire the follow-up function as the schedule would at `at`, then drain what it caused."""
         with self.sweep_lock:
-            report = self.followup.invoke(self.schedule.event(at))
+            try:
+                report = self.followup.invoke(self.schedule.event(at))
+            except Exception as error:  # the invocation failed, as Lambda would report it; the next one runs anyway
+                print(f"follow-up function failed: {type(error).__name__}: {error}", flush=True)
+                report = {"at": at.isoformat(), "error": type(error).__name__}
         self.pump.drain()
         return report
 
@@ -188,4 +206,5 @@ class LocalStack:
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.graph_faults.stop()
         self.aws.stop()

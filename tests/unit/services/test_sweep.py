@@ -216,6 +216,81 @@ def test_a_message_that_can_never_be_delivered_is_given_up_and_shown_on_the_time
     assert kinds(table, lead_id).count("delivery_failed") == 1
 
 
+def test_an_email_whose_intent_could_not_be_deleted_at_first_is_sent_once(table, settings, team, monkeypatch):
+    # Given a table that refuses the first delete of a delivered intent (throttled), once the email has left
+    from leadwire.store import outbox
+    from leadwire.store.table import StoreUnavailable
+
+    refusals = [1]
+    delivered = outbox.delivered
+
+    def throttled_once(*args, **kwargs):
+        if refusals[0]:
+            refusals[0] -= 1
+            raise StoreUnavailable("ProvisionedThroughputExceeded")
+        return delivered(*args, **kwargs)
+
+    notifier = RecordingNotifier()
+    monkeypatch.setattr(outbox, "delivered", throttled_once)
+
+    # When a lead is assigned (its owner emailed through the outbox) and sweeps run after it
+    _, owner = assigned_lead(table, notifier)
+    for minutes in (3, 6, 14):
+        sweep(table, notifier, settings, T + timedelta(minutes=minutes))
+
+    # Then the owner was told once: the delete was tried again rather than the email sent again
+    assert refusals == [0]
+    assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
+
+
+def test_a_sweep_whose_outbox_cannot_be_read_still_takes_the_leads_due_steps(table, notifier, settings, team,
+                                                                            monkeypatch):
+    # Given an owner's lead with a reminder due, and the outbox index failing (throttled) for this sweep
+    from leadwire.store import outbox
+    from leadwire.store.table import StoreUnavailable
+
+    lead_id, _ = assigned_lead(table, notifier)
+
+    def throttled(*args, **kwargs):
+        raise StoreUnavailable("ProvisionedThroughputExceeded")
+
+    monkeypatch.setattr(outbox, "due", throttled)
+
+    # When the sweep runs at the reminder instant
+    report = sweep(table, notifier, settings, T + timedelta(minutes=15))
+
+    # Then the lead was still reminded, and the sweep says what failed
+    assert report["steps"]["owner_reminded"] == 1 and stored(table, lead_id).reminders_sent == 1
+    assert report["outbox"] == {"error": "StoreUnavailable"}
+
+
+def test_a_shard_whose_due_leads_cannot_be_read_does_not_stop_the_others(table, notifier, settings, team,
+                                                                         monkeypatch):
+    # Given leads with reminders due, and the due index failing (throttled) on the first shard the sweep reads
+    from leadwire.store.leads import LeadRepository
+    from leadwire.store.table import StoreUnavailable
+
+    ids = [assigned_lead(table, notifier, email=f"person{number}@shop.example")[0] for number in range(8)]
+    due = LeadRepository.due
+    failed: list[str] = []
+
+    def first_shard_throttled(self, shard, *args, **kwargs):
+        if not failed or failed == [shard]:
+            failed[:] = [shard]
+            raise StoreUnavailable("ProvisionedThroughputExceeded")
+        return due(self, shard, *args, **kwargs)
+
+    monkeypatch.setattr(LeadRepository, "due", first_shard_throttled)
+
+    # When the sweep runs at the reminder instant
+    report = sweep(table, notifier, settings, T + timedelta(minutes=15))
+
+    # Then every lead in the other shards was reminded, and the failure is reported
+    reminded = [lead_id for lead_id in ids if stored(table, lead_id).reminders_sent == 1]
+    assert report["errors"] == {"StoreUnavailable": 1}
+    assert 0 < len(reminded) < len(ids) and report["steps"]["owner_reminded"] == len(reminded)
+
+
 def due_leads(table, at: datetime) -> list:
     from leadwire.store import schema
     from leadwire.store.leads import LeadRepository
@@ -254,6 +329,23 @@ def test_a_scored_lead_nobody_assigned_is_assigned_by_the_sweep(table, notifier,
     owner = stored(table, lead_id).owner
     assert report["steps"]["assignment_recovered"] == 1 and owner in team
     assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
+
+
+def test_a_late_sweep_sends_a_waiting_lead_through_once_and_waits_before_the_next_attempt(table, notifier, settings,
+                                                                                       team):
+    # Given a lead the score function never saw, and no sweep for two hours (the schedule was off)
+    lead_id = submit(table)
+
+    # When the sweep finally runs
+    report = sweep(table, notifier, settings, T + timedelta(hours=2))
+
+    # Then it was sent through scoring once, not four times in a row and then parked before the stream could answer
+    lead = stored(table, lead_id)
+    assert report["steps"]["score_recovered"] == 1 and "stuck" not in report["steps"]
+    assert lead.recovery_attempts == 1 and not lead.stuck
+    # and the next attempt waits its backoff from this one
+    assert "score_recovered" not in sweep(table, notifier, settings, T + timedelta(hours=2, minutes=9))["steps"]
+    assert sweep(table, notifier, settings, T + timedelta(hours=2, minutes=11))["steps"]["score_recovered"] == 1
 
 
 def test_a_lead_that_cannot_be_finished_is_parked_as_stuck_once(table, notifier, settings, team):

@@ -75,7 +75,12 @@ class Sweep:
         for shard in self._shards():
             cursor: dict[str, Any] | None = None
             while True:
-                due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                try:
+                    due, cursor = self.leads.due(shard, self.now, page_size, cursor)
+                except Exception as error:  # this shard's page could not be read: the other shards still are
+                    self.report.errors[type(error).__name__] += 1
+                    logger.warning("a shard of due leads could not be read", extra={"error": type(error).__name__})
+                    break
                 for lead in due:
                     if time_left_ms() < reserve_ms:
                         self.report.finished = False
@@ -135,11 +140,11 @@ class Sweep:
 
     def _recover_score(self, lead: LeadRecord, step: Step) -> None:
         entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="score")
-        self._done("score_recovered", self.leads.recover(lead, entry, score=True))
+        self._done("score_recovered", self.leads.recover(lead, entry, score=True, at=iso(self.now)))
 
     def _recover_assignment(self, lead: LeadRecord, step: Step) -> None:
         entry = None if lead.recovery_attempts else self._entry(lead, "recovery", what="assignment")
-        if self.leads.recover(lead, entry, score=False):
+        if self.leads.recover(lead, entry, score=False, at=iso(self.now)):
             self._done("assignment_recovered", self.assign(lead.id, self.now) is not None)
 
     def _stuck(self, lead: LeadRecord, step: Step) -> None:
@@ -216,14 +221,24 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
     from leadwire.intake import reconcile  # the Graph API's parsers, loaded by the sweep only
     from leadwire.outbound import conversions
 
-    # what an earlier sender could not deliver, and the lead stages going back to Meta
-    outbox_report = Delivery(store, notifier, {conversions.KIND: conversions.sender(store, settings)}).retry_due(now)
-    webhooks_due = subscriptions.wake_due(store, now)  # the outbound function makes these attempts
-    polled = reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links)
+    # Each part on its own: one that fails (the table throttled, say) is reported and the others still run.
+    # What an earlier sender could not deliver, and the lead stages going back to Meta:
+    senders = {conversions.KIND: conversions.sender(store, settings)}
+    outbox_report = _part(lambda: Delivery(store, notifier, senders).retry_due(now))
+    webhooks_due = _part(lambda: subscriptions.wake_due(store, now))  # the outbound function makes these attempts
+    polled = _part(lambda: reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links))
     report = sweep.run(time_left_ms, page_size=page_size)
-    rescored = rescore.continue_rescore(store, now)
+    rescored = _part(lambda: rescore.continue_rescore(store, now))
     return {"at": time, **report.as_dict(), "rescored": rescored, "outbox": outbox_report,
             "webhooks_due": webhooks_due, "poll": polled}
+
+
+def _part(run: Callable[[], Any]) -> Any:
+    try:
+        return run()
+    except Exception as error:
+        logger.warning("part of the sweep failed; the next sweep tries again", extra={"error": type(error).__name__})
+        return {"error": type(error).__name__}
 
 
 def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:

@@ -4,6 +4,8 @@ failed, with backoff, until SES or EventBridge take it or it is given up on (the
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +23,8 @@ logger = Logger(child=True)
 PERSON_EMAILS_PER_DAY = 3  # no person gets more leadwire emails a day (reps, the owner's team, are not capped)
 MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
+FORGET_ATTEMPTS = 3  # deleting a delivered intent is tried this often before its messages risk going out again
+FORGET_BACKOFF_S = 0.025
 # A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
 Sender = Callable[[dict[str, Any], datetime], None]
 
@@ -62,7 +66,10 @@ class Delivery:
             except Exception as error:  # counted, and tried again later or given up on
                 failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
                                                                                       int(intent.get("sent", 0)))
-                report[self._failed(intent, now, failure.error, failure.sent)] += 1
+                try:
+                    report[self._failed(intent, now, failure.error, failure.sent)] += 1
+                except Exception:  # not even the attempt could be recorded: the intent is still due, as it was
+                    report["unrecorded"] = report.get("unrecorded", 0) + 1
         return report
 
     def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
@@ -87,7 +94,19 @@ class Delivery:
                 hand_to(self.notifier, message)
             except Exception as error:
                 raise _Undelivered(type(error).__name__, number) from error
-        outbox.delivered(self.store, intent)
+        self._forget(intent)
+
+    def _forget(self, intent: dict[str, Any]) -> None:
+        """Every message left: delete the intent, trying again after a transient failure (left in the outbox, its
+        messages would be sent a second time by a later sweep)."""
+        for attempt in range(FORGET_ATTEMPTS):
+            try:
+                outbox.delivered(self.store, intent)
+                return
+            except Exception:
+                if attempt + 1 == FORGET_ATTEMPTS:
+                    raise
+            time.sleep(random.uniform(0, FORGET_BACKOFF_S * 2 ** attempt))
 
     def _within_cap(self, email: Email, intent: dict[str, Any], number: int) -> bool:
         """At most PERSON_EMAILS_PER_DAY to one person's address a day (by the day the email was written), each

@@ -339,10 +339,11 @@ class LeadRepository:
                              *outbox.put_actions(self.store, list(intents)))
 
     # --- recovery: what the stream should have done, done again by the sweep ------------------------------------
-    def recover(self, lead: LeadRecord, entry: dict[str, Any] | None, score: bool) -> bool:
+    def recover(self, lead: LeadRecord, entry: dict[str, Any] | None, score: bool, at: str) -> bool:
         """Count an attempt and, for a score, mark it due again (the write sends the lead back through the score
-        function's stream filter); the condition is the lead as read, so a sweep run twice attempts once."""
-        changes: dict[str, Any] = {"score_due": 1} if score else {}
+        function's stream filter); the condition is the lead as read, so a sweep run twice attempts once. The
+        attempt is a change (`updated_at`), so the next one waits its backoff from this one."""
+        changes: dict[str, Any] = {"updated_at": at, **({"score_due": 1} if score else {})}
         add = {"recovery_attempts": 1, **({"inputs_version": 1} if score else {})}
         condition = _unchanged_since(lead)
         if entry is None:

@@ -1,0 +1,106 @@
+"""The local stack's fault injection on moto: each kind of call fails as that AWS service fails it, the store and the
+notifier read each failure for what it is, a seed repeats a run, and the settings are checked."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from devtools.environment import LOCAL_ENV, REGION
+from leadwire.outbound.notify import AwsNotifier, Email, NotDelivered
+from leadwire.store.table import DynamoTable, StoreUnavailable
+from local_stack.faults import FaultPlan, Faults, FaultSpecError
+
+pytestmark = pytest.mark.usefixtures("aws")
+TABLE = LOCAL_ENV["TABLE_NAME"]
+
+
+def faulty(plan: dict) -> boto3.Session:
+    """A session whose clients fail as `plan` says (as the local stack hooks the functions' session)."""
+    session = boto3.Session(region_name=REGION)
+    faults = Faults(FaultPlan.from_json(plan))
+    faults.install(session.events)
+    session.faults = faults  # type: ignore[attr-defined]
+    return session
+
+
+def put(key: str) -> dict:
+    return {"Put": {"TableName": TABLE, "Item": {"pk": {"S": key}, "sk": {"S": "x"}}}}
+
+
+def test_every_dynamodb_failure_is_one_aws_answers_and_the_store_reads_each_for_what_it_is():
+    # Given every DynamoDB call failing, with a seed
+    session = faulty({"dynamodb": 1, "seed": 1})
+    client = session.client("dynamodb")
+
+    # When transactions are tried again and again
+    codes, reasons, applied = set(), set(), 0
+    for number in range(60):
+        key = f"fault-test-{number}"
+        try:
+            client.transact_write_items(TransactItems=[put(key), put(key + "-b")])
+        except ClientError as error:
+            codes.add(error.response["Error"]["Code"])
+            reasons |= {reason["Code"] for reason in error.response.get("CancellationReasons", [])}
+        truth = boto3.client("dynamodb", region_name=REGION)  # made before no faults: the stack's own view
+        applied += "Item" in truth.get_item(TableName=TABLE, Key={"pk": {"S": key}, "sk": {"S": "x"}})
+
+    # Then each answer is one DynamoDB gives, a conflict names its item, and some 500s came after the write
+    assert codes == {"ProvisionedThroughputExceededException", "InternalServerError", "TransactionCanceledException"}
+    assert reasons == {"TransactionConflict", "None"}
+    assert 0 < applied < 60
+    # and the store takes a conflict that never clears for "unavailable", never for "someone else did it"
+    with pytest.raises((StoreUnavailable, ClientError)) as raised:
+        DynamoTable(TABLE, client).transact([put("fault-test-store")])
+    assert "ConditionalCheckFailed" not in str(raised.value)
+
+
+def test_ses_throttles_or_rejects_and_eventbridge_names_the_entries_it_did_not_take():
+    session = faulty({"ses": 1, "events": 1, "seed": 2})
+    notifier = AwsNotifier(LOCAL_ENV["SENDER_EMAIL"], LOCAL_ENV["EVENT_BUS_NAME"], ses=session.client("sesv2"),
+                           events=session.client("events"))
+
+    ses_codes, event_failures = set(), set()
+    for _ in range(30):
+        try:
+            notifier.send(Email(to="rep@shop.example", subject="New lead", text="Call them"))
+        except ClientError as error:
+            ses_codes.add(error.response["Error"]["Code"])
+        try:
+            notifier.publish("lead.assigned", {"lead_id": "l1"})
+        except NotDelivered as failure:
+            event_failures.add(str(failure).rsplit(": ", 1)[-1])  # a failed entry, read by the notifier
+        except ClientError as error:
+            event_failures.add(error.response["Error"]["Code"])
+
+    assert ses_codes == {"TooManyRequestsException", "MessageRejected"}
+    assert event_failures == {"InternalFailure", "ThrottlingException"}
+
+
+def test_a_seed_repeats_the_same_fates_and_no_faults_fail_nothing():
+    def fates(plan: dict) -> list[str]:
+        client = faulty(plan).client("dynamodb")
+        outcomes = []
+        for number in range(40):
+            try:
+                client.get_item(TableName=TABLE, Key={"pk": {"S": f"k{number}"}, "sk": {"S": "x"}})
+                outcomes.append("ok")
+            except ClientError as error:
+                outcomes.append(error.response["Error"]["Code"])
+        return outcomes
+
+    first = fates({"dynamodb": 0.3, "seed": 5})
+    assert first == fates({"dynamodb": 0.3, "seed": 5}) and set(first) - {"ok"}
+    assert first != fates({"dynamodb": 0.3, "seed": 6})
+    assert set(fates({})) == {"ok"}
+
+
+def test_the_settings_are_checked_and_the_environment_form_reads_the_same():
+    assert FaultPlan.from_text("ses=0.1, dynamodb=0.25,seed=3") == FaultPlan({"ses": 0.1, "dynamodb": 0.25}, 3)
+    assert FaultPlan.from_json({}) == FaultPlan()
+    with pytest.raises(FaultSpecError) as refused:
+        FaultPlan.from_json({"dynamo": 0.1, "ses": 2, "seed": "x"})
+    assert [detail["field"] for detail in refused.value.details] == ["dynamo", "ses", "seed"]
+    with pytest.raises(FaultSpecError):
+        FaultPlan.from_text("ses")
