@@ -24,8 +24,8 @@ def main() -> None:
     if args.demo:
         stack.add_demo_team()
     print(f"leadwire local stack at {stack.url} (API key: {stack.api_key})", flush=True)
-    print(f"  demo form and board: {stack.url}/   follow-up sweep every {stack.schedule_rate_s:g} s;"
-          " Ctrl-C stops", flush=True)
+    print(f"  demo form and board: {stack.url}/   the owner's console: {stack.url}/console", flush=True)
+    print(f"  follow-up sweep every {stack.schedule_rate_s:g} s; Ctrl-C stops", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

@@ -101,15 +101,28 @@ class Faults:
                             for kind in KINDS}
             self.calls: Counter[str] = Counter()
             self.injected: Counter[str] = Counter()
+            self._scripted: list[tuple[str, str | None, str]] = []
+
+    def fail_next(self, kind: str, failure: str, operation: str | None = None, count: int = 1) -> None:
+        """The next `count` calls of `kind` (of `operation` only, when given) fail with `failure`, one of the
+        failures of that kind (tests that need one fault at one place: a conflict on one transaction, say)."""
+        with self._lock:
+            self._scripted += [(kind, operation, failure)] * count
 
     def status(self) -> dict[str, Any]:
         with self._lock:
             return {"faults": self.plan.as_dict(), "calls": dict(self.calls), "injected": dict(self.injected)}
 
-    def draw(self, kind: str, choices: tuple[str, ...]) -> tuple[str, random.Random] | None:
+    def draw(self, kind: str, choices: tuple[str, ...], operation: str | None = None
+             ) -> tuple[str, random.Random] | None:
         """Whether this call of `kind` fails, and how (one of `choices`), with the generator for its details."""
         with self._lock:
             self.calls[kind] += 1
+            for index, (scripted_kind, scripted_operation, failure) in enumerate(self._scripted):
+                if scripted_kind == kind and scripted_operation in (None, operation) and failure in choices:
+                    del self._scripted[index]
+                    self.injected[f"{kind}.{failure}"] += 1
+                    return failure, random.Random(index)
             rate = self.plan.rates.get(kind, 0.0)
             if not rate:
                 return None
@@ -121,16 +134,17 @@ class Faults:
             return failure, random.Random(generator.random())
 
     # --- AWS, through botocore's events --------------------------------------------------------------------------
-    def install(self, session: Any) -> None:
-        """Hook every client `session` creates from now on (botocore copies the session's handlers into each)."""
-        session.register_first("before-call", self._before_call, unique_id="leadwire-faults-before")
-        session.register_first("after-call", self._after_call, unique_id="leadwire-faults-after")
+    def install(self, events: Any) -> None:
+        """Hook every client made from now on by the session whose event system `events` is (botocore copies the
+        session's handlers into each client it creates)."""
+        events.register_first("before-call", self._before_call, unique_id="leadwire-faults-before")
+        events.register_first("after-call", self._after_call, unique_id="leadwire-faults-after")
 
     def _before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
         kind = SERVICES.get(model.service_model.service_name)
         if kind is None:
             return None
-        drawn = self.draw(kind, _failures(model.service_model.service_name, model.name))
+        drawn = self.draw(kind, _failures(model.service_model.service_name, model.name), model.name)
         if drawn is None:
             return None
         failure, generator = drawn

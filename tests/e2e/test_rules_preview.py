@@ -98,6 +98,7 @@ def test_an_owner_written_template_reaches_the_nurture_email(stack):
         "subject": "{{ first_name }}, your boiler check with {{ business }}",
         "body": "Hi {{ first_name }},\n\nautumn is here: shall {{ business }} look at {{ company }}'s boiler?"}
     document["followup"]["nurture"] = [{"after_hours": 0, "template": "autumn"}]
+    document["followup"]["double_opt_in"] = False  # this business confirmed consent on its own form
     assert stack.request("PUT", "/config", document).status == 200
     preview = stack.request("POST", "/config/templates/preview", document["followup"]["templates"]["autumn"])
     assert preview.json()["subject"] == "Dana, your boiler check with Harbor Heating"

@@ -104,3 +104,33 @@ def test_the_settings_are_checked_and_the_environment_form_reads_the_same():
     assert [detail["field"] for detail in refused.value.details] == ["dynamo", "ses", "seed"]
     with pytest.raises(FaultSpecError):
         FaultPlan.from_text("ses")
+
+
+# --- the findings, replayed with one injected fault at the place it names -----------------------------------
+def test_a_single_conflict_on_the_rescore_transaction_still_scores_the_lead():
+    # Given a website lead on moto whose next score reaches a stage, and the next TransactWriteItems cancelled by a
+    # conflict (the day's funnel counter, shared by every lead, is in that transaction)
+    from datetime import UTC, datetime
+
+    from leadwire.intake.dedupe import accept
+    from leadwire.lead import LeadInput
+    from leadwire.owner.leads import EngagementIn, record_event
+    from leadwire.scoring.rescore import rescore
+    from leadwire.store.leads import LeadRepository
+    from tests.fakes import RecordingNotifier
+
+    session = faulty({})
+    store = DynamoTable(TABLE, session.client("dynamodb"))
+    now = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    lead_id = accept(LeadInput(source="website", email="dana@fox-builders.example", job_title="Founder"),
+                     store, now).lead_id
+    record_event(store, lead_id, EngagementIn(type="demo_request"), now)  # enough for a stage: one transaction
+    session.faults.fail_next("dynamodb", "TransactionConflict", operation="TransactWriteItems")
+
+    # When the score function takes its stream record
+    scored = rescore(lead_id, store, RecordingNotifier(), now)
+
+    # Then the conflict was retried, not taken for "someone else scored it": the lead has its score and stage
+    lead = LeadRepository(store).get(lead_id)
+    assert session.faults.status()["injected"] == {"dynamodb.TransactionConflict": 1}
+    assert scored and lead is not None and lead.score_due is None and lead.stage == "mql"

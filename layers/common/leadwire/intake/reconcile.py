@@ -107,14 +107,13 @@ class Poll:
         if not sources.claim_page(self.store, page.page_id, page.next_at, iso(self.now + self.every)):
             return  # another sweep is checking it
         self.report.pages_checked += 1
-        deadline = self.deadline
         asking = "subscription"
         try:
-            apps = self.graph.subscribed_apps(page.page_id, deadline)
+            apps = self.graph.subscribed_apps(page.page_id, self.deadline)
             subscribed = any(_gets_leads(app, self.app_id) for app in apps)
             asking = "forms"
             if listed:
-                for form in self.graph.page_forms(page.page_id, deadline):
+                for form in self.graph.page_forms(page.page_id, self.deadline):
                     if isinstance(form.get("id"), str) and form["id"].isdigit():
                         sources.register_form(self.store, form["id"], page.page_id, iso(self.now),
                                               _text(form.get("name")), _text(form.get("status")))
