@@ -288,9 +288,11 @@ class LeadRepository:
         extra = [reps.counters_action(self.store, rep_id, open_leads=1, assigned=1)]
         if lead.owner is not None:
             extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1))
-        if company_domain:
-            extra.append(reps.company_owner_action(self.store, company_domain, rep_id, at))
-        return self._attempt(lead, changes, condition, entry, *extra, *outbox.put_actions(self.store, list(intents)))
+        if not self._attempt(lead, changes, condition, entry, *extra, *outbox.put_actions(self.store, list(intents))):
+            return False
+        if company_domain:  # routing memory, a hint: outside the transaction, where it cost twice the write units
+            reps.remember_company_owner(self.store, company_domain, rep_id, at)
+        return True
 
     def retry_reassignment_at(self, lead: LeadRecord, at: str) -> None:
         self._write(lead, {"reassign_retry_at": at})
