@@ -526,9 +526,23 @@ def test_the_basic_tier_keeps_only_the_alarms_an_owner_needs() -> None:
         watched[props["MetricName"]] |= references(props.get("Dimensions", []))
     assert watched == {"ApproximateNumberOfMessagesVisible": {"DeadLetterQueue"},
                        "Errors": {"IntakeFunction", "FollowupFunction"},
-                       "MetaLeadsRecovered": set(), "MetaSubscriptionMissing": set()}
+                       "MetaLeadsRecovered": set(), "MetaSubscriptionMissing": set(), "StuckLeads": set()}
     assert not any(in_tier(logical_id, "basic") for logical_id in TEMPLATE.logical_ids("AWS::CloudWatch::Dashboard"))
     assert TEMPLATE.document["Outputs"]["DashboardName"]["Condition"] == "FullObservability"
+
+
+def test_a_stuck_lead_raises_an_alarm_on_every_tier_from_the_sweeps_log_line() -> None:
+    from leadwire.followup import sweep
+
+    metric = TEMPLATE.resource("StuckLeadsMetric")["Properties"]
+    assert metric["FilterPattern"] == '{ $.message = "lead parked as stuck" }'
+    assert metric["LogGroupName"] == {"Ref": "FollowupLogGroup"}
+    assert metric["MetricTransformations"][0]["MetricName"] == "StuckLeads"
+    alarm = TEMPLATE.resource("StuckLeadsAlarm")["Properties"]
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("StuckLeads", 0,
+                                                                                      "GreaterThanThreshold")
+    assert in_tier("StuckLeadsAlarm", "basic")
+    assert '"lead parked as stuck"' in Path(sweep.__file__).read_text()  # the line the filter counts
 
 
 def test_the_full_tier_adds_the_dashboard_and_the_stream_lag_alarms() -> None:

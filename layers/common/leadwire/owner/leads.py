@@ -79,7 +79,10 @@ def show(store: Store, lead_id: str) -> dict[str, Any]:
 
 
 def list_page(store: Store, filters: LeadFilters, limit: int, cursor: str | None) -> dict[str, Any]:
-    """Newest first; filters by owner, stage, status, source and creation time, never a Scan."""
+    """Newest first; filters by owner, stage, status, source and creation time, never a Scan. `stuck`: only the leads
+    parked as stuck, from their own list (the other filters then apply to each page)."""
+    if filters.stuck is True:
+        return _stuck_page(store, filters, limit, cursor)
     created = (filters.created_from or "0", filters.created_to or "9") \
         if (filters.created_from or filters.created_to) else None
     equal = {name: value for name, value in (("stage", filters.stage), ("status", filters.status),
@@ -102,6 +105,15 @@ def find(store: Store, email: str | None, phone: str | None, default_region: str
         if typed and not e164:
             raise ValidationFailed([{"field": "phone", "reason": "not a phone number leadwire can read"}])
     return {"items": [found.shown()] if found else [], "cursor": None}
+
+
+def _stuck_page(store: Store, filters: LeadFilters, limit: int, cursor: str | None) -> dict[str, Any]:
+    page = LeadRepository(store).stuck_page(max(1, min(limit, MAX_PAGE)), cursor)
+    wanted = {name: value for name, value in (("stage", filters.stage), ("status", filters.status),
+                                              ("owner", filters.owner), ("source", filters.source)) if value}
+    kept = [lead for lead in page.leads if filters.keeps(lead)
+            and all(getattr(lead, name) == value for name, value in wanted.items())]
+    return {"items": [lead.shown() for lead in kept], "cursor": page.cursor}
 
 
 def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now: datetime,

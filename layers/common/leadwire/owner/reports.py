@@ -5,6 +5,7 @@ redelivery); and what the leads cost and brought, per attributed source and camp
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,29 +19,36 @@ COUNTS = ("leads", "mql", "sql", "contacted", "won", "lost", "sla_breached")
 MONEY_COUNTS = ("leads", "mql", "won", "value_won_minor")
 
 
-def _percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least `share` of all values at or below it."""
-    if not values:
+def _percentile(buckets: Counter[int], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `share` of all values at or below it (within the
+    sketch's 2%)."""
+    total = sum(buckets.values())
+    if not total:
         return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+    rank, seen = max(1, math.ceil(share * total)), 0
+    for index in sorted(buckets):
+        seen += buckets[index]
+        if seen >= rank:
+            return counters.bucket_value(index)
+    return None  # not reached: the ranks add up to the total
 
 
-def _figures(counts: Mapping[str, float], first_contacts: list[float]) -> dict[str, Any]:
+def _figures(counts: Mapping[str, float], first_contacts: Counter[int]) -> dict[str, Any]:
     leads = counts.get("leads", 0)
 
     def rate(part: float) -> float | None:
         return round(part / leads, 4) if leads else None
 
+    def minutes(share: float) -> float | None:
+        value = _percentile(first_contacts, share)
+        return None if value is None else round(value / 60, 2)
+
     return {
         **{name: int(counts.get(name, 0)) for name in COUNTS},
         "mql_rate": rate(counts.get("mql", 0)), "sql_rate": rate(counts.get("sql", 0)),
         "won_rate": rate(counts.get("won", 0)), "sla_breach_rate": rate(counts.get("sla_breached", 0)),
-        "first_contact_minutes": {
-            "contacted": len(first_contacts),
-            "median": None if not first_contacts else round(_percentile(first_contacts, 0.5) / 60, 2),
-            "p90": None if not first_contacts else round(_percentile(first_contacts, 0.9) / 60, 2),
-        },
+        "first_contact_minutes": {"contacted": sum(first_contacts.values()), "median": minutes(0.5),
+                                  "p90": minutes(0.9)},
     }
 
 
@@ -56,9 +64,9 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
     figures in total and per attributed source and campaign, with the spend of the same days."""
     start, end = _days(created_from, created_to)
     per_source: dict[str, dict[str, float]] = {}
-    contacts: dict[str, list[float]] = {}
+    contacts: dict[str, Counter[int]] = {}
     total: dict[str, float] = {}
-    all_contacts: list[float] = []
+    all_contacts: Counter[int] = Counter()
     days: dict[str, dict[str, int]] = {}
     paid: dict[tuple[str, str], dict[str, int]] = {}
     cohorts = list(counters.cohorts(store, start, end))
@@ -71,8 +79,9 @@ def funnel(store: Store, created_from: str, created_to: str) -> dict[str, Any]:
         for name in COUNTS:
             counts[name] = counts.get(name, 0) + item.get(name, 0)
             total[name] = total.get(name, 0) + item.get(name, 0)
-        contacts.setdefault(source, []).extend(item.get("first_contact_s", []))
-        all_contacts.extend(item.get("first_contact_s", []))
+        found = counters.first_contacts(item)
+        contacts.setdefault(source, Counter()).update(found)
+        all_contacts.update(found)
         campaign = aliases.get((cohort.channel, cohort.campaign), cohort.campaign)
         _add(paid.setdefault((cohort.channel, campaign), {}), item)
     for row in rows:

@@ -39,9 +39,14 @@ def each_record(event: dict[str, Any], handle: Callable[[Record], None]) -> dict
     return {"batchItemFailures": failures}
 
 
-def lead_id_of(record: Record) -> str:
+def keys_of(record: Record) -> dict[str, str]:
+    """The item's key (the table's keys are strings)."""
     keys = record.get("dynamodb", {}).get("Keys") or {}
-    lead_id = schema.lead_id_of({name: value.get("S", "") for name, value in keys.items()})
+    return {name: str(value.get("S", "")) for name, value in keys.items()}
+
+
+def lead_id_of(record: Record) -> str:
+    lead_id = schema.lead_id_of(keys_of(record))
     if not lead_id:
         raise ValueError("not a lead record")
     return lead_id

@@ -243,7 +243,7 @@ class LeadRepository:
               intents: Intents = ()) -> None:
         """Write a score computed from the lead as read; ChangedMeanwhile when anything changed since (then that
         write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
-        changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None}
+        changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None, "stuck": None}
         condition = _unchanged_since(lead)
         if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
             self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached),
@@ -281,7 +281,7 @@ class LeadRepository:
         owner's); the reps' counters and the sticky company owner move with it."""
         changes = {"owner": rep_id, "status": status, "assigned_at": at, "updated_at": at, "reminders_sent": 0,
                    "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None, "owner_told_at": at,
-                   "recovery_attempts": None}
+                   "recovery_attempts": None, "stuck": None}
         if lead.owner is None:
             condition = ("attribute_not_exists(#owner) AND #status = :new", {"new": "new"})
         else:
@@ -355,8 +355,18 @@ class LeadRepository:
         return self._attempt(lead, changes, condition, entry, add=add)
 
     def park(self, lead: LeadRecord, reason: str, entry: dict[str, Any]) -> bool:
-        """The lead could not be finished after its attempts: flagged for a person, out of the recovery plan."""
-        return self._attempt(lead, {"stuck": reason}, _unchanged_since(lead), entry)
+        """The lead could not be finished after its attempts: flagged for a person, out of the recovery plan, and
+        listed among the stuck leads (the marker is one of its claims, so erasing the lead deletes it)."""
+        marker = schema.stuck_marker(lead.created_at, lead.id)
+        return self._attempt(lead, {"stuck": reason, "claims": [*lead.claims, marker]}, _unchanged_since(lead), entry,
+                             self.store.put_action({**marker, "lead_id": lead.id}))
+
+    def stuck_page(self, limit: int, cursor: str | None) -> Page:
+        """Leads parked as stuck and still stuck, newest first (a lead finished since is left out)."""
+        markers, last = self.store.query(schema.STUCK_PARTITION, limit=limit, cursor=decode_cursor(cursor),
+                                         newest_first=True)
+        leads = self._many(schema.lead(str(marker["lead_id"])) for marker in markers)
+        return Page([lead for lead in leads if lead.stuck], encode_cursor(last))
 
     def replan(self, lead: LeadRecord) -> None:
         """Write the due time of the lead as read (the sweep does this after working on a lead)."""

@@ -319,6 +319,14 @@ def meta_form_days(form_id: str, start: str, end: str) -> tuple[str, str]:
 
 def day_of_counter(sk: str) -> str:
     return sk.rsplit("#", 1)[-1]
+# Leads parked as stuck: a marker each, newest first, so `GET /leads?stuck=true` reads them without a Scan.
+STUCK_PARTITION = "STUCK"
+
+
+def stuck_marker(created_at: str, lead_id: str) -> Key:
+    return {"pk": STUCK_PARTITION, "sk": f"{created_at}#{lead_id}"}
+
+
 # --- counters that expire (template.yaml: TimeToLiveSpecification) --------------------------------------------------
 TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB deletes the item some time after
 
