@@ -32,7 +32,7 @@ def test_ten_thousand_contacts_in_one_day_keep_the_cohort_small_and_the_percenti
         table.transact([funnel.count_action(table, lead(n), first_contact_s=value, contacted=1)])
 
     # Then the cohort item holds a bounded number of counters, not a value per contact
-    item = table.get(schema.funnel_cohort("2026-10-05", "website"))
+    item = table.get(schema.funnel_cohort(funnel.cohort_sk(lead(0))))
     assert item is not None and len(item) < 400 and "first_contact_s" not in item
     # And the report's median and p90 are within the sketch's 2% of the exact nearest-rank ones
     figures = reports.funnel(table, "2026-10-05", "2026-10-05")["total"]["first_contact_minutes"]
@@ -43,7 +43,8 @@ def test_ten_thousand_contacts_in_one_day_keep_the_cohort_small_and_the_percenti
 
 def test_a_cohort_written_before_the_sketch_is_still_read():
     table = MemoryTable()
-    table.put({**schema.funnel_cohort("2026-10-04", "meta"), "contacted": 3, "first_contact_s": [60.0, 120.0, 600.0]})
+    legacy = schema.funnel_cohort(schema.legacy_funnel_cohort_sk("2026-10-04", "meta"))
+    table.put({**legacy, "contacted": 3, "first_contact_s": [60.0, 120.0, 600.0]})
 
     figures = reports.funnel(table, "2026-10-04", "2026-10-04")["by_source"]["meta"]["first_contact_minutes"]
 
