@@ -58,8 +58,9 @@ def capture_scenarios(folder: Path) -> dict[str, Path]:
     table = harness.template.table_create_kwargs(os.environ["TABLE_NAME"])
     paths = {}
     for spec in harness.template.functions().values():
-        if spec.logical_id not in captured:
-            raise RuntimeError(f"{spec.logical_id} was never invoked while capturing cold-start events")
+        if spec.logical_id not in captured:  # the outbound deliveries: only with a receiver subscribed
+            say(f"cold start: {spec.logical_id} has no event in a lead's way to its owner: not measured")
+            continue
         scenario = {"function": spec.logical_id, "app_path": str(ROOT / spec.code_dir / "app.py"),
                     "module_name": f"leadwire_function_{Path(spec.code_dir).name}", "timeout_s": spec.timeout_s,
                     "memory_mb": spec.memory_mb, "table": table, "secret": SECRET_VALUES,

@@ -222,7 +222,8 @@ def snapshot(counter: RequestCounter, meter: CapacityMeter, deliveries: Deliveri
         "capacity_per_lead_by_operation": meter.by_operation(functions, leads),
         "write_units_per_lead_by_item": meter.by_item_kind(functions, leads),
         "custom_events_per_lead": round(custom_events(counter.requests, functions) / leads, 3),
-        "emails_per_lead": round(sum(requests[name] for name in requests if name.startswith("ses.Send")) / leads, 3),
+        "emails_per_lead": round(sum(requests[name] for name in requests if name.startswith(("ses.Send", "sesv2.Send")))
+                                 / leads, 3),
         "invocations_per_lead": {function: round(deliveries.invocations[function] / leads, 3)
                                  for function in functions},
         "records_per_lead": {function: round(deliveries.records[function] / leads, 3) for function in functions},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class Function:
     memory_mb: int
     module: ModuleType | None = None
     invocations: int = 0
+    # One execution environment takes one event at a time, as Lambda's do: the handler's module state (Powertools'
+    # resolver keeps the current request on the router) is not shared between requests served by the same process.
+    busy: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def warm(self) -> None:
         """Import the handler now, as a warm Lambda container has (cold starts are measured by `make bench`)."""
@@ -69,7 +73,8 @@ class Function:
             self.module = load_handler_module(self.code_dir)
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        self.warm()
-        self.invocations += 1
-        context = Context(self.name, self.timeout_s, self.memory_mb)
-        return self.module.lambda_handler(event, context)
+        with self.busy:
+            self.warm()
+            self.invocations += 1
+            context = Context(self.name, self.timeout_s, self.memory_mb)
+            return self.module.lambda_handler(event, context)

@@ -23,6 +23,15 @@ SNIPPET = Path(__file__).resolve().parents[1] / "snippet" / "leadwire-form.html"
 PAGES = {"/": "index.html", "/thanks": "thanks.html", "/board": "board.html"}
 
 
+def cors_allowed(route_key: str, origin: str, own_url: str) -> bool:
+    """Any site may call the public doors (the website form posts from the owner's site); only the stack's own pages
+    may call the owner's routes from a browser: the dev API key is no secret, so a foreign page that could read
+    the answers could read every lead."""
+    from leadwire.api.app import PUBLIC_ROUTES
+
+    return route_key in PUBLIC_ROUTES or origin.rstrip("/").lower() == own_url.rstrip("/").lower()
+
+
 def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
     routes = [Route(route.method, route.path) for route in stack.template.routes()]
 
@@ -47,8 +56,12 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
             self._send(status, [("content-type", "application/json")], body)
 
         def do_OPTIONS(self) -> None:
-            origin = self.headers.get("origin", "*")
-            self._send(204, [("access-control-allow-origin", origin),
+            method = self.headers.get("access-control-request-method", "GET")
+            found = find_route(routes, method, urlsplit(self.path).path)
+            origin = self.headers.get("origin")
+            if not (found and origin and cors_allowed(found[0].key, origin, stack.url)):
+                return self._send(204, [], b"")  # no CORS headers: the browser keeps the page from calling
+            self._send(204, [("access-control-allow-origin", origin), ("vary", "origin"),
                              ("access-control-allow-methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS"),
                              ("access-control-allow-headers", "content-type,authorization"),
                              ("access-control-max-age", "600")], b"")
@@ -74,8 +87,8 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
                 return self._send(500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}')
             status, headers, data = response_parts(answer)
             origin = self.headers.get("origin")
-            if origin:
-                headers.append(("access-control-allow-origin", origin))
+            if origin and cors_allowed(route.key, origin, stack.url):
+                headers += [("access-control-allow-origin", origin), ("vary", "origin")]
             self._send(status, headers, data)
             stack.kick()
 

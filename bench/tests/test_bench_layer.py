@@ -75,3 +75,21 @@ def test_the_rehearsal_layer_is_a_read_only_copy_with_or_without_its_bytecode(tm
                                              "problems": ["lead.py: no lead.cpython-313.pyc"]}
     assert not any(os.stat(path).st_mode & 0o222 for path in [kept, *kept.rglob("*")])
     writable_again(tmp_path)
+
+
+def test_the_rehearsal_summary_sets_wall_and_cpu_time_beside_their_floors() -> None:
+    from bench.coldruntime import summarise
+
+    # Given three cold starts (import, first event, the moto server's share of it, and the CPU this process used)
+    runs = [{"import_ms": 300.0, "first_event_ms": 100.0, "aws_wait_ms": 40.0, "aws_calls": 3, "cpu_ms": 330.0},
+            {"import_ms": 320.0, "first_event_ms": 110.0, "aws_wait_ms": 30.0, "aws_calls": 3, "cpu_ms": 340.0},
+            {"import_ms": 500.0, "first_event_ms": 100.0, "aws_wait_ms": 20.0, "aws_calls": 3, "cpu_ms": 350.0}]
+
+    # When they are summarised against a floor of 250 ms wall and 220 ms CPU
+    found = summarise(runs, 250.0, 220.0)
+
+    # Then each figure is a median, AWS's time left out, and each ratio is to its own floor
+    assert (found["ms"], found["ratio"], found["goal_met"]) == (400.0, 1.6, False)
+    assert (found["cpu_ms"], found["floor_cpu_ms"], found["cpu_ratio"]) == (340.0, 220.0, 1.55)
+    assert found["runs_ms"] == [360.0, 400.0, 580.0]
+    assert "cpu_ms" not in summarise(runs[:1], 250.0)  # without a CPU floor, no CPU figures

@@ -6,7 +6,10 @@
     leadwire leads contacted|no-answer|won|give-back ID
     leadwire leads not-a-fit|lost ID [--reason TEXT]
     leadwire leads note ID TEXT       (the lead page's actions, recorded as the owner: POST /leads/{id}/actions)
-    leadwire report funnel [--from DAY] [--to DAY]
+    leadwire report funnel [--from DAY] [--to DAY]   (with cost and value per attributed source and campaign)
+    leadwire report value [--from DAY] [--to DAY]    (value by the month leads arrived)
+    leadwire spend put FILE.csv       (ad spend: day,source,campaign,amount_minor,currency; see the README)
+    leadwire import FILE.csv [--mapping JSON]   (an outbound list, with a progress bar and the summary)
     leadwire sources health           (each Meta Page and form: subscription, last webhook and poll, leads by each)
     leadwire config get
     leadwire config put FILE          (JSON or YAML)
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,13 +44,14 @@ class Client:
         self.url = url.rstrip("/")
         self.key = key
 
-    def call(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
+    def call(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None,
+             raw: bytes | None = None, content_type: str = "application/json") -> Any:
         wanted = {name: value for name, value in (query or {}).items() if value not in (None, "")}
         target = self.url + path + (f"?{urlencode(wanted)}" if wanted else "")
-        data = json.dumps(body).encode() if body is not None else None
+        data = json.dumps(body).encode() if body is not None else raw
         headers = {"authorization": f"Bearer {self.key}", "accept": "application/json"}
         if data is not None:
-            headers["content-type"] = "application/json"
+            headers["content-type"] = content_type
         try:
             with urlopen(Request(target, data=data, method=method, headers=headers), timeout=30) as response:
                 raw = response.read()
@@ -151,7 +156,60 @@ def report_funnel(client: Client, args: argparse.Namespace) -> str:
             for source, figures in [*report["by_source"].items(), ("ALL", report["total"])]]
     columns = ["source", "leads", "mql", "sql", "mql_rate", "sql_rate", "won", "lost", "sla_breach_rate",
                "first_contact_p50_min", "first_contact_p90_min"]
-    return f"Funnel for leads created {report['from']} .. {report['to']}\n" + table(rows, columns)
+    return (f"Funnel for leads created {report['from']} .. {report['to']}\n" + table(rows, columns)
+            + report_money(report))
+
+
+MONEY_COLUMNS = ["leads", "mql", "won", "spend_minor", "cost_per_lead_minor", "cost_per_mql_minor",
+                 "cost_per_won_minor", "value_won_minor", "value_per_lead_minor", "roas", "lead_to_customer_rate"]
+
+
+def report_money(report: dict[str, Any]) -> str:
+    """Cost and value per attributed source and campaign, amounts in minor units of the business's currency."""
+    rows = [*report["attribution"]["by_campaign"], {"source": "ALL", "campaign": "", **report["total"]}]
+    return (f"\nCost and value ({report.get('currency') or 'no currency yet'}, minor units)\n"
+            + table(rows, ["source", "campaign", *MONEY_COLUMNS]))
+
+
+def report_value(client: Client, args: argparse.Namespace) -> str:
+    report = client.call("GET", "/reports/value", query={"from": args.from_day, "to": args.to_day, "cohort": "month"})
+    rows = [{"month": month["month"], "source": source, **figures}
+            for month in report["months"] for source, figures in [*month["by_source"].items(), ("ALL", month)]]
+    return (f"Value by month of arrival ({report.get('currency') or 'no currency yet'}, minor units)\n"
+            + table(rows, ["month", "source", "leads", "won", "value_won_minor", "value_per_lead_minor"]))
+
+
+def spend_put(client: Client, args: argparse.Namespace) -> str:
+    answer = client.call("PUT", "/spend", raw=Path(args.file).read_bytes(), content_type="text/csv")
+    lines = [f"{answer['loaded']} spend row(s) loaded"]
+    lines += [f"  row {row['row']}: {row['field']}: {row['reason']}" for row in answer["refused"]]
+    return "\n".join(lines)
+
+
+def progress_bar(done: int, total: int, width: int = 30) -> str:
+    filled = width * done // total if total else width
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} rows"
+
+
+def import_list(client: Client, args: argparse.Namespace, poll_s: float = 1.0) -> str:
+    """Send the file, then follow the import until every row is counted, drawing a progress bar on stderr."""
+    data = Path(args.file).read_bytes()
+    answer = client.call("POST", "/imports", raw=data, content_type="text/csv", query={"mapping": args.mapping})
+    tty = sys.stderr.isatty()
+    while True:
+        bar = progress_bar(answer["processed"], answer["rows"])
+        print(f"\r{bar}" if tty else bar, end="" if tty else "\n", file=sys.stderr, flush=True)
+        if answer["status"] == "done":
+            break
+        time.sleep(poll_s)
+        answer = client.call("GET", f"/imports/{quote(answer['id'])}")
+    if tty:
+        print(file=sys.stderr)
+    lines = [f"import {answer['id']}" + (" (this file was imported before)" if answer.get("repeat") else ""),
+             f"  rows {answer['rows']:,}: created {answer['created']:,}, merged {answer['merged']:,}, "
+             f"duplicates {answer['duplicates']:,}, refused {answer['refused']:,}"]
+    lines += [f"  row {row['row']}: {row['reason']}" for row in answer["refused_rows"]]
+    return "\n".join(lines)
 
 
 def sources_health(client: Client, args: argparse.Namespace) -> str:
@@ -222,12 +280,26 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--reason")
         command.set_defaults(run=leads_action)
 
-    report = nouns.add_parser("report", help="the funnel").add_subparsers(dest="verb", required=True)
+    report = nouns.add_parser("report", help="the funnel, cost and value").add_subparsers(dest="verb", required=True)
     funnel = report.add_parser("funnel")
     today = datetime.now(UTC).date()
     funnel.add_argument("--from", dest="from_day", default=str(today - timedelta(days=30)))
     funnel.add_argument("--to", dest="to_day", default=str(today))
     funnel.set_defaults(run=report_funnel)
+    value = report.add_parser("value")
+    value.add_argument("--from", dest="from_day", default=str(today - timedelta(days=365)))
+    value.add_argument("--to", dest="to_day", default=str(today))
+    value.set_defaults(run=report_value)
+
+    spend = nouns.add_parser("spend", help="the ad spend table").add_subparsers(dest="verb", required=True)
+    spend_file = spend.add_parser("put")
+    spend_file.add_argument("file")
+    spend_file.set_defaults(run=spend_put)
+
+    imported = nouns.add_parser("import", help="bring in an outbound list (CSV)")
+    imported.add_argument("file")
+    imported.add_argument("--mapping", help='JSON: {"column": "email", ...} where the header names do not say')
+    imported.set_defaults(run=import_list)
 
     sources = nouns.add_parser("sources", help="the ad platforms").add_subparsers(dest="verb", required=True)
     sources.add_parser("health", help="each Meta Page and form").set_defaults(run=sources_health)

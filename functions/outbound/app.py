@@ -4,16 +4,14 @@ import gc
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.outbound.dispatch import Dispatcher
 from leadwire.runtime import services
+from leadwire.runtime.stream import Record, each_record, keys_of
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @metrics.log_metrics
@@ -27,10 +25,10 @@ def deliver_batch(event: dict[str, Any], context: LambdaContext, dispatcher: Dis
     chosen = dispatcher or Dispatcher(services.store(), services.rep_links(),
                                       allow_local=services.settings().allow_local_receivers)
 
-    def deliver(record: DynamoDBRecord) -> None:
-        chosen.attempt(dict(record.dynamodb.keys or {}) if record.dynamodb else {})
+    def deliver(record: Record) -> None:
+        chosen.attempt(keys_of(record))
 
-    return process_partial_response(event=event, record_handler=deliver, processor=processor, context=context)
+    return each_record(event, deliver)
 
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

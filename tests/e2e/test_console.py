@@ -259,6 +259,7 @@ def test_a_lower_threshold_is_tried_in_a_dry_run_that_shows_the_moved_leads_then
     moved = [send_lead(stack, name=f"Lena Moe{n}", company=f"Moe {n}", phone=f"+49 30 55{n:05d}") for n in range(2)]
     assert {lead["score"] for lead in moved} == {20} and {lead["stage"] for lead in moved} == {"lead"}
     before = stack.request("GET", "/config").json()
+    before["version"] = stack.request("PUT", "/config", before["document"]).json()["version"]  # one to restore
     version = before["version"]
     browser = open_browser()
     open_screen(browser, stack, "rules")
@@ -290,7 +291,17 @@ def test_a_lower_threshold_is_tried_in_a_dry_run_that_shows_the_moved_leads_then
     assert current["version"] == version + 1
     before["document"]["scoring"]["mql"] = 20
     assert current["document"] == before["document"]  # the editor read back everything else as it was
+
     assert f"Version {version + 1} (in force)" in browser.find_element(By.ID, "versions-table").text
+
+    # When they restore the version before
+    browser.find_element(By.CSS_SELECTOR, f'button[data-restore="{version}"]').click()
+
+    # Then its document is in force again, as a new version
+    until(browser, lambda driver: f"Version {version} restored as version {version + 2}" in driver.find_element(
+        By.ID, "rules-message").text, "not restored")
+    restored = stack.request("GET", "/config").json()
+    assert restored["version"] == version + 2 and restored["document"]["scoring"]["mql"] == 40
 
 
 def test_a_refused_rule_is_explained_beside_its_field(stack, open_browser):

@@ -29,8 +29,10 @@ FUNCTIONS = {  # logical id → (code dir, timeout in seconds)
     "AssignFunction": ("functions/assign", 30),
     "FollowupFunction": ("functions/followup", 240),
     "OutboundFunction": ("functions/outbound", 90),
+    "ImportFunction": ("functions/imports", 300),
 }
-STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction", "OutboundFunction")
+STREAM_CONSUMERS = ("ScoreFunction", "AssignFunction", "OutboundFunction", "ImportFunction")
+LEAD_CONSUMERS = ("ScoreFunction", "AssignFunction")  # batches of lead records; the import function takes chunks
 
 INDEXES = {  # name → (hash key, range key, projection type, non-key attributes)
     "by_created": ("list_pk", "created_at", "INCLUDE", {"stage", "status", "owner", "source"}),
@@ -60,7 +62,8 @@ ROUTES = {
     ("POST", "/leads/{id}/merge"), ("GET", "/thanks"), ("GET", "/console"), ("GET", "/console/{asset}"),
     ("GET", "/console/leads/{id}"), ("POST", "/config/preview"), ("POST", "/config/templates/preview"),
     ("GET", "/config/versions"), ("GET", "/config/versions/{version}"), ("GET", "/reps/{id}/record"),
-    ("GET", "/sources/health"),
+    ("GET", "/sources/health"), ("GET", "/reports/value"), ("PUT", "/spend"),
+    ("GET", "/spend"), ("POST", "/imports"), ("GET", "/imports/{id}"),
 }
 
 ENVIRONMENT = {
@@ -77,7 +80,7 @@ SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret", "LEADWIRE_SIGNING_SECRET
 SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ScoreFunction": (),
                 "AssignFunction": ("LEADWIRE_SIGNING_SECRET_ARN",),
                 "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"),
-                "OutboundFunction": ("LEADWIRE_SIGNING_SECRET_ARN",)}
+                "OutboundFunction": ("LEADWIRE_SIGNING_SECRET_ARN",), "ImportFunction": ()}
 
 # Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
 # "dynamodb:TransactWriteItems" is not an IAM action at all.
@@ -95,6 +98,9 @@ ACTIONS = {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem"},
     "OutboundFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue"},
+    # Intake of imported rows only: no email (an imported person is not told of anything), no events, no secret.
+    "ImportFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                       "dynamodb:Query"},
 }
 
 
@@ -212,19 +218,32 @@ def test_create_table_kwargs_build_the_table(monkeypatch: pytest.MonkeyPatch) ->
 
 
 # --- the stream consumers --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("function_id", STREAM_CONSUMERS)
+@pytest.mark.parametrize("function_id", LEAD_CONSUMERS)
 def test_stream_consumers_batch_retry_and_dead_letter_as_planned(function_id: str) -> None:
     found = subscription(function_id)
 
     assert found.code_dir == FUNCTIONS[function_id][0]
-    assert (found.batch_size, found.batching_window_s, found.starting_position) == (10, 1, "TRIM_HORIZON")
+    # No batching window on the way to the owner's email (see template.yaml); deliveries to receivers may wait one
+    window = 1 if function_id == "OutboundFunction" else 0
+    assert (found.batch_size, found.batching_window_s, found.starting_position) == (10, window, "TRIM_HORIZON")
     assert found.report_batch_item_failures and found.bisect
     assert (found.max_retries, found.max_record_age_s) == (3, 86400)
     assert found.on_failure == "DeadLetterQueue"
 
 
-def test_only_score_assign_and_outbound_read_the_stream() -> None:
+def test_only_score_assign_outbound_and_import_read_the_stream() -> None:
     assert sorted(item.function_id for item in TEMPLATE.stream_subscriptions()) == sorted(STREAM_CONSUMERS)
+
+
+def test_the_import_function_takes_one_pending_chunk_at_a_time_and_dead_letters_what_keeps_failing() -> None:
+    found = subscription("ImportFunction")
+
+    assert (found.batch_size, found.starting_position, found.report_batch_item_failures) == (1, "TRIM_HORIZON", True)
+    assert found.on_failure == "DeadLetterQueue"
+    chunk = {"pk": "IMPORT#abc", "sk": "CHUNK#00000", "state": "pending"}
+    assert matches("ImportFunction", stream_record(chunk, event_name="INSERT"))
+    assert not matches("ImportFunction", stream_record({**chunk, "state": "done"}))
+    assert not matches("ImportFunction", stream_record({"pk": "LEAD#1", "sk": "LEAD", "state": "pending"}))
 
 
 @pytest.mark.parametrize(("function_id", "pattern"),
@@ -507,9 +526,23 @@ def test_the_basic_tier_keeps_only_the_alarms_an_owner_needs() -> None:
         watched[props["MetricName"]] |= references(props.get("Dimensions", []))
     assert watched == {"ApproximateNumberOfMessagesVisible": {"DeadLetterQueue"},
                        "Errors": {"IntakeFunction", "FollowupFunction"},
-                       "MetaLeadsRecovered": set(), "MetaSubscriptionMissing": set()}
+                       "MetaLeadsRecovered": set(), "MetaSubscriptionMissing": set(), "StuckLeads": set()}
     assert not any(in_tier(logical_id, "basic") for logical_id in TEMPLATE.logical_ids("AWS::CloudWatch::Dashboard"))
     assert TEMPLATE.document["Outputs"]["DashboardName"]["Condition"] == "FullObservability"
+
+
+def test_a_stuck_lead_raises_an_alarm_on_every_tier_from_the_sweeps_log_line() -> None:
+    from leadwire.followup import sweep
+
+    metric = TEMPLATE.resource("StuckLeadsMetric")["Properties"]
+    assert metric["FilterPattern"] == '{ $.message = "lead parked as stuck" }'
+    assert metric["LogGroupName"] == {"Ref": "FollowupLogGroup"}
+    assert metric["MetricTransformations"][0]["MetricName"] == "StuckLeads"
+    alarm = TEMPLATE.resource("StuckLeadsAlarm")["Properties"]
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("StuckLeads", 0,
+                                                                                      "GreaterThanThreshold")
+    assert in_tier("StuckLeadsAlarm", "basic")
+    assert '"lead parked as stuck"' in Path(sweep.__file__).read_text()  # the line the filter counts
 
 
 def test_the_full_tier_adds_the_dashboard_and_the_stream_lag_alarms() -> None:

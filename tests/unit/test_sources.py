@@ -714,3 +714,21 @@ def _multipart_safe(name: str, value: str) -> bool:
     return not any(char in name for char in '"\r\n') and BOUNDARY not in text and text.encode("utf-8", "ignore").decode(
         "utf-8") == text
 
+
+
+@pytest.mark.parametrize(("boxes", "marketing"), [
+    ([("marketing_optin", "1")], True),
+    ([("privacy_policy", "1"), ("newsletter", "true")], True),
+    ([("privacy_policy", "1")], False),  # a ticked privacy notice is not marketing consent
+    ([("terms_and_conditions", "1"), ("marketing_optin", "0")], False),
+    ([("email_opt_in", "0")], False),
+])
+def test_only_a_ticked_marketing_question_of_a_meta_form_is_marketing_consent(boxes, marketing):
+    payload = {"id": "5", "field_data": [{"name": "email", "values": ["kai@example.de"]}],
+               "custom_disclaimer_responses": [{"checkbox_key": key, "is_checked": checked} for key, checked in boxes]}
+
+    consent = meta.map_graph_lead(payload, meta.MetaLeadRef(leadgen_id="5")).consent
+
+    assert consent is not None and consent.marketing is marketing
+    assert consent.text == "Meta lead form disclaimer: " + ", ".join(key for key, checked in boxes if checked != "0") \
+        or not any(checked != "0" for _, checked in boxes)

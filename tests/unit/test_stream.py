@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadwire.runtime.stream import BatchFailed, each_record, lead_id_of, record_time
+from leadwire.runtime.stream import BatchFailed, each_record, keys_of, lead_id_of, record_time
 
 
 def record(sequence: int, pk: str = "LEAD#abc", sk: str = "LEAD") -> dict:
@@ -38,6 +38,7 @@ def test_a_batch_whose_records_all_fail_fails_as_a_whole():
 
 def test_a_record_names_its_lead_and_its_instant():
     assert lead_id_of(record(1)) == "abc"
+    assert keys_of(record(1, pk="SUB#s1", sk="DLV#d1")) == {"pk": "SUB#s1", "sk": "DLV#d1"}
     assert record_time(record(1)).isoformat() == "2026-11-30T00:53:20.500000+00:00"
     with pytest.raises(ValueError):
         lead_id_of(record(1, pk="EMAIL#a@b.example", sk="KEY"))

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Source = Literal["website", "meta", "google", "typeform", "webhook", "api"]
+Source = Literal["website", "meta", "google", "typeform", "webhook", "api", "import"]
 Stage = Literal["lead", "mql", "sql"]
 Status = Literal["new", "assigned", "contacted", "qualified", "won", "lost", "unqualified", "stale"]
 
@@ -29,6 +29,9 @@ REOPENED_BY_RETURN: frozenset[str] = frozenset({"lost", "unqualified"})
 UTM_KEYS: tuple[str, ...] = ("source", "medium", "campaign", "term", "content")
 MIN_PHONE_DIGITS = 6  # a phone we could not parse still counts as a way to reach the person if it has this many
 CLOSED_STATUSES: frozenset[str] = frozenset({"won", "lost", "unqualified", "stale"})
+AD_PLATFORMS: frozenset[str] = frozenset({"meta", "google"})  # doors whose leads are attributed to the platform
+# An attributed source and campaign are part of a counter's key (at most 1,024 bytes): cut to these lengths.
+MAX_ATTRIBUTED_SOURCE, MAX_ATTRIBUTED_CAMPAIGN = 50, 100
 
 
 def dialable_digits(phone_raw: str | None) -> str | None:
@@ -136,6 +139,10 @@ class Lead(Submission):
     needs_review: bool = False
     merged_from: list[str] = Field(default_factory=list)
     stuck: str | None = None  # why the pipeline could not finish this lead after its retries: a person must look
+    # What the person bought: the deal won and every later purchase, in minor units of the business's currency.
+    value_minor: int = 0
+    currency: str | None = None
+    purchases: int = 0
 
 
 class LeadRecord(Lead):
@@ -173,6 +180,14 @@ class LeadRecord(Lead):
     # Meta leads waiting for the Graph API
     enrich_attempts: int = 0
     enrich_next_at: str | None = None
+    cohort: str | None = None  # the funnel cohort (day, door, attribution) the lead counts in, fixed at creation
+
+    def attribution(self) -> tuple[str, str]:
+        """(source, campaign) the lead's ad spend is matched by: the platform for a Meta or Google lead, else its
+        utm_source, else the door it came through; and its utm_campaign (Google's is the campaign id)."""
+        source = self.source if self.source in AD_PLATFORMS else (self.utm.get("source") or self.source)
+        campaign = (self.utm.get("campaign") or "").strip()
+        return source.strip().lower()[:MAX_ATTRIBUTED_SOURCE], campaign[:MAX_ATTRIBUTED_CAMPAIGN]
 
     def can_become(self, status: str) -> bool:
         return status in TRANSITIONS.get(self.status, frozenset())

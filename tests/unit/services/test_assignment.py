@@ -79,3 +79,21 @@ def test_the_first_owner_of_someone_who_wrote_twice_reads_both_messages(table, n
     # Then the owner's email carries both messages, oldest first
     text = notifier.sent_to(f"{owner}@team.example")[0].text
     assert text.index("Quote for a kitchen, please") < text.index("Also the bathroom, call me after 5")
+
+
+def test_someone_from_the_same_company_goes_to_the_rep_who_had_the_company_and_an_older_handover_does_not_win(
+        table, notifier, team):
+    from leadwire.store import reps
+
+    # Given a lead from fox-builders assigned to someone (round robin would give the next one to the other rep)
+    first = scored_lead(table, notifier, email="dana@fox-builders.example")
+    assigner = Assigner(table, notifier, BASE_URL)
+    owner = assigner.assign(first, T)
+
+    # When a colleague writes in, and an older assignment from that company is remembered late
+    colleague = scored_lead(table, notifier, email="erik@fox-builders.example")
+    reps.remember_company_owner(table, "fox-builders.example", "someone-else", "2026-10-05T08:00:00.000Z")
+
+    # Then the colleague goes to the same rep, and the company still points to that rep
+    assert assigner.assign(colleague, T + timedelta(minutes=1)) == owner
+    assert reps.company_owner(table, "fox-builders.example")[0] == owner

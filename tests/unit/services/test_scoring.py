@@ -23,6 +23,18 @@ def test_a_scored_lead_has_score_reasons_and_no_score_due(table, notifier):
     assert not rescore(lead_id, table, notifier, T), "a redelivered record scores nothing"
 
 
+def test_the_first_score_publishes_lead_created_once(table, notifier):
+    lead_id = submit(table, job_title="Founder")
+
+    rescore(lead_id, table, notifier, T)
+    record_event(table, lead_id, EngagementIn(id="d1", type="demo_request"), T + timedelta(minutes=1))
+    rescore(lead_id, table, notifier, T + timedelta(minutes=1))
+
+    created = notifier.published("lead.created")
+    assert [(detail["lead_id"], detail["source"]) for detail in created] == [(lead_id, "website")]
+    assert created[0]["created_at"] == stored(table, lead_id).created_at
+
+
 def test_events_raise_the_stage_which_is_published_and_counted_once(table, notifier):
     lead_id = submit(table, job_title="Founder")
     rescore(lead_id, table, notifier, T)

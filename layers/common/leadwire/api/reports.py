@@ -1,4 +1,4 @@
-"""The owner's reports: the funnel over a range of creation days."""
+"""The owner's reports: the funnel over a range of creation days, and value by the month leads arrived."""
 
 from __future__ import annotations
 
@@ -19,3 +19,9 @@ router = Router()
 def funnel(created_from: Annotated[str, Query(alias="from")], created_to: Annotated[str, Query(alias="to")]
            ) -> Response[Any]:
     return json_answer(200, reports.funnel(services.store(), created_from, created_to))
+
+
+@router.get("/reports/value")
+def value(created_from: Annotated[str, Query(alias="from")], created_to: Annotated[str, Query(alias="to")],
+          cohort: Annotated[str, Query()] = "month") -> Response[Any]:
+    return json_answer(200, reports.value_by_cohort(services.store(), created_from, created_to, cohort))

@@ -28,8 +28,9 @@ def source_ip(router: BaseRouter) -> str | None:
     return router.current_event.raw_event.get("requestContext", {}).get("http", {}).get("sourceIp")
 
 
-def body(router: BaseRouter) -> bytes:
-    return raw_body(router.current_event.raw_event)
+def body(router: BaseRouter, limit: int | None = None) -> bytes:
+    event = router.current_event.raw_event
+    return raw_body(event, limit) if limit else raw_body(event)
 
 
 def headers(router: BaseRouter) -> dict[str, str]:

@@ -37,6 +37,8 @@ logger = Logger(child=True)
 
 Outcome = Literal["created", "merged", "duplicate"]
 _ATTEMPTS = 12
+# A list the owner brought in says nothing of the person coming back: no return event, no reopening.
+NOT_A_RETURN: frozenset[str] = frozenset({"import"})
 SAME_PHONE_OTHER_EMAIL = "same phone, different email"
 SAME_PHONE_OTHER_NAME = "same phone, different name"
 # Fields a merge compares; `message` is not among them: the latest message is shown, every one kept in submissions.
@@ -196,7 +198,8 @@ def merge_of(known: LeadRecord, lead: LeadInput) -> Merge:
         changes["other_values"] = others
     if lead.needs_review and not (known.email or known.phone or known.phone_raw):
         changes["needs_review"] = True
-    reopen = known.status if known.status in REOPENED_BY_RETURN else None
+    returning = lead.source not in NOT_A_RETURN
+    reopen = known.status if returning and known.status in REOPENED_BY_RETURN else None
     if reopen:
         changes.update(status="new", owner=None, last_owner=known.owner, assigned_at=None, reminders_sent=0,
                        sla_breached=None, assign_blocked=None, assign_retry_at=None, unassigned_reason=None)
@@ -216,7 +219,8 @@ def _merge(known: LeadRecord, lead: LeadInput, leads: LeadRepository, now: datet
                            other_values=sorted(set(merge.changes.get("other_values", {})) - set(known.other_values)),
                            **_recovered(lead))
     event = timeline.event_item(known.id, f"returned-{submission_id}", "returned", at,
-                                {"submission": submission_id, "source": lead.source})
+                                {"submission": submission_id, "source": lead.source}) \
+        if lead.source not in NOT_A_RETURN else None
     try:
         leads.merge(known, lead, merge, at, entry, submission, event,
                     also=_source_counts(lead, leads.store, now, config))
@@ -225,7 +229,7 @@ def _merge(known: LeadRecord, lead: LeadInput, leads: LeadRepository, now: datet
         return Accepted(known.id, "duplicate", lead.source)
     leads.claim_person(known.id, None, merge.fill.get("phone"))  # a phone it lacked, unless another lead has it
     logger.info("lead merged", extra={"lead_id": known.id, "source": lead.source, "reopened": bool(merge.reopen_from)})
-    if notifier is not None:
+    if notifier is not None and event is not None:
         returning.announce(leads, notifier, known, merge.reopen_from, now, links, config)
     return Accepted(known.id, "merged", lead.source)
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadwire import money
 from leadwire.clock import iso, parse_iso
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
 from leadwire.followup.plan import planner
@@ -17,7 +18,7 @@ from leadwire.lead import CONTACTED_OR_LATER, TRANSITIONS, LeadRecord, Stage, St
 from leadwire.outbound import conversions
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
-from leadwire.store import timeline
+from leadwire.store import currency, timeline
 from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
@@ -27,8 +28,9 @@ from leadwire.store.table import Store
 MAX_PAGE = 100
 SettableStatus = Literal["contacted", "qualified", "won", "lost", "unqualified"]
 SETTABLE: frozenset[str] = CONTACTED_OR_LATER
+PURCHASE = "purchase"
 BUILTIN_EVENT_TYPES = frozenset({"email_open", "link_click", "page_view", "pricing_view", "demo_request",
-                                 "meeting_booked", "unsubscribe", "returned"})
+                                 "meeting_booked", "unsubscribe", "returned", PURCHASE})
 
 
 class LeadPatch(BaseModel):
@@ -36,6 +38,7 @@ class LeadPatch(BaseModel):
 
     status: SettableStatus | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=64)
+    value: money.Amount | None = None  # the deal, with `"status": "won"`
 
 
 class EngagementIn(BaseModel):
@@ -45,6 +48,7 @@ class EngagementIn(BaseModel):
     type: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     at: datetime | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    value: money.Amount | None = None  # what a `purchase` was worth
 
 
 class LeadFilters(BaseModel):
@@ -75,7 +79,10 @@ def show(store: Store, lead_id: str) -> dict[str, Any]:
 
 
 def list_page(store: Store, filters: LeadFilters, limit: int, cursor: str | None) -> dict[str, Any]:
-    """Newest first; filters by owner, stage, status, source and creation time, never a Scan."""
+    """Newest first; filters by owner, stage, status, source and creation time, never a Scan. `stuck`: only the leads
+    parked as stuck, from their own list (the other filters then apply to each page)."""
+    if filters.stuck is True:
+        return _stuck_page(store, filters, limit, cursor)
     created = (filters.created_from or "0", filters.created_to or "9") \
         if (filters.created_from or filters.created_to) else None
     equal = {name: value for name, value in (("stage", filters.stage), ("status", filters.status),
@@ -100,11 +107,24 @@ def find(store: Store, email: str | None, phone: str | None, default_region: str
     return {"items": [found.shown()] if found else [], "cursor": None}
 
 
+def _stuck_page(store: Store, filters: LeadFilters, limit: int, cursor: str | None) -> dict[str, Any]:
+    page = LeadRepository(store).stuck_page(max(1, min(limit, MAX_PAGE)), cursor)
+    wanted = {name: value for name, value in (("stage", filters.stage), ("status", filters.status),
+                                              ("owner", filters.owner), ("source", filters.source)) if value}
+    kept = [lead for lead in page.leads if filters.keeps(lead)
+            and all(getattr(lead, name) == value for name, value in wanted.items())]
+    return {"items": [lead.shown() for lead in kept], "cursor": page.cursor}
+
+
 def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now: datetime,
            base_url: str, links: RepLinks | None = None) -> dict[str, Any]:
     """Apply a PATCH: a new owner set by hand (both reps are told), and/or a status move along the allowed ones."""
     assigner = Assigner(store, notifier, base_url, links=links)
     lead = load(store, lead_id)
+    value = _value_of(store, patch.value) if patch.value else None
+    if value is not None and patch.status != "won":
+        raise ValidationFailed([{"field": "value", "reason": "a deal's value comes with \"status\": \"won\"; "
+                                                             "later purchases: POST /leads/{id}/events"}])
     if patch.owner and patch.owner != lead.owner:
         if load_rep(store, patch.owner) is None:
             raise ValidationFailed([{"field": "owner", "reason": f"no rep with id {patch.owner}"}])
@@ -112,15 +132,22 @@ def change(store: Store, notifier: Notifier, lead_id: str, patch: LeadPatch, now
             raise Conflict("the lead changed meanwhile; read it again and retry")
         lead = load(store, lead_id)
     if patch.status and patch.status != lead.status:
-        move_status(LeadRepository(store, planner(assigner.config)), lead, patch.status, now)
+        move_status(LeadRepository(store, planner(assigner.config)), lead, patch.status, now, value=value)
     return show(store, lead_id)
 
 
+def _value_of(store: Store, amount: money.Amount, field: str = "value") -> tuple[int, str]:
+    """(minor units, currency) of an amount in the business's currency; 422 for any other currency."""
+    minor = amount.minor(field)
+    return minor, currency.settle(store, amount.currency, f"{field}.currency")
+
+
 def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datetime, actor: str = "api",
-                **detail: Any) -> None:
+                value: tuple[int, str] | None = None, **detail: Any) -> None:
     """Move the lead along an allowed transition; Conflict (with the allowed ones) otherwise, or when it moved
     meanwhile. `actor` and `detail` go to the timeline (a rep's lead page says `rep:<id>`, `via`, a reason). A Meta
-    lead's move the config maps goes back to Meta with it (an outbox intent the sweep sends)."""
+    lead's move the config maps goes back to Meta with it (an outbox intent the sweep sends). A deal's `value`
+    (minor units, currency) is added to the lead and its cohort in the same write as the win."""
     if not lead.can_become(status):
         allowed = sorted(TRANSITIONS.get(lead.status, frozenset()) & SETTABLE)
         raise Conflict(f"a {lead.status} lead cannot become {status}",
@@ -133,24 +160,38 @@ def move_status(leads: LeadRepository, lead: LeadRecord, status: str, now: datet
         changes["first_contact_at"] = at
         first_contact = (now - parse_iso(lead.created_at)).total_seconds()
         counts["contacted"] = 1
+    added: dict[str, int] = {}
+    if value is not None:
+        changes["currency"] = value[1]
+        added["value_minor"] = counts["value_won_minor"] = value[0]
+        detail = {**detail, "value_minor": value[0], "currency": value[1]}
     entry = timeline.entry(lead.id, at, "status_changed", actor, previous=lead.status, status=status, **detail)
     told = conversions.intents(lead, [status], load_config(leads.store)[1], now) if conversions.wanted(lead) else []
     try:
-        leads.change_status(lead, changes, entry, counts, first_contact, told)
+        leads.change_status(lead, changes, entry, counts, first_contact, told, added)
     except ChangedMeanwhile as error:
         raise Conflict("the lead changed meanwhile; read it again and retry") from error
 
 
 def record_event(store: Store, lead_id: str, event: EngagementIn, now: datetime) -> tuple[str, bool]:
-    """Store an engagement event once per id and mark the score due; (event id, True if new)."""
+    """Store an engagement event once per id and mark the score due; (event id, True if new). A purchase's value
+    is added to the lead and its cohort in the same write as the event, so a repeated id counts nothing twice."""
     known = BUILTIN_EVENT_TYPES | set(load_config(store)[1].scoring.engagement)
     if event.type not in known:
         raise ValidationFailed([{"field": "type", "reason": f"unknown event type; known: {', '.join(sorted(known))}"}])
+    if (event.type == PURCHASE) != (event.value is not None):
+        raise ValidationFailed([{"field": "value", "reason": "a purchase has a value, and only a purchase"}])
+    value = _value_of(store, event.value) if event.value else None
     event_id = event.id or secrets.token_hex(8)
     at = iso(event.at) if event.at else iso(now)
+    detail = {**event.detail, **({"value_minor": value[0], "currency": value[1]} if value else {})}
+    item = timeline.event_item(lead_id, event_id, event.type, at, detail)
+    repository = LeadRepository(store)
     try:
-        LeadRepository(store).record_event(lead_id, timeline.event_item(lead_id, event_id, event.type, at,
-                                                                        event.detail), iso(now))
+        if value is None:
+            repository.record_event(lead_id, item, iso(now))
+        else:
+            repository.record_purchase(load(store, lead_id), item, iso(now), *value)
     except Gone as missing:
         raise LeadNotFound(lead_id) from missing
     except AlreadyExists:

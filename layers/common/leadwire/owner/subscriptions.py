@@ -20,13 +20,13 @@ from leadwire.store import subscriptions
 from leadwire.store.table import Store
 
 SUBSCRIPTION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-DOMAIN_EVENTS = ("lead.qualified", "lead.assigned", "lead.unassigned", "lead.sla_breached", "lead.stale",
-                 "lead.returned", "lead.merged", "lead.erased")
+DOMAIN_EVENTS = ("lead.created", "lead.qualified", "lead.assigned", "lead.unassigned", "lead.sla_breached",
+                 "lead.stale", "lead.returned", "lead.merged", "lead.erased")
 ROTATION_GRACE = timedelta(hours=24)
 SHOWN_CHARACTERS = 4
 MAX_DELIVERIES_SHOWN = 50
-EventType = Literal["lead.qualified", "lead.assigned", "lead.unassigned", "lead.sla_breached", "lead.stale",
-                    "lead.returned", "lead.merged", "lead.erased"]
+EventType = Literal["lead.created", "lead.qualified", "lead.assigned", "lead.unassigned", "lead.sla_breached",
+                    "lead.stale", "lead.returned", "lead.merged", "lead.erased"]
 
 
 class SubscriptionIn(BaseModel):

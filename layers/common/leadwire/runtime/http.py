@@ -14,17 +14,19 @@ from leadwire.errors import Malformed, PayloadTooLarge, Unauthorized
 MAX_BODY_BYTES = 256 * 1024
 
 
-def raw_body(event: Mapping[str, Any]) -> bytes:
-    """The exact bytes the client sent (API Gateway base64-encodes form bodies), refused above 256 KiB."""
+def raw_body(event: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
+    """The exact bytes the client sent (API Gateway base64-encodes form bodies), refused above `limit` (256 KiB
+    unless a route that takes a file says more)."""
     body = event.get("body") or ""
-    if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:
-        raise PayloadTooLarge(f"body is over {MAX_BODY_BYTES // 1024} KiB")
+    too_large = PayloadTooLarge(f"body is over {limit // 1024} KiB")
+    if len(body) > limit * 4 // 3 + 4:
+        raise too_large
     try:
         data = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
     except ValueError as error:
         raise Malformed("body is not valid base64") from error
-    if len(data) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"body is over {MAX_BODY_BYTES // 1024} KiB")
+    if len(data) > limit:
+        raise too_large
     return data
 
 

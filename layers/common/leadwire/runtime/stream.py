@@ -39,9 +39,14 @@ def each_record(event: dict[str, Any], handle: Callable[[Record], None]) -> dict
     return {"batchItemFailures": failures}
 
 
-def lead_id_of(record: Record) -> str:
+def keys_of(record: Record) -> dict[str, str]:
+    """The item's key (the table's keys are strings)."""
     keys = record.get("dynamodb", {}).get("Keys") or {}
-    lead_id = schema.lead_id_of({name: value.get("S", "") for name, value in keys.items()})
+    return {name: str(value.get("S", "")) for name, value in keys.items()}
+
+
+def lead_id_of(record: Record) -> str:
+    lead_id = schema.lead_id_of(keys_of(record))
     if not lead_id:
         raise ValueError("not a lead record")
     return lead_id
@@ -51,3 +56,12 @@ def record_time(record: Record) -> datetime:
     """When the change happened, as the stream says: the clock every consumer uses for that record."""
     epoch = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
     return datetime.fromtimestamp(float(epoch), UTC) if epoch is not None else datetime.now(UTC)
+
+
+def import_chunk_of(record: Record) -> tuple[str, int]:
+    """(import id, chunk number) of a stream record of an import chunk."""
+    keys = record.get("dynamodb", {}).get("Keys") or {}
+    found = schema.import_of_chunk({name: value.get("S", "") for name, value in keys.items()})
+    if not found:
+        raise ValueError("not an import chunk record")
+    return found

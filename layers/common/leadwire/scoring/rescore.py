@@ -44,9 +44,10 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
                            reasons=reasons, config_version=version)
     was, now_rank = stage_rank(lead.stage), stage_rank(result.stage)
     reached = {stage: 1 for stage in ("mql", "sql") if was < stage_rank(stage) <= now_rank}
-    qualified = Event("lead.qualified", {"lead_id": lead_id, "stage": result.stage, "score": result.score,
-                                         "source": lead.source})
-    told = outbox.intents(lead_id, now, qualified) if result.rose else []  # a rise is always a reached stage
+    facts = {"lead_id": lead_id, "stage": result.stage, "score": result.score, "source": lead.source}
+    created = [Event("lead.created", {**facts, "created_at": lead.created_at})] if lead.scored_at is None else []
+    qualified = [Event("lead.qualified", facts)] if result.rose else []  # a rise is always a reached stage
+    told = outbox.intents(lead_id, now, *created, *qualified)  # the first score tells the bus the lead exists
     told += conversions.intents(lead, reached, config, now)  # each stage reached, back to Meta when mapped
     try:
         leads.score(lead, changes, entry, reached, told)

@@ -133,7 +133,7 @@ class LeadRepository:
         if claims is None:
             claims = [*ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []),
                       *person_keys(lead.email, lead.phone, lead.phone_raw)]
-        lead = lead.model_copy(update={"claims": claims})
+        lead = lead.model_copy(update={"claims": claims, "cohort": lead.cohort or funnel.new_cohort_sk(lead)})
         actions = [self.store.put_action(self._item(lead), _NOT_THERE)]
         actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in lead.claims]
         actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
@@ -146,9 +146,11 @@ class LeadRepository:
             raise AlreadyExists("the platform id or a dedupe key is taken") from failure
 
     def merge(self, known: LeadRecord, lead: LeadInput, merge: Merge, at: str, entry: dict[str, Any],
-              submission: dict[str, Any], event: dict[str, Any], also: Sequence[dict[str, Any]] = ()) -> None:
+              submission: dict[str, Any], event: dict[str, Any] | None, also: Sequence[dict[str, Any]] = ()
+              ) -> None:
         """Add a submission to the known lead: fill what it lacks, keep every differing value, count the touch, claim
-        the platform id and new keys, keep the submission whole and record the return as an engagement event.
+        the platform id and new keys, keep the submission whole and record the return as an engagement event (`event`,
+        None when the submission is no return: an imported list).
         AlreadyExists when the platform id was seen (a redelivery); ChangedMeanwhile when the lead is not as read or
         a key it would claim was taken meanwhile; Gone when the lead was erased meanwhile."""
         refs = [lead.source_ref] if lead.source_ref else []
@@ -166,8 +168,8 @@ class LeadRepository:
             update.when("#status = :was", was=merge.reopen_from)
         actions = [self.store.update_action(schema.lead(known.id), update)]
         actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
-        actions += [self.store.put_action(entry), self.store.put_action(submission), self.store.put_action(event),
-                    *also]
+        actions += [self.store.put_action(entry), self.store.put_action(submission),
+                    *([self.store.put_action(event)] if event is not None else []), *also]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
@@ -241,7 +243,7 @@ class LeadRepository:
               intents: Intents = ()) -> None:
         """Write a score computed from the lead as read; ChangedMeanwhile when anything changed since (then that
         write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
-        changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None}
+        changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None, "stuck": None}
         condition = _unchanged_since(lead)
         if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
             self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached),
@@ -279,7 +281,7 @@ class LeadRepository:
         owner's); the reps' counters and the sticky company owner move with it."""
         changes = {"owner": rep_id, "status": status, "assigned_at": at, "updated_at": at, "reminders_sent": 0,
                    "unassigned_reason": None, "sla_breached": None, "reassign_retry_at": None, "owner_told_at": at,
-                   "recovery_attempts": None}
+                   "recovery_attempts": None, "stuck": None}
         if lead.owner is None:
             condition = ("attribute_not_exists(#owner) AND #status = :new", {"new": "new"})
         else:
@@ -288,9 +290,11 @@ class LeadRepository:
         extra = [reps.counters_action(self.store, rep_id, open_leads=1, assigned=1)]
         if lead.owner is not None:
             extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1))
-        if company_domain:
-            extra.append(reps.company_owner_action(self.store, company_domain, rep_id, at))
-        return self._attempt(lead, changes, condition, entry, *extra, *outbox.put_actions(self.store, list(intents)))
+        if not self._attempt(lead, changes, condition, entry, *extra, *outbox.put_actions(self.store, list(intents))):
+            return False
+        if company_domain:  # routing memory, a hint: outside the transaction, where it cost twice the write units
+            reps.remember_company_owner(self.store, company_domain, rep_id, at)
+        return True
 
     def retry_reassignment_at(self, lead: LeadRecord, at: str) -> None:
         self._write(lead, {"reassign_retry_at": at})
@@ -351,8 +355,18 @@ class LeadRepository:
         return self._attempt(lead, changes, condition, entry, add=add)
 
     def park(self, lead: LeadRecord, reason: str, entry: dict[str, Any]) -> bool:
-        """The lead could not be finished after its attempts: flagged for a person, out of the recovery plan."""
-        return self._attempt(lead, {"stuck": reason}, _unchanged_since(lead), entry)
+        """The lead could not be finished after its attempts: flagged for a person, out of the recovery plan, and
+        listed among the stuck leads (the marker is one of its claims, so erasing the lead deletes it)."""
+        marker = schema.stuck_marker(lead.created_at, lead.id)
+        return self._attempt(lead, {"stuck": reason, "claims": [*lead.claims, marker]}, _unchanged_since(lead), entry,
+                             self.store.put_action({**marker, "lead_id": lead.id}))
+
+    def stuck_page(self, limit: int, cursor: str | None) -> Page:
+        """Leads parked as stuck and still stuck, newest first (a lead finished since is left out)."""
+        markers, last = self.store.query(schema.STUCK_PARTITION, limit=limit, cursor=decode_cursor(cursor),
+                                         newest_first=True)
+        leads = self._many(schema.lead(str(marker["lead_id"])) for marker in markers)
+        return Page([lead for lead in leads if lead.stuck], encode_cursor(last))
 
     def replan(self, lead: LeadRecord) -> None:
         """Write the due time of the lead as read (the sweep does this after working on a lead)."""
@@ -360,16 +374,17 @@ class LeadRepository:
 
     # --- the owner's side --------------------------------------------------------------------------------------
     def change_status(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any],
-                      counts: Counts, first_contact_s: float | None, intents: Intents = ()) -> None:
-        """Move the status the caller read to another (with the outbox intents it causes); ChangedMeanwhile when it
-        moved already."""
+                      counts: Counts, first_contact_s: float | None, intents: Intents = (),
+                      add: Counts | None = None) -> None:
+        """Move the status the caller read to another (with the outbox intents it causes, and adding `add` to the
+        lead: a deal's value); ChangedMeanwhile when it moved already."""
         extra = outbox.put_actions(self.store, list(intents))
         if counts or first_contact_s is not None:
             extra.append(funnel.count_action(self.store, lead, first_contact_s=first_contact_s, **counts))
         was_open, is_open = lead.status in OPEN_STATUSES, changes["status"] in OPEN_STATUSES
         if lead.owner and was_open != is_open:
             extra.append(reps.counters_action(self.store, lead.owner, open_leads=-1 if was_open else 1))
-        if not self._attempt(lead, changes, ("#status = :was", {"was": lead.status}), entry, *extra):
+        if not self._attempt(lead, changes, ("#status = :was", {"was": lead.status}), entry, *extra, add=add):
             raise ChangedMeanwhile(lead.id)
 
     def log_contact_attempt(self, lead: LeadRecord, at: str, entry: dict[str, Any], owner: str | None = None,
@@ -395,6 +410,22 @@ class LeadRepository:
         except ConditionFailed as failure:
             if failed_at(failure, 1):
                 raise Gone(lead_id) from failure
+            raise AlreadyExists(event["event_id"]) from failure
+
+    def record_purchase(self, lead: LeadRecord, event: dict[str, Any], at: str, value_minor: int,
+                        currency: str) -> None:
+        """A purchase event, stored once per id, with its value added to the lead and to the lead's cohort in the
+        same transaction: a repeated id (AlreadyExists) adds nothing."""
+        touch = (Update().set(score_due=1, updated_at=at, last_activity_at=at, currency=currency)
+                 .add(inputs_version=1, revision=1, value_minor=value_minor, purchases=1)
+                 .when("attribute_exists(pk)"))
+        try:
+            self.store.transact([self.store.put_action(event, _NOT_THERE),
+                                 self.store.update_action(schema.lead(lead.id), touch),
+                                 funnel.count_action(self.store, lead, value_won_minor=value_minor, purchases=1)])
+        except ConditionFailed as failure:
+            if failed_at(failure, 1):
+                raise Gone(lead.id) from failure
             raise AlreadyExists(event["event_id"]) from failure
 
     def unsubscribe(self, lead_id: str, at: str, entry: dict[str, Any], event: dict[str, Any]) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from leadwire.routing.reps import Rep, RepIn
 from leadwire.store import schema
-from leadwire.store.table import Store, Update
+from leadwire.store.table import ConditionFailed, Store, Update
 
 rep_key = schema.rep
 
@@ -44,8 +45,11 @@ def company_owner(store: Store, domain: str) -> tuple[str, str] | None:
     return (str(found["owner"]), str(found["assigned_at"])) if found else None
 
 
-def company_owner_action(store: Store, domain: str, rep_id: str, at: str) -> dict[str, Any]:
-    return store.put_action({**schema.company_owner(domain), "owner": rep_id, "assigned_at": at})
+def remember_company_owner(store: Store, domain: str, rep_id: str, at: str) -> None:
+    """Who got a lead from this company domain at `at`, unless a later assignment was remembered already."""
+    with suppress(ConditionFailed):
+        store.update(schema.company_owner(domain), Update().set(owner=rep_id, assigned_at=at)
+                     .when("attribute_not_exists(pk) OR #assigned_at <= :at", at=at))
 
 
 def release_open_lead(store: Store, rep_id: str) -> None:

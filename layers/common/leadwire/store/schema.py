@@ -133,8 +133,28 @@ def company_owner(domain: str) -> Key:
 FUNNEL_PARTITION = "FUNNEL"
 
 
-def funnel_cohort(day: str, source: str) -> Key:
-    return {"pk": FUNNEL_PARTITION, "sk": f"{day}#{source}"}
+def _part(text: str) -> str:
+    """A value inside a composite sort key: `#` (the separator) and `%` written as in a URL."""
+    return text.replace("%", "%25").replace("#", "%23")
+
+
+def _unpart(text: str) -> str:
+    return text.replace("%23", "#").replace("%25", "%")
+
+
+def funnel_cohort_sk(day: str, source: str, channel: str, campaign: str) -> str:
+    """One cohort of leads: the UTC day they arrived, the door they came through, and where they are attributed
+    (the paid source and campaign their spend is matched to)."""
+    return f"{day}#{_part(source)}#{_part(channel)}#{_part(campaign)}"
+
+
+def funnel_cohort(sk: str) -> Key:
+    return {"pk": FUNNEL_PARTITION, "sk": sk}
+
+
+def legacy_funnel_cohort_sk(day: str, source: str) -> str:
+    """The cohort of a lead stored before cohorts named their campaign: its day and door only."""
+    return f"{day}#{source}"
 
 
 def funnel_days(start: str, end: str) -> tuple[str, str]:
@@ -142,12 +162,58 @@ def funnel_days(start: str, end: str) -> tuple[str, str]:
     return f"{start}#", f"{end}#~"
 
 
-def source_of_cohort(sk: str) -> str:
-    return sk.partition("#")[2]
+def cohort_of(sk: str) -> tuple[str, str, str, str]:
+    """(day, door, channel, campaign) of a cohort's sort key; a legacy cohort is attributed to its door."""
+    day, _, rest = sk.partition("#")
+    parts = rest.split("#")
+    if len(parts) < 3:
+        return day, _unpart(parts[0]), _unpart(parts[0]), ""
+    return day, _unpart(parts[0]), _unpart(parts[1]), _unpart(parts[2])
 
 
-def day_of_cohort(sk: str) -> str:
-    return sk.partition("#")[0]
+SPEND_PARTITION = "SPEND"
+
+
+def spend(day: str, source: str, account: str, campaign: str) -> Key:
+    """One day of ad spend of one campaign: re-importing the same row overwrites it."""
+    return {"pk": SPEND_PARTITION, "sk": f"{day}#{_part(source)}#{_part(account)}#{_part(campaign)}"}
+
+
+def spend_days(start: str, end: str) -> tuple[str, str]:
+    """The sort-key range of every spend row from day `start` to day `end`, inclusive."""
+    return f"{start}#", f"{end}#~"
+
+
+BUSINESS_CURRENCY: Key = {"pk": "MONEY", "sk": "CURRENCY"}
+
+IMPORT_JOB_SK = "JOB"
+IMPORT_CHUNK_PREFIX = "CHUNK#"
+
+
+def import_partition(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_job(import_id: str) -> Key:
+    return {"pk": import_partition(import_id), "sk": IMPORT_JOB_SK}
+
+
+def import_chunk(import_id: str, number: int) -> Key:
+    """A slice of an imported file's rows: written with the job, each processed once by the import function."""
+    return {"pk": import_partition(import_id), "sk": f"{IMPORT_CHUNK_PREFIX}{number:05d}"}
+
+
+def import_of_chunk(key: dict[str, object]) -> tuple[str, int] | None:
+    """(import id, chunk number) a chunk item's key names, or None for any other item."""
+    pk, sk = str(key.get("pk", "")), str(key.get("sk", ""))
+    if not pk.startswith("IMPORT#") or not sk.startswith(IMPORT_CHUNK_PREFIX):
+        return None
+    return pk.removeprefix("IMPORT#"), int(sk.removeprefix(IMPORT_CHUNK_PREFIX))
+
+
+def imported_file(digest: str) -> Key:
+    """The first import of a file (by the digest of its bytes and mapping): later ones repeat it."""
+    return {"pk": f"IMPORTED#{digest}", "sk": "FILE"}
 
 
 CONFIG_CURRENT: Key = {"pk": "CONFIG", "sk": "CURRENT"}
@@ -164,7 +230,7 @@ def config_version(version: int) -> Key:
 RESCORE_JOB: Key = {"pk": "JOB", "sk": "RESCORE"}
 
 
-OUTBOX_SHARDS = 4
+OUTBOX_SHARDS = 2  # each takes 1,000 writes a second; every sweep queries each
 _OUTBOX = "OUT#"
 
 
@@ -253,6 +319,14 @@ def meta_form_days(form_id: str, start: str, end: str) -> tuple[str, str]:
 
 def day_of_counter(sk: str) -> str:
     return sk.rsplit("#", 1)[-1]
+# Leads parked as stuck: a marker each, newest first, so `GET /leads?stuck=true` reads them without a Scan.
+STUCK_PARTITION = "STUCK"
+
+
+def stuck_marker(created_at: str, lead_id: str) -> Key:
+    return {"pk": STUCK_PARTITION, "sk": f"{created_at}#{lead_id}"}
+
+
 # --- counters that expire (template.yaml: TimeToLiveSpecification) --------------------------------------------------
 TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB deletes the item some time after
 

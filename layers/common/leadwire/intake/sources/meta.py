@@ -163,15 +163,21 @@ def _utm(payload: dict[str, Any]) -> dict[str, str]:
     return utm
 
 
+# A custom disclaimer checkbox is marketing consent only when its key says so (the form's author names it:
+# `marketing_optin`, `newsletter`, `email_opt_in`, …); a ticked privacy notice or terms box is not.
+_MARKETING_KEY = re.compile(r"marketing|newsletter|opt_?in|subscri|promotion|news|werbung|e_?mail", re.IGNORECASE)
+
+
 def _consent(responses: Any, captured_at: str | None) -> Consent | None:
-    """The lead form's custom disclaimer checkboxes: consent when any was ticked."""
+    """The lead form's custom disclaimer checkboxes: every ticked one is recorded in the text, and it is marketing
+    consent only when a ticked one is a marketing question (see _MARKETING_KEY)."""
     if not isinstance(responses, list) or not responses:
         return None
     ticked = [item.get("checkbox_key") for item in responses
               if isinstance(item, dict) and str(item.get("is_checked")).lower() in ("1", "true")]
     keys = [key for key in ticked if isinstance(key, str)]
     text = f"Meta lead form disclaimer: {', '.join(keys)}" if keys else None
-    return Consent(marketing=bool(ticked), text=text, captured_at=captured_at)
+    return Consent(marketing=any(_MARKETING_KEY.search(key) for key in keys), text=text, captured_at=captured_at)
 
 
 def _created_time(payload: dict[str, Any], ref: MetaLeadRef) -> str | None:
