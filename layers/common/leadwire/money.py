@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadwire.errors import ValidationFailed
 
@@ -77,22 +78,25 @@ def figures(spend_minor: int, value_minor: int, leads: int, mql: int, won: int) 
             "roas": ratio(value_minor, spend_minor), "lead_to_customer_rate": ratio(won, leads)}
 
 
+def _refuse_float(value: object) -> object:
+    if isinstance(value, float):
+        raise ValueError("give the amount as decimal text")
+    return value
+
+
+# An amount in major units as decimal text (or a Decimal, as the API reads JSON fractions): a float is refused.
+DecimalText = Annotated[Decimal | str | None, BeforeValidator(_refuse_float)]
+
+
 class Amount(BaseModel):
     """Money as a request gives it: `{"amount": 1250.00, "currency": "EUR"}` (a JSON number is read as a Decimal,
     never a float) or `{"amount_minor": 125000, "currency": "EUR"}`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: Decimal | str | None = None
+    amount: DecimalText = None
     amount_minor: int | None = Field(default=None, ge=0, lt=MAX_MINOR)
     currency: str = Field(pattern=CURRENCY_PATTERN.pattern)
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_float(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError("give the amount as decimal text")
-        return value
 
     def minor(self, field: str = "value") -> int:
         if (self.amount is None) == (self.amount_minor is None):

@@ -35,7 +35,7 @@ class SpendRow(BaseModel):
     campaign: str = Field(default="", max_length=MAX_ATTRIBUTED_CAMPAIGN)
     campaign_id: str | None = Field(default=None, max_length=64)
     amount_minor: int | None = Field(default=None, ge=0, lt=money.MAX_MINOR)
-    amount: Decimal | str | None = None
+    amount: money.DecimalText = None
     currency: str = Field(pattern=money.CURRENCY_PATTERN.pattern)
 
     @field_validator("day", mode="before")
@@ -49,13 +49,6 @@ class SpendRow(BaseModel):
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.lower()
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_float(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError("give the amount as decimal text")
-        return value
 
     def stored(self) -> dict[str, Any]:
         if (self.amount_minor is None) == (self.amount is None):
