@@ -51,6 +51,7 @@ screenshots: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_browser.py -q -k "saved_for_the_readme or phone"
 	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_console.py -q
+	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_console_outbound.py tests/e2e/test_meta_sources.py -q
 	LEADWIRE_SCREENSHOTS=docs $(PY) -m pytest tests/e2e/test_console_outbound.py -q
 
 openapi: $(STAMP)

@@ -14,14 +14,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from selenium.webdriver.common.by import By
 
 from leadwire.clock import iso, parse_iso
 from leadwire_cli.main import main as cli
+from tests.e2e import test_browser
 from tests.e2e.conftest import Answer, RunningStack
 from tests.e2e.fake_graph import APP_ID, FakeGraph, created_time
+from tests.e2e.test_console import open_screen, screenshot, until
 from tests.fixtures import platform_sample
 
 pytestmark = pytest.mark.e2e
+open_browser = test_browser.open_browser  # the same Chromium, started the same way
 
 META = platform_sample("meta_leadgen.json")
 GRAPH_LEAD = platform_sample("meta_graph_lead.json")
@@ -244,6 +248,37 @@ def test_a_page_whose_subscription_is_gone_is_shown_and_counted_for_the_alarm(st
     assert any(problem.startswith(f"Page {page_id}: our app is not subscribed") for problem in shown["problems"])
     logged = [json.loads(line) for line in stack.output if line.startswith("{") and page_id in line]
     assert any(line.get("subscription") == "missing" for line in logged)
+
+
+def source_rows(browser: Any) -> dict[str, list[str]]:
+    read = browser.execute_script("""
+        return Array.from(document.querySelectorAll('#sources-table tbody tr'))
+            .map(row => [row.dataset.formId, Array.from(row.cells).map(cell => cell.innerText)]);""")
+    return {form_id: cells for form_id, cells in read}
+
+
+def test_the_console_shows_each_form_its_recovered_leads_and_a_lost_subscription(stack, open_browser):
+    # Given the forms and Pages of the tests above: leads by webhook and by poll, and a Page no longer subscribed
+    shown = health(stack)
+    forms = [(page, form) for page in shown["pages"] for form in page["forms"]]
+
+    # When the owner opens the console's Meta sources screen
+    browser = open_browser()
+    open_screen(browser, stack, "sources")
+    rows = until(browser, lambda driver: len(source_rows(driver)) == len(forms) and source_rows(driver),
+                 "the forms never showed")
+
+    # Then each form shows its leads by how they came, as the health says, and what to look at in words
+    for page, form in forms:
+        week = form["leads"]["last_7_days"]
+        assert rows[form["form_id"]][5] == f"{week['webhook']} by webhook, {week['poll']} recovered by poll"
+        assert rows[form["form_id"]][2] == {True: "Yes", False: "No: leads arrive only by poll"}.get(
+            page["subscribed"], "Not checked yet")
+    assert "7 by webhook, 3 recovered by poll" in [cells[5] for cells in rows.values()]
+    assert "No: leads arrive only by poll" in [cells[2] for cells in rows.values()]
+    listed = browser.find_element(By.ID, "sources-problems").text
+    assert shown["problems"] and all(problem in listed for problem in shown["problems"])
+    screenshot(browser, "sources")
 
 
 def test_the_source_health_needs_the_api_key(stack):

@@ -918,6 +918,33 @@ screens.outbound = async () => {
       "No subscriptions yet: add one with PUT /subscriptions/{id} (see the README).");
 };
 
+// --- Meta sources ------------------------------------------------------------------------------------------------
+function byWay(leads) {
+  return `${leads.webhook} by webhook, ${leads.poll} recovered by poll`;
+}
+
+function subscribedText(subscribed) {
+  return subscribed === true ? "Yes" : subscribed === false ? "No: leads arrive only by poll" : "Not checked yet";
+}
+
+screens.sources = async () => {
+  const health = await api("GET", "/sources/health");
+  const problems = health.problems.length ? health.problems : ["Nothing: every Page and form is fine"];
+  $("#sources-problems").replaceChildren(...problems.map(problem => el("li", {text: problem})));
+  const rows = health.pages.flatMap(page => (page.forms.length ? page.forms : [null]).map(form => el(
+    "tr", {"data-page-id": page.page_id, "data-form-id": form ? form.form_id : ""},
+    el("td", {text: page.page_id}),
+    el("td", {text: form ? (form.name ? `${form.name} (${form.form_id})` : form.form_id) : "No form seen yet"}),
+    el("td", {text: subscribedText(page.subscribed)}),
+    el("td", {text: when((form || page).last_webhook_at) || "Never"}),
+    el("td", {text: when((form || page).last_poll_at) || "Never"}),
+    el("td", {text: byWay((form || page).leads.last_7_days)}),
+    el("td", {text: byWay((form || page).leads.last_30_days)}),
+    el("td", {text: ((form || page).last_error || {}).message || "None"}))));
+  $("#sources-table tbody").replaceChildren(...rows);
+  say("#sources-message", rows.length ? "" : "No Meta lead has arrived yet, and no Page is listed in the rules.");
+};
+
 // --- wiring ----------------------------------------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
   $("#signin").addEventListener("submit", signIn);
