@@ -126,8 +126,10 @@ def test_the_funnel_equals_what_the_records_say(stack, population):
         assert figures["first_contact_minutes"]["contacted"] == len(contacts)
         if contacts:
             median = statistics.median_low(contacts)
-            # times to first contact are kept as a sketch: within 2% (and the report rounds to 0.01 minute)
-            assert figures["first_contact_minutes"]["median"] == pytest.approx(median / 60, rel=0.02, abs=0.01)
+            # times to first contact are kept as a sketch within 2%, and the report then rounds to 0.01 minute:
+            # the two errors add up
+            true_minutes = median / 60
+            assert abs(figures["first_contact_minutes"]["median"] - true_minutes) <= 0.02 * true_minutes + 0.005 + 1e-9
 
 
 def test_the_timeline_tells_the_whole_story_oldest_first(stack, population):
