@@ -17,7 +17,16 @@ from typing import Any
 
 from boto3.dynamodb.types import DYNAMODB_CONTEXT
 
-from leadwire.store.table import ConditionFailed, Page, Update, deserialize, every_page, serialize
+from leadwire.store.table import (
+    ConditionFailed,
+    Page,
+    Update,
+    delete_action,
+    deserialize,
+    every_page,
+    put_action,
+    serialize,
+)
 
 TABLE_KEYS = ("pk", "sk")
 
@@ -110,21 +119,13 @@ class MemoryTable:
                 self._store(write.identity, write.apply(item))
 
     def put_action(self, item: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]:
-        action: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
-        if condition:
-            action["ConditionExpression"] = condition
-        return {"Put": action}
+        return put_action(self.table, item, condition)
 
     def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]:
         return {"Update": {**update.request(self.table, key), _UPDATE: copy.deepcopy(update)}}
 
     def delete_action(self, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> dict[str, Any]:
-        action: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
-        if condition:
-            action["ConditionExpression"] = condition
-        if values:
-            action["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
-        return {"Delete": action}
+        return delete_action(self.table, key, condition, **values)
 
     # --- queries -----------------------------------------------------------------------------------------------
     def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,

@@ -238,11 +238,11 @@ def outbox_intent(intent_id: str, due_at: str) -> Key:
     """An intent to deliver (the emails and events of one change), in a few partitions of its own (erasing a lead
     never races its last messages), sorted by when the sweep should try it: the sweep queries the table itself, so
     an intent delivered at once (nearly all) never touches an index."""
-    return {"pk": f"{_OUTBOX}{zlib.crc32(intent_id.encode()) % OUTBOX_SHARDS}", "sk": f"{due_at}#{intent_id}"}
+    return {"pk": _shard(_OUTBOX, intent_id, OUTBOX_SHARDS), "sk": f"{due_at}#{intent_id}"}
 
 
 def outbox_shards() -> list[str]:
-    return [f"{_OUTBOX}{shard}" for shard in range(OUTBOX_SHARDS)]
+    return _shards(_OUTBOX, OUTBOX_SHARDS)
 
 
 def outbox_due_by(upto: str) -> tuple[str, str]:
@@ -252,11 +252,19 @@ def outbox_due_by(upto: str) -> tuple[str, str]:
 
 def due_shard(lead_id: str) -> str:
     """Spread due work over a few partitions so one busy partition never limits the sweep."""
-    return f"DUE#{zlib.crc32(lead_id.encode()) % DUE_SHARDS}"
+    return _shard("DUE#", lead_id, DUE_SHARDS)
 
 
 def due_shards() -> list[str]:
-    return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+    return _shards("DUE#", DUE_SHARDS)
+
+
+def _shard(prefix: str, identity: str, count: int) -> str:
+    return f"{prefix}{zlib.crc32(identity.encode()) % count}"
+
+
+def _shards(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{shard}" for shard in range(count)]
 
 
 SUBSCRIPTIONS_PARTITION = "HOOKS"
@@ -286,11 +294,11 @@ def delivery(subscription_id: str, event_at: str, event_id: str) -> Key:
 
 def hook_due_shard(delivery_id: str) -> str:
     """Deliveries waiting for a retry sit in the `due` index under shards of their own (not the outbox's)."""
-    return f"HOOKDUE#{zlib.crc32(delivery_id.encode()) % HOOK_DUE_SHARDS}"
+    return _shard("HOOKDUE#", delivery_id, HOOK_DUE_SHARDS)
 
 
 def hook_due_shards() -> list[str]:
-    return [f"HOOKDUE#{shard}" for shard in range(HOOK_DUE_SHARDS)]
+    return _shards("HOOKDUE#", HOOK_DUE_SHARDS)
 
 
 # Meta Lead Ads sources: every Page and form seen or listed, and per form and UTC day the leads that came by

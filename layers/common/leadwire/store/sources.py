@@ -102,12 +102,7 @@ def form_polled(store: Store, form_id: str, at: str, watermark: str) -> None:
 
 
 def form_failed(store: Store, form_id: str, at: str, error: str, retry_at: str, rate_limited: bool) -> None:
-    update = Update().set(last_error=error, last_error_at=at, next_at=retry_at)
-    if rate_limited:
-        update.add(rate_limited=1)
-    else:
-        update.set(rate_limited=0)
-    store.update(schema.meta_form(form_id), update)
+    store.update(schema.meta_form(form_id), _failure(at, error, retry_at, rate_limited))
 
 
 def page_checked(store: Store, page_id: str, at: str, subscribed: bool, forms_listed: bool) -> None:
@@ -118,12 +113,17 @@ def page_checked(store: Store, page_id: str, at: str, subscribed: bool, forms_li
 
 
 def page_failed(store: Store, page_id: str, at: str, error: str, retry_at: str, rate_limited: bool) -> None:
+    store.update(schema.meta_page(page_id), _failure(at, error, retry_at, rate_limited))
+
+
+def _failure(at: str, error: str, retry_at: str, rate_limited: bool) -> Update:
+    """A failed Graph call on a Page or form: the error, when to try again, and how many rate limits in a row."""
     update = Update().set(last_error=error, last_error_at=at, next_at=retry_at)
     if rate_limited:
         update.add(rate_limited=1)
     else:
         update.set(rate_limited=0)
-    store.update(schema.meta_page(page_id), update)
+    return update
 
 
 def day_counts(store: Store, form_id: str, start_day: str, end_day: str) -> dict[str, dict[str, int]]:

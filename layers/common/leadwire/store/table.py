@@ -168,6 +168,24 @@ class Update:
         return request
 
 
+def put_action(table: str, item: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]:
+    """A transaction's Put, as TransactWriteItems takes it."""
+    action: dict[str, Any] = {"TableName": table, "Item": serialize(item)}
+    if condition:
+        action["ConditionExpression"] = condition
+    return {"Put": action}
+
+
+def delete_action(table: str, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> dict[str, Any]:
+    """A transaction's Delete; `values` fill the condition's `:name` placeholders."""
+    action: dict[str, Any] = {"TableName": table, "Key": serialize(key)}
+    if condition:
+        action["ConditionExpression"] = condition
+    if values:
+        action["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
+    return {"Delete": action}
+
+
 class ConditionFailed(Exception):
     """A conditional write lost: somebody else already did it, or the item changed under us."""
 
@@ -322,21 +340,13 @@ class DynamoTable:
             time.sleep(random.uniform(0, _BACKOFF_S * 2 ** attempt))
 
     def put_action(self, item: Mapping[str, Any], condition: str | None = None) -> dict[str, Any]:
-        action: dict[str, Any] = {"TableName": self.table, "Item": serialize(item)}
-        if condition:
-            action["ConditionExpression"] = condition
-        return {"Put": action}
+        return put_action(self.table, item, condition)
 
     def update_action(self, key: Mapping[str, Any], update: Update) -> dict[str, Any]:
         return {"Update": update.request(self.table, key)}
 
     def delete_action(self, key: Mapping[str, Any], condition: str | None = None, **values: Any) -> dict[str, Any]:
-        action: dict[str, Any] = {"TableName": self.table, "Key": serialize(key)}
-        if condition:
-            action["ConditionExpression"] = condition
-        if values:
-            action["ExpressionAttributeValues"] = serialize({f":{name}": value for name, value in values.items()})
-        return {"Delete": action}
+        return delete_action(self.table, key, condition, **values)
 
     def query(self, partition: str, sk_prefix: str | None = None, *, sk_between: tuple[str, str] | None = None,
               limit: int | None = None, cursor: Mapping[str, Any] | None = None, newest_first: bool = False
