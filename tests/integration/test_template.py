@@ -518,31 +518,162 @@ def test_the_basic_tier_keeps_only_the_alarms_an_owner_needs() -> None:
     basic = {logical_id for logical_id in alarms if in_tier(logical_id, "basic")}
 
     # Then: the dead-letter queue (where score's and assign's failing batches end), errors of the functions whose
-    # failures reach no queue, and Meta leads the webhook missed or a Page that stopped sending them (counted from
-    # the sweep's log lines), $0.10 a month each, nothing else
+    # failures reach no queue, and one alarm on what needs a person (stuck leads, Meta leads the webhook missed, a
+    # Page that stopped sending them: counted from the sweep's log lines), $0.10 a month each, nothing else
     watched = {TEMPLATE.resource(logical_id)["Properties"]["MetricName"]: set() for logical_id in basic}
     for logical_id in basic:
         props = TEMPLATE.resource(logical_id)["Properties"]
         watched[props["MetricName"]] |= references(props.get("Dimensions", []))
     assert watched == {"ApproximateNumberOfMessagesVisible": {"DeadLetterQueue"},
-                       "Errors": {"IntakeFunction", "FollowupFunction"},
-                       "MetaLeadsRecovered": set(), "MetaSubscriptionMissing": set(), "StuckLeads": set()}
+                       "Errors": {"IntakeFunction", "FollowupFunction"}, "NeedsAttention": set()}
+    assert len(basic) == 4
     assert not any(in_tier(logical_id, "basic") for logical_id in TEMPLATE.logical_ids("AWS::CloudWatch::Dashboard"))
     assert TEMPLATE.document["Outputs"]["DashboardName"]["Condition"] == "FullObservability"
 
 
-def test_a_stuck_lead_raises_an_alarm_on_every_tier_from_the_sweeps_log_line() -> None:
-    from leadwire.followup import sweep
+FILTER_COMPARISON = r'\$\.(\w+)\s*(!=|>=|<=|=|>|<)\s*("[^"]*"|-?\d+(?:\.\d+)?)'
 
-    metric = TEMPLATE.resource("StuckLeadsMetric")["Properties"]
-    assert metric["FilterPattern"] == '{ $.message = "lead parked as stuck" }'
-    assert metric["LogGroupName"] == {"Ref": "FollowupLogGroup"}
-    assert metric["MetricTransformations"][0]["MetricName"] == "StuckLeads"
-    alarm = TEMPLATE.resource("StuckLeadsAlarm")["Properties"]
-    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("StuckLeads", 0,
-                                                                                      "GreaterThanThreshold")
-    assert in_tier("StuckLeadsAlarm", "basic")
-    assert '"lead parked as stuck"' in Path(sweep.__file__).read_text()  # the line the filter counts
+
+def json_filter_matches(pattern: str, event: dict[str, Any]) -> bool:
+    """The JSON metric filter patterns the template uses: `{ ($.a = "text") || ($.b > 0) && ... }`, with comparisons
+    of a top-level field to a quoted string or a number, && binding tighter than ||, and parentheses."""
+    body = pattern.strip().removeprefix("{").removesuffix("}")
+    tokens = [match.group(0) for match in re.finditer(r"\(|\)|\|\||&&|" + FILTER_COMPARISON, body)]
+    assert "".join(tokens).replace(" ", "") == re.sub(r"\s", "", body), f"unsupported: {pattern}"
+    position = 0
+
+    def comparison(token: str) -> bool:
+        field, operator, value = re.fullmatch(FILTER_COMPARISON, token).groups()  # type: ignore[union-attr]
+        if field not in event:
+            return False
+        found = event[field]
+        if value.startswith('"'):
+            return (found == value[1:-1]) == (operator == "=") if operator in ("=", "!=") else False
+        if isinstance(found, bool) or not isinstance(found, int | float):
+            return False
+        number = float(value)
+        return {"=": found == number, "!=": found != number, ">": found > number, "<": found < number,
+                ">=": found >= number, "<=": found <= number}[operator]
+
+    def primary() -> bool:
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == "(":
+            value = either()
+            assert tokens[position] == ")"
+            position += 1
+            return value
+        return comparison(token)
+
+    def both() -> bool:
+        nonlocal position
+        value = primary()
+        while position < len(tokens) and tokens[position] == "&&":
+            position += 1
+            value = primary() and value
+        return value
+
+    def either() -> bool:
+        nonlocal position
+        value = both()
+        while position < len(tokens) and tokens[position] == "||":
+            position += 1
+            value = both() or value
+        return value
+
+    matched = either()
+    assert position == len(tokens), f"unparsed: {tokens[position:]}"
+    return matched
+
+
+def test_the_filter_pattern_reader_of_these_tests_reads_what_cloudwatch_would() -> None:
+    line = {"message": "Meta leads recovered by poll", "recovered": 3, "level": "WARNING"}
+    assert json_filter_matches('{ $.message = "Meta leads recovered by poll" }', line)
+    assert json_filter_matches('{ ($.message = "x") || ($.recovered > 2) }', line)
+    assert not json_filter_matches('{ ($.message = "x") || ($.recovered > 3) }', line)
+    assert not json_filter_matches('{ ($.level = "WARNING") && ($.missing = "y") }', line)
+    assert json_filter_matches('{ ($.level != "ERROR") && (($.recovered = 3) || ($.nothing = 1)) }', line)
+    with pytest.raises(AssertionError):
+        json_filter_matches('{ $.message = %x% }', line)
+
+
+def needs_attention_from(lines: list[dict[str, Any]]) -> float:
+    """What the template's metric filters add to NeedsAttention for these log lines of the follow-up function."""
+    total = 0.0
+    for logical_id in TEMPLATE.logical_ids("AWS::Logs::MetricFilter"):
+        props = TEMPLATE.resource(logical_id)["Properties"]
+        if props["LogGroupName"] != {"Ref": "FollowupLogGroup"}:
+            continue
+        for transformation in props["MetricTransformations"]:
+            if transformation["MetricName"] != "NeedsAttention":
+                continue
+            value = str(transformation["MetricValue"])
+            for line in lines:
+                if json_filter_matches(props["FilterPattern"], line):
+                    total += float(line[value.removeprefix("$.")] if value.startswith("$.") else value)
+    return total
+
+
+def powertools_lines(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The JSON lines Powertools' logger writes (as every function logs) for these warning calls."""
+    import io
+    import logging
+
+    from aws_lambda_powertools import Logger
+
+    written = io.StringIO()  # a service of its own: Powertools keeps the first handler a service's logger was given
+    logger = Logger(service="leadwire-template-test-filters", logger_handler=logging.StreamHandler(written))
+    for message, extra in calls:
+        logger.warning(message, extra=extra)
+    return [json.loads(line) for line in written.getvalue().splitlines()]
+
+
+def test_what_needs_a_person_raises_one_alarm_on_every_tier_from_the_sweeps_log_lines() -> None:
+    from leadwire.followup import sweep
+    from leadwire.intake import reconcile
+
+    # Given the log lines the sweep writes for a stuck lead, a Page without our subscription and 3 recovered leads,
+    # beside lines that must not count (the same words elsewhere, nothing recovered, a subscription present)
+    counted = [("lead parked as stuck", {"lead_id": "L1"}),
+               ("Meta Page not subscribed to leadgen", {"page_id": "P1", "subscription": "missing"}),
+               ("Meta leads recovered by poll", {"form_id": "F1", "recovered": 3})]
+    ignored = [("lead parked", {"lead_id": "L2", "note": "lead parked as stuck"}),
+               ("Meta leads recovered by poll", {"form_id": "F2", "recovered": 0}),
+               ("Meta Page checked", {"page_id": "P2", "subscription": "present"})]
+    for message, extra in counted:  # the lines the filters count are the ones the code writes
+        source = Path(sweep.__file__ if message.startswith("lead") else reconcile.__file__).read_text()
+        assert f'"{message}"' in source
+        assert all(f'"{key}"' in source for key in extra)
+
+    # When Powertools writes them as the functions do
+    lines = powertools_lines(counted + ignored)
+    assert [line["message"] for line in lines] == [message for message, _ in counted + ignored]
+
+    # Then the filters on the follow-up log group add 1 + 1 + 3 to NeedsAttention, and nothing for the others
+    assert needs_attention_from(lines) == 5
+    assert [needs_attention_from([line]) for line in lines] == [1, 1, 3, 0, 0, 0]
+
+    # and every filter feeds the one metric (namespace leadwire, no dimensions) and sends nothing while nothing
+    # matches (no DefaultValue: a quiet month costs no metric), on every tier, watched by one alarm
+    filters = TEMPLATE.logical_ids("AWS::Logs::MetricFilter")
+    transformations = [transformation for logical_id in filters
+                       for transformation in TEMPLATE.resource(logical_id)["Properties"]["MetricTransformations"]]
+    assert {(item["MetricNamespace"], item["MetricName"]) for item in transformations} == {
+        ("leadwire", "NeedsAttention")}
+    assert not [item for item in transformations if "DefaultValue" in item or "Dimensions" in item]
+    assert all(in_tier(logical_id, "basic") for logical_id in filters)
+    [alarm_id] = [logical_id for logical_id in TEMPLATE.logical_ids("AWS::CloudWatch::Alarm")
+                  if TEMPLATE.resource(logical_id)["Properties"]["MetricName"] == "NeedsAttention"]
+    alarm = TEMPLATE.resource(alarm_id)
+    props = alarm["Properties"]
+    assert (props["Namespace"], props["Statistic"], props["Threshold"], props["ComparisonOperator"]) == (
+        "leadwire", "Sum", 0, "GreaterThanThreshold")
+    assert "Dimensions" not in props and in_tier(alarm_id, "basic")
+    assert sorted(alarm["DependsOn"]) == sorted(filters)
+    # its description tells the owner where to look for each cause
+    for where in ("GET /leads?stuck=true", "GET /sources/health", "Meta sources screen"):
+        assert where in props["AlarmDescription"]
 
 
 def test_the_full_tier_adds_the_dashboard_and_the_stream_lag_alarms() -> None:

@@ -125,7 +125,7 @@ class Poll:
         sources.page_checked(self.store, page.page_id, iso(self.now), subscribed, listed)
         if not subscribed:
             self.report.unsubscribed.append(page.page_id)
-            # this line is the metric the template's alarm counts (MetaSubscriptionMissing)
+            # the template counts this line into its NeedsAttention metric and alarm
             logger.warning("Meta Page not subscribed to leadgen", extra={"page_id": page.page_id,
                                                                        "subscription": "missing"})
 
@@ -147,7 +147,7 @@ class Poll:
             return
         finally:
             self.report.recovered += recovered
-            if recovered:  # this line is the metric the template's alarm counts (MetaLeadsRecovered)
+            if recovered:  # the template counts this line into NeedsAttention (by `recovered`)
                 logger.warning("Meta leads recovered by poll", extra={"form_id": form.form_id,
                                                                       "recovered": recovered})
         sources.form_polled(self.store, form.form_id, iso(self.now), iso(self.now))
