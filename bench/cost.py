@@ -137,6 +137,9 @@ def dominant(items: list[LineItem], count: int = 3) -> list[LineItem]:
     return sorted((item for item in items if item.headline), key=lambda item: -item.usd_per_million_leads)[:count]
 
 
+QUIET_METRICS_LINE = "CloudWatch log-filter metrics (only hours a filter matches)"
+
+
 @dataclass(frozen=True)
 class FixedCosts:
     """What the stack costs per month whatever the number of leads."""
@@ -145,10 +148,11 @@ class FixedCosts:
     sweep_billed_ms: float
     sweep_memory_mb: int
     sweep_read_units: float
-    custom_metrics: int
+    custom_metrics: int  # sent all the time (EMF from the functions, a metric filter with a DefaultValue)
     alarms: int
     dashboards: int
     secrets: int
+    quiet_metrics: int = 0  # metric-filter metrics without a DefaultValue: sent only in hours a filter matches
 
     def monthly(self, prices: Mapping[str, Price] = PRICES) -> dict[str, float]:
         sweep_gb_s = self.sweeps_per_month * self.sweep_billed_ms / 1000 * self.sweep_memory_mb / 1024
@@ -157,12 +161,26 @@ class FixedCosts:
                 self.sweeps_per_month * (prices["lambda_request"].usd + prices["scheduler_invocation"].usd
                                          + self.sweep_read_units * prices["dynamodb_read_request_unit"].usd)
                 + sweep_gb_s * prices["lambda_gb_second_arm64"].usd, 4),
-            "CloudWatch custom metrics (EMF)": round(self.custom_metrics
-                                                     * prices["cloudwatch_custom_metric_month"].usd, 2),
+            "CloudWatch custom metrics (sent all month)": round(
+                self.custom_metrics * prices["cloudwatch_custom_metric_month"].usd, 2),
+            # metered only in the hours they receive data, and a healthy month sends them none (quiet_metrics_note)
+            QUIET_METRICS_LINE: 0.0,
             "CloudWatch alarms": round(self.alarms * prices["cloudwatch_alarm_month"].usd, 2),
             "CloudWatch dashboard": round(self.dashboards * prices["cloudwatch_dashboard_month"].usd, 2),
             "Secrets Manager secret": round(self.secrets * prices["secretsmanager_secret_month"].usd, 2),
         }
+
+    def quiet_metrics_note(self, prices: Mapping[str, Price] = PRICES) -> str:
+        month = prices["cloudwatch_custom_metric_month"].usd
+        return (f"{self.quiet_metrics} log-filter metric(s) without a DefaultValue, counted at $0 (a healthy month "
+                f"sends them no data): ${metric_hour_usd(prices):.5f} for each hour in which one receives data "
+                f"(${month:.2f} a month prorated over {HOURS_PER_MONTH} hours; sent every hour, ${month:.2f})")
+
+
+def metric_hour_usd(prices: Mapping[str, Price] = PRICES) -> float:
+    """One custom metric for one hour: CloudWatch prorates custom metrics by the hour, metered only in the hours
+    they receive data."""
+    return prices["cloudwatch_custom_metric_month"].usd / HOURS_PER_MONTH
 
 
 def storage_per_million_leads(bytes_per_lead: float, prices: Mapping[str, Price] = PRICES) -> float:
@@ -181,6 +199,22 @@ def tier_resources(resources: Mapping[str, Mapping[str, object]], kind: str, tie
     """The logical ids of one resource type that exist with Observability=tier."""
     return sorted(logical_id for logical_id, resource in resources.items() if resource.get("Type") == kind
                   and (tier == "full" or resource.get("Condition") != FULL_ONLY_CONDITION))
+
+
+def filter_metrics(resources: Mapping[str, Mapping[str, object]], tier: str) -> dict[str, bool]:
+    """The custom metrics the log metric filters of a tier publish ("namespace/name/dimension keys": several filters
+    may feed one; a dimension makes one metric per value found, counted here as one), each with whether it is sent
+    all the time: true when a transformation of it has a DefaultValue (sent for every log event), false when it
+    receives data only in the hours a filter matches."""
+    found: dict[str, bool] = {}
+    for logical_id in tier_resources(resources, "AWS::Logs::MetricFilter", tier):
+        properties = resources[logical_id].get("Properties", {})
+        assert isinstance(properties, Mapping)
+        for transformation in properties.get("MetricTransformations", []):
+            dimensions = ",".join(sorted(str(item["Key"]) for item in transformation.get("Dimensions", [])))
+            metric = f"{transformation['MetricNamespace']}/{transformation['MetricName']}/{dimensions}"
+            found[metric] = found.get(metric, False) or "DefaultValue" in transformation
+    return found
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,13 @@ PRICES: dict[str, Price] = {
     "cloudwatch_logs_storage_gb_month": Price(
         0.03, "GB-month", "Amazon CloudWatch pricing, logs, store (archival): $0.03 per GB-month"),
     "cloudwatch_custom_metric_month": Price(
-        0.30, "metric-month", "Amazon CloudWatch pricing, metrics, first 10,000 custom metrics: $0.30 per month"),
+        0.30, "metric-month",
+        "Amazon CloudWatch pricing, metrics, first 10,000 custom metrics: $0.30 per month (all custom metrics charges "
+        "are prorated by the hour and metered only when you send metrics to CloudWatch)"),
     "cloudwatch_alarm_month": Price(
-        0.10, "alarm-month", "Amazon CloudWatch pricing, alarms, standard resolution: $0.10 per alarm metric"),
+        0.10, "alarm-month",
+        "Amazon CloudWatch pricing, alarms, standard resolution: $0.10 per alarm metric (prorated by the hour while "
+        "the alarm exists, whether it fires or not)"),
     "cloudwatch_dashboard_month": Price(
         3.00, "dashboard-month", "Amazon CloudWatch pricing, dashboards: $3.00 per dashboard per month"),
     "secretsmanager_secret_month": Price(

@@ -178,6 +178,9 @@ def _cost(result: dict[str, Any]) -> list[str]:
     for tier, fixed in (result.get("fixed_usd_per_month_by_tier") or {"full": result["fixed_usd_per_month"]}).items():
         lines.append(f"  fixed per month, {tier}: "
                      + ", ".join(f"{name} ${_money(value)}" for name, value in fixed.items()))
+        note = (result.get("fixed_usd_per_month_notes") or {}).get(tier)
+        if note:
+            lines.append(f"    {note}")
     monthly = result.get("monthly_usd") or {}
     if monthly:
         lines += section("Monthly bill per observability tier, all-in (emails, a year of leads stored; goal: "

@@ -21,6 +21,7 @@ from bench.cost import (
     MonthlyBill,
     billed_ms,
     dominant,
+    filter_metrics,
     line_items,
     storage_per_million_leads,
     tier_resources,
@@ -112,29 +113,32 @@ def dashboard_metrics(template: Any) -> set[str]:
     return set(re.findall(r'\[\\"leadwire\\", \\"(\w+)\\"', body))
 
 
-def custom_metrics(template: Any, seen: list[str], tier: str) -> int:
-    """basic: Powertools metrics are disabled (POWERTOOLS_METRICS_DISABLED); full: each metric name is one metric.
-    Both: each log metric filter is one metric."""
-    filtered = len(tier_resources(template.resources, "AWS::Logs::MetricFilter", tier))
+def custom_metrics(template: Any, seen: list[str], tier: str) -> tuple[int, int]:
+    """(sent all month, sent only in hours a log filter matches). EMF: none on basic (POWERTOOLS_METRICS_DISABLED),
+    on full each metric name the functions emitted or the dashboard charts. Log metric filters: each metric they
+    publish (several filters may feed one), sent all month only when a filter has a DefaultValue."""
+    by_filter = filter_metrics(template.resources, tier)
+    always = sum(1 for sent_all_month in by_filter.values() if sent_all_month)
+    quiet = len(by_filter) - always
     if tier == "basic":
-        return filtered
-    return len({name.split("/")[0] for name in seen} | dashboard_metrics(template)) + filtered
+        return always, quiet
+    return len({name.split("/")[0] for name in seen} | dashboard_metrics(template)) + always, quiet
 
 
-def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str], tier: str = "full") -> dict[str, float]:
+def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str], tier: str = "full") -> FixedCosts:
     schedule = template.schedule()
     spec = template.function(schedule.function_id)
     empty = warm["empty_sweep"][schedule.function_id]["per_invocation"]
     reads = sum(count * (0.5 if name.endswith("Query") else 1.0) for name, count in empty["calls"].items()
                 if name.startswith("dynamodb."))
-    fixed = FixedCosts(
+    always, quiet = custom_metrics(template, metrics, tier)
+    return FixedCosts(
         sweeps_per_month=HOURS_PER_MONTH * 3600 / schedule.rate_s,
         sweep_billed_ms=billed_ms(empty["cpu_ms"], spec.memory_mb, empty["calls"]),
-        sweep_memory_mb=spec.memory_mb, sweep_read_units=reads, custom_metrics=custom_metrics(template, metrics, tier),
+        sweep_memory_mb=spec.memory_mb, sweep_read_units=reads, custom_metrics=always, quiet_metrics=quiet,
         alarms=len(tier_resources(template.resources, "AWS::CloudWatch::Alarm", tier)),
         dashboards=len(tier_resources(template.resources, "AWS::CloudWatch::Dashboard", tier)),
         secrets=len(template.logical_ids("AWS::SecretsManager::Secret")))
-    return fixed.monthly()
 
 
 def cost_lines(items: list[LineItem]) -> list[dict[str, Any]]:
@@ -220,7 +224,8 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
     findings += write_findings(pipeline_usage, batched)
     loads = function_loads(template, warm, pipeline_usage, "batched")
-    fixed = {tier: fixed_costs(template, warm, results.get("custom_metrics", []), tier) for tier in TIERS}
+    costs = {tier: fixed_costs(template, warm, results.get("custom_metrics", []), tier) for tier in TIERS}
+    fixed = {tier: cost.monthly() for tier, cost in costs.items()}
     # A small business's traffic is quiet: every stream record an invocation of its own; emails included.
     per_million = total(single, headline_only=False)
     monthly = {tier: {str(leads): round(MonthlyBill(sum(fixed[tier].values()), per_million,
@@ -264,6 +269,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "followup_emails_per_lead_if_nobody_acts": usage["followup_if_nobody_acts"]["emails_per_lead"],
         "fixed_usd_per_month": fixed["full"],
         "fixed_usd_per_month_by_tier": fixed,
+        "fixed_usd_per_month_notes": {tier: cost.quiet_metrics_note() for tier, cost in costs.items()},
         "monthly_usd": monthly,
         "monthly_usd_note": f"list prices, no free tier; per tier: fixed costs + {LEADS_PER_MONTH} leads a month "
                             "with emails, one stream record per invocation, a year of leads stored",

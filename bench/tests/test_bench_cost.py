@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.cost import (
+    HOURS_PER_MONTH,
+    QUIET_METRICS_LINE,
     FixedCosts,
     FunctionLoad,
     LeadUsage,
@@ -13,7 +15,9 @@ from bench.cost import (
     call_wait_ms,
     cpu_slowdown,
     dominant,
+    filter_metrics,
     line_items,
+    metric_hour_usd,
     platform_log_bytes,
     storage_per_million_leads,
     tier_resources,
@@ -97,13 +101,51 @@ def test_real_prices_for_a_plain_lead() -> None:
 
 def test_fixed_costs_per_month() -> None:
     fixed = FixedCosts(sweeps_per_month=1000, sweep_billed_ms=1000, sweep_memory_mb=1024, sweep_read_units=2,
-                       custom_metrics=10, alarms=3, dashboards=1, secrets=1)
+                       custom_metrics=10, alarms=3, dashboards=1, secrets=1, quiet_metrics=4)
     monthly = fixed.monthly(DOLLAR)
     assert monthly["followup schedule (invocations, duration, reads, scheduler)"] == 1000 * (1 + 1 + 2) + 1000
-    assert monthly["CloudWatch custom metrics (EMF)"] == 10
+    assert monthly["CloudWatch custom metrics (sent all month)"] == 10
+    assert monthly[QUIET_METRICS_LINE] == 0  # four metrics that receive no data in a healthy month cost nothing
     assert monthly["CloudWatch alarms"] == 3
     assert monthly["CloudWatch dashboard"] == 1
     assert monthly["Secrets Manager secret"] == 1
+    assert sum(monthly.values()) == 5000 + 10 + 3 + 1 + 1
+
+
+def test_a_metric_costs_its_monthly_price_prorated_over_the_hours_it_receives_data() -> None:
+    # Given the real price of a custom metric, $0.30 a month
+    hour = metric_hour_usd()
+
+    # Then an hour in which a filter sends data costs $0.30 / 730, and one sent every hour of the month $0.30
+    assert hour == pytest.approx(0.30 / 730)
+    assert hour * HOURS_PER_MONTH == pytest.approx(0.30)
+    note = FixedCosts(0, 0, 128, 0, custom_metrics=0, alarms=0, dashboards=0, secrets=0, quiet_metrics=1)
+    assert "$0.00041 for each hour" in note.quiet_metrics_note()
+    assert note.quiet_metrics_note().startswith("1 log-filter metric")
+
+
+def test_log_filters_feeding_one_metric_are_one_metric_sent_all_month_only_with_a_default_value() -> None:
+    def transformation(name: str, **extra: object) -> dict[str, object]:
+        return {"MetricNamespace": "leadwire", "MetricName": name, "MetricValue": "1", **extra}
+
+    resources = {
+        "StuckFilter": {"Type": "AWS::Logs::MetricFilter",
+                        "Properties": {"MetricTransformations": [transformation("NeedsAttention")]}},
+        "RecoveredFilter": {"Type": "AWS::Logs::MetricFilter",
+                            "Properties": {"MetricTransformations": [transformation("NeedsAttention")]}},
+        "HeartbeatFilter": {"Type": "AWS::Logs::MetricFilter", "Properties": {
+            "MetricTransformations": [transformation("Heartbeat", DefaultValue=0)]}},
+        "ByPageFilter": {"Type": "AWS::Logs::MetricFilter", "Condition": "FullObservability", "Properties": {
+            "MetricTransformations": [transformation("NeedsAttention",
+                                                     Dimensions=[{"Key": "page", "Value": "$.page_id"}])]}},
+        "DeadLetterQueueAlarm": {"Type": "AWS::CloudWatch::Alarm"},
+    }
+
+    # Then two filters on one metric are one metric, sent only when they match; a DefaultValue sends it all month
+    assert filter_metrics(resources, "basic") == {"leadwire/NeedsAttention/": False, "leadwire/Heartbeat/": True}
+    # and the same name with a dimension is another metric, on the tier that has its filter
+    assert filter_metrics(resources, "full") == {"leadwire/NeedsAttention/": False, "leadwire/Heartbeat/": True,
+                                                 "leadwire/NeedsAttention/page": False}
 
 
 def test_storage_of_a_million_leads_per_month() -> None:
@@ -135,3 +177,23 @@ def test_the_monthly_bill_is_fixed_costs_plus_each_leads_share_plus_a_year_of_st
     assert at_1000 == pytest.approx(0.70 + 0.12 + 12 * 1000 / 1_000_000 * 2)
     assert bill.at(0, DOLLAR) == pytest.approx(0.70)
     assert bill.at(100_000, DOLLAR) - bill.at(10_000, DOLLAR) == pytest.approx(90_000 * (120 + 24) / 1_000_000)
+
+
+def test_each_tier_pays_for_the_metrics_sent_all_month_and_not_for_the_quiet_filter_metric() -> None:
+    from types import SimpleNamespace
+
+    from bench.summary import custom_metrics
+
+    # Given one alarm-only filter metric, a dashboard charting two EMF metrics, and one metric the functions emitted
+    needs_attention = {"MetricNamespace": "leadwire", "MetricName": "NeedsAttention", "MetricValue": "1"}
+    template = SimpleNamespace(resources={
+        "NeedsAttentionFilter": {"Type": "AWS::Logs::MetricFilter",
+                                 "Properties": {"MetricTransformations": [needs_attention]}},
+        "Dashboard": {"Type": "AWS::CloudWatch::Dashboard", "Condition": "FullObservability", "Properties": {
+            "DashboardBody": '[["leadwire", "LeadsCreated", "service", "leadwire"], ["leadwire", "SlaBreaches"]]'}},
+    })
+    seen = ["LeadsCreated/service=leadwire", "EmailsSent/service=leadwire"]
+
+    # Then basic pays for none (no EMF there) and full for the three EMF metrics; the filter metric is quiet on both
+    assert custom_metrics(template, seen, "basic") == (0, 1)
+    assert custom_metrics(template, seen, "full") == (3, 1)
