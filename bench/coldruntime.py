@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,12 @@ def runtime_sys_path(function_dir: Path, layer_dir: Path, boto3_dir: Path) -> li
     return [str(function_dir), str(layer_dir / "python"), str(boto3_dir)]
 
 
-def runtime_env(base: dict[str, str], endpoint_url: str, secret_arn: str) -> dict[str, str]:
-    """The function's environment, every AWS call sent to the moto server; PYTHON* variables would be ignored anyway."""
+def runtime_env(base: dict[str, str], endpoint_url: str, secret_arn: str = "",
+                secret_variables: Sequence[str] = ()) -> dict[str, str]:
+    """The function's environment, every AWS call sent to the moto server, the secret ARN in the variables the
+    template gives this function; PYTHON* variables would be ignored anyway."""
     env = {name: value for name, value in base.items() if not name.startswith("PYTHON")}
-    return {**env, "AWS_ENDPOINT_URL": endpoint_url, "LEADWIRE_SECRET_ARN": secret_arn}
+    return {**env, "AWS_ENDPOINT_URL": endpoint_url, **dict.fromkeys(secret_variables, secret_arn)}
 
 
 def read_only_copy(source: Path, target: Path, keep_bytecode: bool = True) -> Path:
@@ -223,7 +226,7 @@ def measure(runs: int = 7) -> dict[str, Any]:
                  for kind in layers for name, scenario in scenarios.items()}
         floor_spec = {"floor": True, "sys_path": [str(boto3_dir)]}
         for round_number in range(1, runs + 1):
-            floor = run(python, floor_spec, runtime_env(base, server.url, "-"), folder)
+            floor = run(python, floor_spec, runtime_env(base, server.url), folder)
             floors.append(floor["floor_ms"])
             if "floor_cpu_ms" in floor:
                 floor_cpus.append(floor["floor_cpu_ms"])
@@ -231,14 +234,15 @@ def measure(runs: int = 7) -> dict[str, Any]:
                 if kind == "no_bytecode" and round_number > BEFORE_RUNS:
                     continue
                 arn = server.seed(scenarios[name])
-                samples[kind][name].append(run(python, spec, runtime_env(base, server.url, arn), folder))
+                env = runtime_env(base, server.url, arn, scenarios[name]["secret_variables"])
+                samples[kind][name].append(run(python, spec, env, folder))
             say(f"cold start (runtime): round {round_number}/{runs} (floor {floors[-1]:.0f} ms, "
                 + ", ".join(f"{name} {cold_ms(samples['built'][name][-1]):.0f} ms" for name in scenarios) + ")")
         say("cold start (runtime): python3.13 -X importtime per handler")
         imports = {}
         for name in scenarios:
             spec = {**specs[("built", name)]}
-            env = runtime_env(base, server.url, "-")
+            env = runtime_env(base, server.url)
             trees = []
             for _ in range(IMPORTTIME_RUNS):
                 out = folder / "importtime.json"

@@ -64,11 +64,19 @@ def capture_scenarios(folder: Path) -> dict[str, Path]:
         scenario = {"function": spec.logical_id, "app_path": str(ROOT / spec.code_dir / "app.py"),
                     "module_name": f"leadwire_function_{Path(spec.code_dir).name}", "timeout_s": spec.timeout_s,
                     "memory_mb": spec.memory_mb, "table": table, "secret": SECRET_VALUES,
-                    **captured[spec.logical_id]}
+                    "secret_variables": secret_variables(spec.environment), **captured[spec.logical_id]}
         path = folder / f"{short_name(spec.logical_id)}.json"
         path.write_text(json.dumps(scenario, default=str))
         paths[short_name(spec.logical_id)] = path
     return paths
+
+
+def secret_variables(environment: dict[str, Any]) -> list[str]:
+    """The secret ARNs the template gives a function (score reads none, assign only the signing one): the cold start
+    reads those secrets and no other."""
+    from leadwire.runtime.settings import SECRET_ARN_VARIABLES
+
+    return [name for name in SECRET_ARN_VARIABLES if name in environment]
 
 
 def child_env() -> dict[str, str]:
@@ -77,7 +85,8 @@ def child_env() -> dict[str, str]:
 
     keep = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "TMPDIR")}
     env = {**keep, **LOCAL_ENV, **DEPLOYED_ENV}
-    env.pop("LEADWIRE_SECRET_ARN", None)
+    for name in secret_variables(env):
+        env.pop(name)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)])
     return env
 

@@ -25,7 +25,7 @@ def measure(count: int = 500) -> dict[str, Any]:
     with mock_aws():
         boto3.client("dynamodb", region_name=REGION).create_table(
             **load_template().table_create_kwargs(LOCAL_ENV["TABLE_NAME"]))
-        from leadwire.config import DEFAULT_CONFIG
+        from leadwire.config import default_config
         from leadwire.intake.dedupe import accept
         from leadwire.lead import LeadInput
         from leadwire.owner import preview
@@ -39,7 +39,7 @@ def measure(count: int = 500) -> dict[str, Any]:
             accept(LeadInput(source="website", email=f"p{n}@shop{n % 40}.example", company=f"Shop {n % 40}"
                              if n % 3 else None, job_title="Owner" if n % 5 == 0 else None),
                    store, start + timedelta(seconds=n))
-        candidate = DEFAULT_CONFIG.model_copy(update={"scoring": DEFAULT_CONFIG.scoring.model_copy(
+        candidate = default_config().model_copy(update={"scoring": default_config().scoring.model_copy(
             update={"mql": 15})})
         assert isinstance(store, DynamoTable)
         calls: Counter[str] = Counter()

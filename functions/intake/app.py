@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api.app import answer, app, openapi_document
+from leadwire.api.app import answer, openapi_document
 
 __all__ = ["lambda_handler", "openapi_document"]
 logger = Logger()
@@ -24,7 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 def answer_request(event: dict[str, Any], context: LambdaContext,
                    resolver: APIGatewayHttpResolver | None = None) -> dict[str, Any]:
     """Authenticate the owner's routes, then route the request to its use case (tests may pass a resolver)."""
-    return answer(event, context, resolver or app)
+    return answer(event, context, resolver)
 
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from leadwire.clock import iso
-from leadwire.config import DEFAULT_CONFIG
+from leadwire.config import default_config
 from leadwire.followup.plan import planner
 from leadwire.intake.dedupe import merge_of
 from leadwire.lead import LeadInput, LeadRecord
@@ -29,7 +29,7 @@ def entry(lead_id: str) -> dict:
 
 
 def test_a_created_lead_reads_back_with_its_due_time_and_claims_its_email(table):
-    leads = LeadRepository(table, planner(DEFAULT_CONFIG))
+    leads = LeadRepository(table, planner(default_config()))
 
     leads.create(new_lead("a1"), entry("a1"))
 
@@ -131,7 +131,7 @@ def test_erasure_deletes_the_lead_its_partition_and_the_keys_it_owns(table):
 
 def test_a_score_computed_before_a_hand_over_is_not_written_over_it(table):
     # Given a lead read by the score function, then handed over by someone else
-    leads = LeadRepository(table, planner(DEFAULT_CONFIG))
+    leads = LeadRepository(table, planner(default_config()))
     leads.create(new_lead("a1"), entry("a1"))
     read = leads.get("a1")
     assert read is not None

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadwire.config import DEFAULT_CONFIG
+from leadwire.config import default_config
 from leadwire.intake import reconcile
 from leadwire.intake.dedupe import accept
 from leadwire.intake.normalize import keep_what_is_valid
@@ -35,11 +35,11 @@ def test_racing_polls_and_webhooks_store_and_count_each_lead_once(store):
     leads = [node(str(7000 + number), T - timedelta(minutes=number)) for number in range(12)]
     api = FakeMetaApi(page_size=5, forms={FORM: leads})
     by_webhook(store, node("6999", T - timedelta(hours=2)), T - timedelta(hours=2))
-    due = T - timedelta(hours=2) + timedelta(minutes=DEFAULT_CONFIG.meta.poll_every_minutes)
+    due = T - timedelta(hours=2) + timedelta(minutes=default_config().meta.poll_every_minutes)
 
     # When three sweeps poll at once while the webhook delivers every lead
     with ThreadPoolExecutor(max_workers=8) as pool:
-        polls = [pool.submit(reconcile.Poll(store, api, DEFAULT_CONFIG, due).run) for _ in range(3)]
+        polls = [pool.submit(reconcile.Poll(store, api, default_config(), due).run) for _ in range(3)]
         hooks = [pool.submit(by_webhook, store, lead, due) for lead in leads]
         reports = [future.result() for future in polls]
         outcomes = [future.result() for future in hooks]

@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadwire.clock import iso
-from leadwire.config import DEFAULT_CONFIG, Scoring
+from leadwire.config import Scoring, default_config
 from leadwire.scoring.score import REFRESH_AT_LEAST_EVERY, next_refresh_at, score_lead, stage_rank
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-SCORING = DEFAULT_CONFIG.scoring
+SCORING = default_config().scoring
 KNOWN = sorted(SCORING.engagement)
 POSITIVE = [kind for kind in KNOWN if SCORING.engagement[kind].points > 0]
 

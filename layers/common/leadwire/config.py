@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from leadwire import regex_engine
+from leadwire.model import Model
 
 Op = Literal["exists", "equals", "in", "contains", "matches", "gte", "lte"]
 
 
-class _Strict(BaseModel):
+class _Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -196,4 +198,9 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
     "meta": {"pages": [], "poll_every_minutes": 60, "first_poll_hours": 24, "conversions": DEFAULT_CONVERSIONS},
 }
 
-DEFAULT_CONFIG = Config.model_validate(DEFAULT_DOCUMENT)
+
+
+@cache
+def default_config() -> Config:
+    """The rules a business starts with (built on first use: most cold starts never need them)."""
+    return Config.model_validate(DEFAULT_DOCUMENT)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from leadwire.model import Model
 
 Source = Literal["website", "meta", "google", "typeform", "webhook", "api", "import"]
 Stage = Literal["lead", "mql", "sql"]
@@ -40,7 +42,7 @@ def dialable_digits(phone_raw: str | None) -> str | None:
     return digits if len(digits) >= MIN_PHONE_DIGITS else None
 
 
-class Consent(BaseModel):
+class Consent(Model):
     model_config = ConfigDict(extra="ignore")
 
     marketing: bool = False
@@ -48,7 +50,7 @@ class Consent(BaseModel):
     captured_at: str | None = None
 
 
-class Submission(BaseModel):
+class Submission(Model):
     """What every source can say about a person and where they came from."""
 
     source: Source
@@ -100,12 +102,12 @@ class LeadInput(Submission):
         return {key: value for key in keys if (value := getattr(self, key)) not in (None, "")}
 
 
-class PossibleDuplicate(BaseModel):
+class PossibleDuplicate(Model):
     id: str
     reason: str
 
 
-class ScoreReason(BaseModel):
+class ScoreReason(Model):
     rule: str
     points: float
 

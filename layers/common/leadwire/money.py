@@ -8,9 +8,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from leadwire.errors import ValidationFailed
+from leadwire.model import Model
 
 # ISO 4217 currencies whose minor unit is not the cent; every other currency has two decimals.
 _DECIMALS = {**dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
@@ -88,7 +89,7 @@ def _refuse_float(value: object) -> object:
 DecimalText = Annotated[Decimal | str | None, BeforeValidator(_refuse_float)]
 
 
-class Amount(BaseModel):
+class Amount(Model):
     """Money as a request gives it: `{"amount": 1250.00, "currency": "EUR"}` (a JSON number is read as a Decimal,
     never a float) or `{"amount_minor": 125000, "currency": "EUR"}`."""
 

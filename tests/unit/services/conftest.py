@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadwire.config import DEFAULT_CONFIG
+from leadwire.config import default_config
 from leadwire.intake.dedupe import accept
 from leadwire.lead import Consent, LeadInput, LeadRecord
 from leadwire.routing.reps import RepIn
@@ -62,4 +62,4 @@ def stored(table: MemoryTable, lead_id: str) -> LeadRecord:
     return lead
 
 
-__all__ = ["BASE_URL", "DEFAULT_CONFIG", "T", "stored", "submit"]
+__all__ = ["BASE_URL", "T", "default_config", "stored", "submit"]

@@ -140,10 +140,10 @@ def test_the_get_of_the_confirmation_link_changes_nothing_and_a_forged_token_is_
 
 
 def test_without_double_opt_in_nurture_starts_at_once(table, notifier, settings, team):
-    from leadwire.config import DEFAULT_CONFIG
+    from leadwire.config import default_config
     from leadwire.store.config import save_config
 
-    off = DEFAULT_CONFIG.model_copy(update={"followup": DEFAULT_CONFIG.followup.model_copy(
+    off = default_config().model_copy(update={"followup": default_config().followup.model_copy(
         update={"double_opt_in": False})})
     save_config(table, off, "2026-10-01T00:00:00Z")
     consenting_lead(table, notifier)

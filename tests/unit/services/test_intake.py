@@ -52,19 +52,19 @@ def test_a_meta_lead_without_details_waits_for_the_graph_api_and_is_due_for_it(t
 
 
 def test_enrichment_fills_the_lead_or_backs_off_when_graph_fails(table, settings, graph):
-    from leadwire.config import DEFAULT_CONFIG
+    from leadwire.config import default_config
 
     lead_id = accept(LeadInput(source="meta", source_ref="4401", pending_enrichment=True), table, T).lead_id
 
     # When the Graph API does not know the lead yet, the next try is scheduled with backoff
-    assert not enrichment.enrich(stored(table, lead_id), T, table, settings, DEFAULT_CONFIG, graph)
+    assert not enrichment.enrich(stored(table, lead_id), T, table, settings, default_config(), graph)
     waiting = stored(table, lead_id)
     assert waiting.enrich_attempts == 1 and waiting.enrich_next_at == "2026-10-05T09:02:00.000Z"
 
     # When it answers, the person is filled in, the score is due and the email becomes a dedupe key
     graph.leads["4401"] = {"id": "4401", "field_data": [{"name": "email", "values": ["lee@meta.example"]},
                                                         {"name": "full_name", "values": ["Lee Park"]}]}
-    assert enrichment.enrich(waiting, T + timedelta(minutes=2), table, settings, DEFAULT_CONFIG, graph)
+    assert enrichment.enrich(waiting, T + timedelta(minutes=2), table, settings, default_config(), graph)
     lead = stored(table, lead_id)
     assert (lead.email, lead.first_name, lead.pending_enrichment, lead.score_due) == \
         ("lee@meta.example", "Lee", False, 1)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from leadwire.config import DEFAULT_CONFIG, Config
+from leadwire.config import Config, default_config
 from leadwire.intake import health, reconcile
 from leadwire.intake.dedupe import accept
 from leadwire.intake.normalize import keep_what_is_valid
@@ -26,7 +26,7 @@ from tests.fakes import FakeMetaApi, RecordingNotifier
 from tests.unit.services.conftest import T, stored
 
 PAGE, FORM = "108234567890123", "1234567890123456"
-EVERY = timedelta(minutes=DEFAULT_CONFIG.meta.poll_every_minutes)
+EVERY = timedelta(minutes=default_config().meta.poll_every_minutes)
 
 
 def node(leadgen_id: str, at: datetime, form_id: str = FORM) -> dict[str, Any]:
@@ -42,8 +42,8 @@ def by_webhook(table, lead: dict[str, Any], at: datetime = T) -> Any:
     return accept(keep_what_is_valid(meta.map_graph_lead(lead, ref), "DE"), table, at)
 
 
-def poll(table, api: FakeMetaApi, at: datetime, config: Config = DEFAULT_CONFIG) -> reconcile.PollReport:
-    return reconcile.Poll(table, api, config, at, "DE").run()
+def poll(table, api: FakeMetaApi, at: datetime, config: Config | None = None) -> reconcile.PollReport:
+    return reconcile.Poll(table, api, config or default_config(), at, "DE").run()
 
 
 def meta_leads(table) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def test_a_listed_pages_forms_are_polled_at_once_and_its_subscription_checked(ta
     api = FakeMetaApi(page_forms_of={PAGE: [{"id": FORM, "name": "Heat pumps", "status": "ACTIVE"}]},
                       forms={FORM: [node("4400", T - timedelta(hours=2))]},
                       subscribed={PAGE: [{"id": "77", "subscribed_fields": ["feed"]}]})
-    config = DEFAULT_CONFIG.model_copy(update={"meta": DEFAULT_CONFIG.meta.model_copy(update={"pages": [PAGE]})})
+    config = default_config().model_copy(update={"meta": default_config().meta.model_copy(update={"pages": [PAGE]})})
 
     report = poll(table, api, T, config)
 
@@ -170,7 +170,7 @@ def test_a_missing_permission_is_what_the_owner_reads_in_the_health(table):
 
     poll(table, api, T + EVERY)
 
-    problems = health.report(table, _settings(), DEFAULT_CONFIG, T + EVERY)["problems"]
+    problems = health.report(table, _settings(), default_config(), T + EVERY)["problems"]
     assert problems == [f"Form {FORM}: the Page token lacks leads_retrieval (or Leads Access Manager does not let "
                         "this app read leads)"]
     [form] = sources.forms(table)
@@ -191,7 +191,7 @@ def test_health_counts_the_last_7_and_30_days_apart(table):
         lead = node(leadgen_id, T - timedelta(days=days_ago))
         by_webhook(table, lead, T - timedelta(days=days_ago))
 
-    [page] = health.report(table, _settings(), DEFAULT_CONFIG, T)["pages"]
+    [page] = health.report(table, _settings(), default_config(), T)["pages"]
 
     assert page["leads"] == {"last_7_days": {"webhook": 1, "poll": 0}, "last_30_days": {"webhook": 2, "poll": 0}}
     assert page["forms"][0]["last_webhook_at"].startswith("2026-10-04")
@@ -202,7 +202,7 @@ def test_the_config_refuses_a_page_that_is_no_id_and_a_change_that_does_not_exis
         Config.model_validate({"meta": {"pages": ["my page"]}})
     with pytest.raises(ValidationError, match="not a lead change"):
         Config.model_validate({"meta": {"conversions": {"assigned": "Assigned"}}})
-    assert DEFAULT_CONFIG.meta.conversions["won"] == "Purchase"
+    assert default_config().meta.conversions["won"] == "Purchase"
 
 
 # --- lead stages back to Meta ----------------------------------------------------------------------------------

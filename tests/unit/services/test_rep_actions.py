@@ -14,7 +14,7 @@ from leadwire.pages.lead_page import lead_page
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
 from leadwire.store import timeline
-from tests.unit.services.conftest import BASE_URL, DEFAULT_CONFIG, T, stored, submit
+from tests.unit.services.conftest import BASE_URL, T, default_config, stored, submit
 
 LINKS = RepLinks(BASE_URL, ("unit-rep-link-key",))
 
@@ -57,7 +57,7 @@ def test_contacted_records_first_contact_as_the_rep_and_stops_the_reminders(tabl
     lead = stored(table, lead_id)
     assert (first, second, lead.status, lead.first_contact_at) == ("contacted", "already", "contacted",
                                                                     "2026-10-05T09:05:00.000Z")
-    assert [step.kind for step in plan.steps(lead, DEFAULT_CONFIG)] == ["stale"]
+    assert [step.kind for step in plan.steps(lead, default_config())] == ["stale"]
     change = [item for item in timeline.read(table, lead_id) if item["kind"] == "status_changed"]
     assert [(item["actor"], item["detail"]["via"]) for item in change] == [(f"rep:{owner}", "lead page")]
 
@@ -70,9 +70,9 @@ def test_no_answer_logs_the_attempt_once_and_moves_the_next_reminder(table, noti
     assert do(table, notifier, token, minutes=10.01, action="no_answer", once="form1") == "already"
 
     lead = stored(table, lead_id)
-    reminder = next(step for step in plan.steps(lead, DEFAULT_CONFIG) if step.kind == "remind_owner")
+    reminder = next(step for step in plan.steps(lead, default_config()) if step.kind == "remind_owner")
     assert (lead.contact_attempts, lead.status) == (1, "assigned")
-    assert reminder.at == T + timedelta(minutes=10 + DEFAULT_CONFIG.followup.retry_after_no_answer_minutes)
+    assert reminder.at == T + timedelta(minutes=10 + default_config().followup.retry_after_no_answer_minutes)
 
 
 def test_a_note_goes_to_the_timeline_once_per_form(table, notifier, team):
@@ -101,7 +101,7 @@ def test_won_closes_the_lead_and_its_page_shows_the_outcome(table, notifier, tea
     token = token_from(notifier)
     do(table, notifier, token, action="won")
 
-    page = lead_page(stored(table, lead_id), "Europe/Berlin", DEFAULT_CONFIG, timeline.read(table, lead_id),
+    page = lead_page(stored(table, lead_id), "Europe/Berlin", default_config(), timeline.read(table, lead_id),
                      T + timedelta(minutes=6), None)
 
     assert 'id="outcome"' in page.html and "<strong>Won</strong>" in page.html
@@ -128,7 +128,7 @@ def test_give_back_routes_the_lead_to_someone_else_and_the_old_link_can_no_longe
 def test_the_page_shows_the_deadline_in_the_reps_time_zone_and_in_words(table, notifier, team):
     lead_id, _ = owned(table, notifier)
 
-    page = lead_page(stored(table, lead_id), "Europe/Berlin", DEFAULT_CONFIG, timeline.read(table, lead_id),
+    page = lead_page(stored(table, lead_id), "Europe/Berlin", default_config(), timeline.read(table, lead_id),
                      T + timedelta(minutes=3), None)
 
     assert "by 11:15 CEST</strong>, in 12 minutes" in page.html  # assigned 09:00 UTC, SLA 15 minutes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from leadwire.config import DEFAULT_CONFIG
+from leadwire.config import default_config
 from leadwire.owner import reports, rules
 from leadwire.owner.leads import EngagementIn, record_event
 from leadwire.scoring.rescore import continue_rescore, rescore
@@ -53,7 +53,7 @@ def test_a_new_config_is_a_new_version_and_open_leads_are_rescored_by_the_sweeps
     ids = [submit(table, email=f"p{n}@shop{n}.example") for n in range(3)]
     for lead_id in ids:
         rescore(lead_id, table, notifier, T)
-    document = DEFAULT_CONFIG.model_copy(deep=True)
+    document = default_config().model_copy(deep=True)
     document.scoring.fit[0].points = 33
 
     version = rules.replace_config(table, document, T + timedelta(hours=1))

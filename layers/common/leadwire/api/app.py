@@ -1,63 +1,87 @@
-"""The HTTP API as one resolver: the routers by area, the error mapping, and the OpenAPI document."""
+"""The HTTP API: the doors leads come through in a resolver of their own, and the whole API (every router by area,
+the error mapping and the OpenAPI document) built on the first request that needs it.
+
+A lead arriving at a cold container imports only the doors; the owner's routes, the console and the pages (twice
+the modules) load when one of them is first asked for."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.api import (
-    console,
-    doors,
-    errors,
-    imports,
-    leads,
-    pages,
-    reports,
-    rules,
-    sources,
-    spend,
-    subscriptions,
-    team,
-)
+from leadwire.api import doors, errors
 from leadwire.errors import LeadwireError, UnsupportedMediaType
 from leadwire.runtime import services
 from leadwire.runtime.http import check_api_key
 
-# The doors anyone may use (as template.yaml names the routes). Every other route is the owner's: its API key is
-# checked before anything of the request is parsed, so a request without one learns nothing about the route.
-PUBLIC_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/meta", "POST /webhooks/google",
-                           "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe", "POST /unsubscribe",
-                           "GET /opt-in", "POST /opt-in",
-                           "GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /thanks",
-                           "GET /console", "GET /console/{asset}"})
+# The routes of `leadwire.api.doors` (as template.yaml names them): a lead's way in, and the links in emails to people.
+DOOR_ROUTES = frozenset({"POST /leads", "GET /webhooks/meta", "POST /webhooks/meta", "POST /webhooks/google",
+                         "POST /webhooks/typeform", "POST /webhooks/generic", "GET /unsubscribe", "POST /unsubscribe",
+                         "GET /opt-in", "POST /opt-in", "GET /thanks"})
+# The routes anyone may use. Every other route is the owner's: its API key is checked before anything of the request
+# is parsed, so a request without one learns nothing about the route.
+PUBLIC_ROUTES = DOOR_ROUTES | {"GET /openapi.json", "GET /l/{token}", "POST /l/{token}", "GET /console",
+                               "GET /console/{asset}"}
 
 # Owner routes that take a file as well as JSON (the body is read by the route, over the raw bytes).
 OTHER_MEDIA_TYPES = {"PUT /spend": frozenset({"text/csv"}),
                      "POST /imports": frozenset({"text/csv", "multipart/form-data"})}
 
-# JSON numbers with a fraction are read as Decimals: an amount of money never passes through a float.
-app = APIGatewayHttpResolver(enable_validation=True,
-                             json_body_deserializer=lambda text: json.loads(text, parse_float=Decimal))
-for area in (doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions, sources):
-    app.include_router(area.router)
-errors.map_errors(app)
+
+def resolver(*areas: Router) -> APIGatewayHttpResolver:
+    """A resolver of these routers, with request validation and the documented error answers. JSON numbers with a
+    fraction are read as Decimals: an amount of money never passes through a float."""
+    app = APIGatewayHttpResolver(enable_validation=True,
+                                 json_body_deserializer=lambda text: json.loads(text, parse_float=Decimal))
+    for area in areas:
+        app.include_router(area.router)
+    errors.map_errors(app)
+    return app
 
 
-def answer(event: dict[str, Any], context: LambdaContext, resolver: APIGatewayHttpResolver = app) -> dict[str, Any]:
-    """Authenticate the owner's routes first, then hand the request to its route."""
-    if event.get("routeKey") not in PUBLIC_ROUTES:
+doors_app = resolver(doors)
+
+
+@cache
+def whole_api() -> APIGatewayHttpResolver:
+    """Every route, the doors included (the OpenAPI document describes them all)."""
+    from leadwire.api import (
+        console,
+        imports,
+        leads,
+        pages,
+        reports,
+        rules,
+        sources,
+        spend,
+        subscriptions,
+        team,
+    )
+
+    app = resolver(doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions, sources)
+    app.get("/openapi.json")(openapi)
+    return app
+
+
+def answer(event: dict[str, Any], context: LambdaContext, resolver: APIGatewayHttpResolver | None = None
+           ) -> dict[str, Any]:
+    """Authenticate the owner's routes first, then hand the request to its route (tests may pass a resolver)."""
+    route = event.get("routeKey", "")
+    if route not in PUBLIC_ROUTES:
         sent = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
         try:
             check_api_key(sent.get("authorization"), services.settings().api_key_hashes())
-            _require_json(event, sent.get("content-type"), OTHER_MEDIA_TYPES.get(event.get("routeKey", ""),
-                                                                                   frozenset()))
+            _require_json(event, sent.get("content-type"), OTHER_MEDIA_TYPES.get(route, frozenset()))
         except LeadwireError as refused:
             return errors.refusal(refused)
-    return resolver.resolve(event, context)
+    chosen = resolver or (doors_app if route in DOOR_ROUTES else whole_api())
+    return chosen.resolve(event, context)
 
 
 def _require_json(event: dict[str, Any], content_type: str | None, also: frozenset[str]) -> None:
@@ -71,11 +95,10 @@ def _require_json(event: dict[str, Any], content_type: str | None, also: frozens
                                                                         f"accepted here"}])
 
 
-@app.get("/openapi.json")
 def openapi() -> Response[Any]:
     return Response(200, "application/json", openapi_document())
 
 
 def openapi_document() -> str:
-    return app.get_openapi_json_schema(title="leadwire", version="1.0.0",
-                                       description="Lead intake, scoring, assignment and follow-up.")
+    return whole_api().get_openapi_json_schema(title="leadwire", version="1.0.0",
+                                               description="Lead intake, scoring, assignment and follow-up.")

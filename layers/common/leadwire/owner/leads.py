@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from leadwire import money
 from leadwire.clock import iso, parse_iso
@@ -15,6 +15,7 @@ from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLinks
 from leadwire.intake.normalize import normalize_email, normalize_phone
 from leadwire.lead import CONTACTED_OR_LATER, TRANSITIONS, LeadRecord, Stage, Status
+from leadwire.model import Model
 from leadwire.outbound import conversions
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
@@ -33,7 +34,7 @@ BUILTIN_EVENT_TYPES = frozenset({"email_open", "link_click", "page_view", "prici
                                  "meeting_booked", "unsubscribe", "returned", PURCHASE})
 
 
-class LeadPatch(BaseModel):
+class LeadPatch(Model):
     model_config = ConfigDict(extra="forbid")
 
     status: SettableStatus | None = None
@@ -41,7 +42,7 @@ class LeadPatch(BaseModel):
     value: money.Amount | None = None  # the deal, with `"status": "won"`
 
 
-class EngagementIn(BaseModel):
+class EngagementIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, min_length=1, max_length=128)
@@ -51,7 +52,7 @@ class EngagementIn(BaseModel):
     value: money.Amount | None = None  # what a `purchase` was worth
 
 
-class LeadFilters(BaseModel):
+class LeadFilters(Model):
     stage: Stage | None = None
     status: Status | None = None
     owner: str | None = None
@@ -219,7 +220,7 @@ def messages_of(store: Store, lead: LeadRecord) -> list[str]:
     return said or ([lead.message] if lead.message else [])
 
 
-class MergeIn(BaseModel):
+class MergeIn(Model):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: str = Field(alias="from", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from leadwire.clock import iso
 from leadwire.errors import Conflict, Forbidden, LeadNotFound, ValidationFailed
 from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLink, RepLinks
 from leadwire.lead import LeadRecord
+from leadwire.model import Model
 from leadwire.outbound.notify import Notifier
 from leadwire.owner.leads import move_status
 from leadwire.routing.assignment import Assigner
@@ -45,7 +46,7 @@ class NowElsewhere(Forbidden):
         super().__init__("this lead is now with someone else")
 
 
-class RepAction(BaseModel):
+class RepAction(Model):
     """One action, as the lead page's forms (urlencoded) or the management API (JSON) send it."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)

@@ -10,11 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from leadwire import money
 from leadwire.errors import Malformed, UnsupportedMediaType, ValidationFailed
 from leadwire.lead import MAX_ATTRIBUTED_CAMPAIGN, MAX_ATTRIBUTED_SOURCE
+from leadwire.model import Model
 from leadwire.runtime.http import validation_details
 from leadwire.store import currency, spend
 from leadwire.store.table import Store
@@ -23,7 +24,7 @@ MAX_ROWS = 5000
 COLUMNS = ("day", "source", "account", "campaign", "campaign_id", "amount_minor", "amount", "currency")
 
 
-class SpendRow(BaseModel):
+class SpendRow(Model):
     """`{"day": "2026-11-20", "source": "google", "campaign": "fall", "amount_minor": 12345, "currency": "EUR"}`;
     `amount` (decimal text in major units) may stand for `amount_minor`."""
 

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from leadwire.clock import iso, parse_iso
 from leadwire.errors import NotFound, ValidationFailed
+from leadwire.model import Model
 from leadwire.outbound import receivers, slack, webhooks
 from leadwire.store import subscriptions
 from leadwire.store.table import Store
@@ -29,7 +30,7 @@ EventType = Literal["lead.created", "lead.qualified", "lead.assigned", "lead.una
                     "lead.stale", "lead.returned", "lead.merged", "lead.erased"]
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(Model):
     """`PUT /subscriptions/{id}`: everything for a new one; for an existing one only what changes."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
 from leadwire.errors import ValidationFailed
 from leadwire.intake.normalize import normalize_email
+from leadwire.model import Model
 from leadwire.reference import language_codes
 
 REP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -65,7 +66,7 @@ HoursRange = Annotated[str, AfterValidator(_hours_range)]
 Language = Annotated[str, BeforeValidator(_lower), AfterValidator(_language)]
 
 
-class RepIn(BaseModel):
+class RepIn(Model):
     """The body of `PUT /reps/{id}`: everything the owner controls. The id comes from the path."""
 
     # Unknown keys are refused, and so are the counters leadwire keeps (open_leads, assigned_total).

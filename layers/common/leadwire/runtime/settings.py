@@ -1,26 +1,67 @@
-"""Environment and secrets, read into a model (the secret again every few minutes). Nothing below the handlers
-reads os.environ.
+"""Environment and secrets, read into one frozen record (the secret again every few minutes). Nothing below the
+handlers reads os.environ.
 
-A plain pydantic model fed with the environment's variables named like its fields (any case), not
-pydantic-settings: that is all this model needs of it, and importing it (with the sources, dotenv and asyncio it
-loads) took 15-50 ms of every cold start."""
+A dataclass fed with the environment's variables named like its fields (any case), each value turned into its
+field's type: neither pydantic-settings (its sources, dotenv and asyncio took 15-50 ms of every cold start) nor a
+pydantic model (building its validator took another 15 ms, for a dozen strings and three numbers)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, SecretStr
 
 GRAPH_API_URL = "https://graph.facebook.com/v22.0"
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class Secret:
+    """A secret value that never shows in a repr, a log line or a traceback."""
 
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str = "") -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+NO_SECRET = Secret()  # immutable, so every field may share it
+_TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
+
+
+def _coerced(name: str, kind: str, value: Any) -> Any:
+    """`value` (from the environment, a secret or a test) as the field's type (`kind`, the annotation as written);
+    an error names the variable and says what to give."""
+    if kind == "Secret":
+        return value if isinstance(value, Secret) else Secret(str(value))
+    if not isinstance(value, str) or kind not in ("bool", "int", "float"):
+        return value
+    if kind == "bool":
+        if value.strip().lower() not in _TRUE | _FALSE:
+            raise ValueError(f"{name.upper()}: give true or false, not {value!r}")
+        return value.strip().lower() in _TRUE
+    try:
+        return int(value) if kind == "int" else float(value)
+    except ValueError:
+        raise ValueError(f"{name.upper()}: give a number, not {value!r}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
     table_name: str = "leadwire"
     event_bus_name: str = "leadwire"
     sender_email: str = "leads@example.com"
@@ -34,18 +75,29 @@ class Settings(BaseModel):
     redirect_origins: str = ""  # comma-separated origins `_next` may lead to besides the form's own (CorsOrigins)
     allow_local_receivers: bool = False  # the local stack only: subscriptions may call http://127.0.0.1
 
-    leadwire_api_keys: SecretStr = SecretStr("")
-    meta_app_secret: SecretStr = SecretStr("")
-    meta_verify_token: SecretStr = SecretStr("")
-    meta_page_token: SecretStr = SecretStr("")
-    meta_capi_token: SecretStr = SecretStr("")  # the Conversions API's access token (Events Manager)
-    google_ads_key: SecretStr = SecretStr("")
-    typeform_secret: SecretStr = SecretStr("")
-    webhook_secrets: SecretStr = SecretStr("")
-    unsubscribe_secret: SecretStr = SecretStr("")
-    rep_link_keys: SecretStr = SecretStr("")  # space-separated; the first signs, every one is accepted
+    leadwire_api_keys: Secret = NO_SECRET
+    meta_app_secret: Secret = NO_SECRET
+    meta_verify_token: Secret = NO_SECRET
+    meta_page_token: Secret = NO_SECRET
+    meta_capi_token: Secret = NO_SECRET  # the Conversions API's access token (Events Manager)
+    google_ads_key: Secret = NO_SECRET
+    typeform_secret: Secret = NO_SECRET
+    webhook_secrets: Secret = NO_SECRET
+    unsubscribe_secret: Secret = NO_SECRET
+    rep_link_keys: Secret = NO_SECRET  # space-separated; the first signs, every one is accepted
     # The signing secret's (the only secret assign reads): space-separated, the first signs rep links.
-    link_signing_keys: SecretStr = SecretStr("")
+    link_signing_keys: Secret = NO_SECRET
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value is not None:
+                object.__setattr__(self, field.name, _coerced(field.name, str(field.type), value))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Settings:
+        """Settings from values named like the fields (any case); names that are not fields are left out."""
+        return cls(**{name.lower(): value for name, value in values.items() if name.lower() in _FIELD_NAMES})
 
     def api_key_hashes(self) -> list[bytes]:
         keys = [key.strip() for key in self.leadwire_api_keys.get_secret_value().split(",")]
@@ -66,7 +118,7 @@ class Settings(BaseModel):
     def rotating(self, name: str) -> list[str]:
         """A platform secret that may hold several values (space-separated) while it is being rotated."""
         value = getattr(self, name)
-        return value.get_secret_value().split() if isinstance(value, SecretStr) else []
+        return value.get_secret_value().split() if isinstance(value, Secret) else []
 
     def rep_link_key_list(self) -> tuple[str, ...]:
         """The keys of rep links, the signing one first: those of the signing secret (`LINK_SIGNING_KEYS`), then
@@ -80,6 +132,7 @@ class Settings(BaseModel):
         return tuple(dict.fromkeys(signing + keys))
 
 
+_FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(Settings))
 SECRET_MAX_AGE_S = 300  # a rotated or revoked secret takes effect within five minutes in every warm container
 
 
@@ -102,19 +155,18 @@ def _secrets() -> Any:
 
 def _environment() -> dict[str, str]:
     """The variables named like a field (TABLE_NAME for table_name, in any case)."""
-    fields = Settings.model_fields
-    return {name.lower(): value for name, value in os.environ.items() if name.lower() in fields}
+    return {name.lower(): value for name, value in os.environ.items() if name.lower() in _FIELD_NAMES}
 
 
 @cache
 def _environment_settings() -> Settings:
-    return Settings.model_validate(_environment())
+    return Settings.from_values(_environment())
 
 
 @lru_cache(maxsize=4)
 def _settings_with(values: tuple[tuple[str, str], ...]) -> Settings:
     """The secret's values over the environment's."""
-    return Settings.model_validate({**_environment(), **dict(values)})
+    return Settings.from_values({**_environment(), **dict(values)})
 
 
 # Each function is given only the secrets it uses: the main one (API keys, webhook secrets, the unsubscribe secret)

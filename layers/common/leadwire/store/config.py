@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from leadwire.config import DEFAULT_CONFIG, Config
+from leadwire.config import Config, default_config
 from leadwire.store import schema
 from leadwire.store.outcomes import ChangedMeanwhile
 from leadwire.store.table import ConditionFailed, Store, Update
@@ -15,7 +15,7 @@ def load_config(store: Store) -> tuple[int, Config]:
     """The document in force and its version; version 0 is the default that ships."""
     current = store.get(schema.CONFIG_CURRENT, consistent=False)
     if current is None:
-        return 0, DEFAULT_CONFIG
+        return 0, default_config()
     return int(current["version"]), _document(current)
 
 
@@ -33,7 +33,7 @@ def list_versions(store: Store, limit: int = 50) -> list[dict[str, Any]]:
 def load_version(store: Store, version: int) -> Config | None:
     """A saved version's document; None for one never saved (version 0 is the default that ships)."""
     if version == 0:
-        return DEFAULT_CONFIG
+        return default_config()
     item = store.get(schema.config_version(version), consistent=False)
     return _document(item) if item else None
 
