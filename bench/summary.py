@@ -234,7 +234,8 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
     basic = monthly["basic"]["1000"]
     within = "within" if basic <= GOAL_BASIC_USD_AT_1000 else "OVER"
     findings.append(f"monthly bill at 1,000 leads: basic ${basic:.2f} ({within} the ${GOAL_BASIC_USD_AT_1000:.2f} "
-                    f"goal), full ${monthly['full']['1000']:.2f}; "
+                    f"goal), full ${monthly['full']['1000']:.2f}; the leads themselves (emails, their AWS work, a year "
+                    f"stored) ${basic - sum(fixed['basic'].values()):.2f} of it; "
                     "basic fixed: " + ", ".join(f"{name} ${value:.2f}" for name, value in fixed["basic"].items()))
     return {
         "coldstart_runtime": results.get("coldstart_runtime"),
