@@ -36,7 +36,6 @@ IMPORTTIME_RUNS = 1
 CHILD = ROOT / "bench" / "runtimechild.py"
 RUNTIME_DIR = ROOT / "bench" / "results" / "runtime"
 FIND_PYTHON_313 = ROOT / "layers" / "common" / "find-python313.sh"
-SAM_BUILD = ROOT / ".aws-sam" / "build"
 
 
 def find_python313() -> str | None:
@@ -105,10 +104,13 @@ def layer_for_this_machine(target: Path) -> tuple[Path, str]:
     return target, f"layers/common/Makefile for manylinux2014_{arch} (sam build's recipe, this machine's wheels)"
 
 
-def function_dir(code_dir: str, name: str) -> Path:
-    """What `sam build` put in the function (app.py only), or the source folder when there is no build."""
-    built = SAM_BUILD / name
-    return built if (built / "app.py").is_file() else ROOT / code_dir
+def function_dir(code_dir: str, name: str, target: Path) -> Path:
+    """The function as `sam build` makes it (its Makefile's `build-<Name>` target: app.py only), built afresh here, so
+    a `.aws-sam` left from older code is never what is measured."""
+    target.mkdir(parents=True)
+    subprocess.run(["make", "-C", str(ROOT / code_dir), f"build-{name}", f"ARTIFACTS_DIR={target}"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return target
 
 
 class MotoServer:
@@ -211,8 +213,8 @@ def measure(runs: int = 7) -> dict[str, Any]:
         scenarios = {name: json.loads(path.read_text()) for name, path in capture_scenarios(folder).items()}
         layers = {"built": read_only_copy(layer, folder / "opt"),
                   "no_bytecode": read_only_copy(layer, folder / "opt-no-bytecode", keep_bytecode=False)}
-        tasks = {name: read_only_copy(function_dir(str(Path(s["app_path"]).parent.relative_to(ROOT)),
-                                                   s["function"]), folder / f"task-{name}")
+        tasks = {name: read_only_copy(function_dir(str(Path(s["app_path"]).parent.relative_to(ROOT)), s["function"],
+                                                   folder / f"built-{name}"), folder / f"task-{name}")
                  for name, s in scenarios.items()}
         base = child_env()
         floors: list[float] = []
