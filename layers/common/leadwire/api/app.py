@@ -34,7 +34,7 @@ OTHER_MEDIA_TYPES = {"PUT /spend": frozenset({"text/csv"}),
                      "POST /imports": frozenset({"text/csv", "multipart/form-data"})}
 
 
-def resolver(*areas: Router) -> APIGatewayHttpResolver:
+def resolver_of(*areas: Router) -> APIGatewayHttpResolver:
     """A resolver of these routers, with request validation and the documented error answers. JSON numbers with a
     fraction are read as Decimals: an amount of money never passes through a float."""
     app = APIGatewayHttpResolver(enable_validation=True,
@@ -45,7 +45,7 @@ def resolver(*areas: Router) -> APIGatewayHttpResolver:
     return app
 
 
-doors_app = resolver(doors)
+doors_app = resolver_of(doors)
 
 
 @cache
@@ -64,7 +64,7 @@ def whole_api() -> APIGatewayHttpResolver:
         team,
     )
 
-    app = resolver(doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions, sources)
+    app = resolver_of(doors, leads, team, rules, reports, spend, imports, pages, console, subscriptions, sources)
     app.get("/openapi.json")(openapi)
     return app
 
