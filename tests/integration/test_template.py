@@ -8,6 +8,7 @@ import json
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -566,21 +567,20 @@ def json_filter_matches(pattern: str, event: dict[str, Any]) -> bool:
             return value
         return comparison(token)
 
-    def both() -> bool:
+    def joined(operator: str, operand: Callable[[], bool]) -> bool:
+        """Operands joined by `operator` (every operand is read, as the pattern is: no short cut)."""
         nonlocal position
-        value = primary()
-        while position < len(tokens) and tokens[position] == "&&":
+        values = [operand()]
+        while position < len(tokens) and tokens[position] == operator:
             position += 1
-            value = primary() and value
-        return value
+            values.append(operand())
+        return all(values) if operator == "&&" else any(values)
+
+    def both() -> bool:
+        return joined("&&", primary)
 
     def either() -> bool:
-        nonlocal position
-        value = both()
-        while position < len(tokens) and tokens[position] == "||":
-            position += 1
-            value = both() or value
-        return value
+        return joined("||", both)
 
     matched = either()
     assert position == len(tokens), f"unparsed: {tokens[position:]}"
