@@ -1,6 +1,9 @@
 """EventBridge Scheduler → the follow-up sweep, as of the schedule's own time (replayable)."""
 
 import gc
+
+gc.disable()  # importing leaves nothing to collect: collections while it runs cost 5-12% of a cold start
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -30,4 +33,5 @@ def sweep(event: dict[str, Any], context: LambdaContext, store: Store | None = N
     return report
 
 
-gc.freeze()  # everything imported above lives as long as the container: keep it out of the first collections
+gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
+gc.enable()
