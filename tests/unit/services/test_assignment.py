@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+from datetime import datetime, timedelta
 
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
@@ -97,3 +98,26 @@ def test_someone_from_the_same_company_goes_to_the_rep_who_had_the_company_and_a
     # Then the colleague goes to the same rep, and the company still points to that rep
     assert assigner.assign(colleague, T + timedelta(minutes=1)) == owner
     assert reps.company_owner(table, "fox-builders.example")[0] == owner
+
+
+def test_a_lead_nobody_can_take_is_tried_again_soon_at_first_and_then_at_a_slower_pace(table, notifier, settings):
+    from leadwire.followup.sweep import run_sweep
+
+    lead_id = scored_lead(table, notifier)
+    retries = []
+    at = T
+    # Given a team with nobody on it, for a whole day of sweeps
+    while at < T + timedelta(days=1):
+        Assigner(table, notifier, BASE_URL).assign(lead_id, at)  # the stream, after each unblocking
+        lead = stored(table, lead_id)
+        retries.append(lead.assign_retry_at)
+        at = datetime.fromisoformat(lead.assign_retry_at.replace("Z", "+00:00"))
+        run_sweep(at.isoformat(), table, notifier, settings, time_left_ms=lambda: 60_000)  # takes the block off
+
+    # Then the first tries are 5 minutes apart, later ones 30, and the day holds a few dozen, not 288
+    gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(
+        datetime.fromisoformat(value.replace("Z", "+00:00")) for value in retries)]
+    assert gaps[:4] == [5, 5, 5, 5]
+    assert gaps[-1] == 30 and gaps == sorted(gaps)
+    assert 40 < len(retries) < 70
+    assert [entry["kind"] for entry in timeline.read(table, lead_id)].count("unassigned") == 1

@@ -25,7 +25,15 @@ from leadwire.store.table import Store
 
 logger = Logger(child=True)
 
+# A lead nobody can take is tried again 5 minutes later at first, then at a slower pace: a quarter of the time it has
+# waited, at most every 30 minutes (a business without reps, or a full team, is not looped over 288 times a day).
 ASSIGN_RETRY = timedelta(minutes=5)
+ASSIGN_RETRY_MAX = timedelta(minutes=30)
+
+
+def assign_retry_after(lead: LeadRecord, now: datetime) -> timedelta:
+    """How long a lead nobody can take now waits before the next try."""
+    return min(max(ASSIGN_RETRY, (now - parse_iso(lead.created_at)) / 4), ASSIGN_RETRY_MAX)
 
 
 class Assigner:
@@ -105,7 +113,7 @@ class Assigner:
                                explanation=decision.explain()) if news else None
         told = outbox.intents(lead.id, now, Event("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})) \
             if news else []
-        if self.leads.block_assignment(lead, decision.reason, iso(now + ASSIGN_RETRY), entry, told):
+        if self.leads.block_assignment(lead, decision.reason, iso(now + assign_retry_after(lead, now)), entry, told):
             self.delivery.now(told)
 
     def _hand_over(self, lead: LeadRecord, decision: Decision, now: datetime, actor: str = "assign",
