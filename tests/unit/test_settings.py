@@ -29,3 +29,4 @@ def test_no_secret_shows_in_a_repr():
     assert "app-secret-value" not in repr(settings) and "unsubscribe-value" not in repr(settings)
     assert isinstance(settings.meta_app_secret, Secret)
     assert settings.meta_app_secret == Secret("app-secret-value") != Secret("other")
+    assert Secret("clé-secrète") == Secret("clé-secrète") != Secret("cle-secrete")  # any text, in constant time
