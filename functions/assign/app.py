@@ -6,23 +6,14 @@ gc.disable()  # importing leaves nothing to collect: collections while it runs c
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.outbound.notify import Notifier
 from leadwire.routing.assignment import Assigner
 from leadwire.runtime import services
+from leadwire.runtime.entry import lambda_entry
 from leadwire.runtime.stream import each_record, lead_id_of, record_time
 from leadwire.store.table import Store
-
-logger = Logger()
-metrics = Metrics()
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return assign_batch(event, context)
 
 
 def assign_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
@@ -32,6 +23,8 @@ def assign_batch(event: dict[str, Any], context: LambdaContext, store: Store | N
     assigner = Assigner(store or services.store(), notifier or services.notifier(), links.base_url, links=links)
     return each_record(event, lambda record: assigner.assign(lead_id_of(record), record_time(record)))
 
+
+lambda_handler = lambda_entry(assign_batch)  # the logger and metrics around it
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

@@ -6,23 +6,17 @@ gc.disable()  # importing leaves nothing to collect: collections while it runs c
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.followup.sweep import run_sweep
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
+from leadwire.runtime.entry import lambda_entry
 from leadwire.runtime.settings import Settings
 from leadwire.store.table import Store
 
-logger = Logger()
-metrics = Metrics()
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return sweep(event, context)
+logger = Logger(child=True)
 
 
 def sweep(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
@@ -32,6 +26,8 @@ def sweep(event: dict[str, Any], context: LambdaContext, store: Store | None = N
     logger.info("sweep done", extra=report)
     return report
 
+
+lambda_handler = lambda_entry(sweep)  # the logger and metrics around it
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

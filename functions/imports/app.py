@@ -6,22 +6,13 @@ gc.disable()  # importing leaves nothing to collect: collections while it runs c
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.intake import imports
 from leadwire.runtime import services
+from leadwire.runtime.entry import lambda_entry
 from leadwire.runtime.stream import Record, each_record, import_chunk_of, record_time
 from leadwire.store.table import Store
-
-logger = Logger()
-metrics = Metrics()
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return import_batch(event, context)
 
 
 def import_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None) -> dict[str, Any]:
@@ -32,6 +23,8 @@ def import_batch(event: dict[str, Any], context: LambdaContext, store: Store | N
 
     return each_record(event, take)
 
+
+lambda_handler = lambda_entry(import_batch)  # the logger and metrics around it
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

@@ -6,21 +6,12 @@ gc.disable()  # importing leaves nothing to collect: collections while it runs c
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.outbound.dispatch import Dispatcher
 from leadwire.runtime import services
+from leadwire.runtime.entry import lambda_entry
 from leadwire.runtime.stream import Record, each_record, keys_of
-
-logger = Logger()
-metrics = Metrics()
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return deliver_batch(event, context)
 
 
 def deliver_batch(event: dict[str, Any], context: LambdaContext, dispatcher: Dispatcher | None = None
@@ -33,6 +24,8 @@ def deliver_batch(event: dict[str, Any], context: LambdaContext, dispatcher: Dis
 
     return each_record(event, deliver)
 
+
+lambda_handler = lambda_entry(deliver_batch)  # the logger and metrics around it
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

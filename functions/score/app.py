@@ -6,24 +6,15 @@ gc.disable()  # importing leaves nothing to collect: collections while it runs c
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
+from leadwire.runtime.entry import lambda_entry
 from leadwire.runtime.stream import Record, each_record, lead_id_of, record_time
 from leadwire.scoring import rescore
 from leadwire.store.config import load_config
 from leadwire.store.table import Store
-
-logger = Logger()
-metrics = Metrics()
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return score_batch(event, context)
 
 
 def score_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
@@ -35,6 +26,9 @@ def score_batch(event: dict[str, Any], context: LambdaContext, store: Store | No
         rescore.rescore(lead_id_of(record), store, notifier, record_time(record), versioned)
 
     return each_record(event, score)
+
+
+lambda_handler = lambda_entry(score_batch)  # the logger and metrics around it
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

@@ -76,6 +76,18 @@ def test_marking_contacted_before_the_deadline_stops_everything(stack):
     assert stack.request("GET", f"/leads/{lead['id']}").json()["owner"] == lead["owner"]
 
 
+def local_path(link: str) -> str:
+    """A link from an email as a path on the stack (its host is the deployed one)."""
+    return urlsplit(link)._replace(scheme="", netloc="").geturl()
+
+
+def press_button(stack, page, path: str):
+    """The person presses the page's button: its form posts the page's hidden token to `path`."""
+    token = re.search(r'name="t" value="([^"]+)"', page.body.decode()).group(1)
+    return stack.request("POST", path, data=urlencode({"t": html.unescape(token)}).encode(), auth=False,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+
+
 def confirmed(stack, lead: dict, at: str) -> str:
     """The double opt-in, as the person does it: the sweep at `at` sends the request, its link opens a page (which
     changes nothing), its button confirms. The instant the person confirmed."""
@@ -84,12 +96,10 @@ def confirmed(stack, lead: dict, at: str) -> str:
     [asked] = [mail for mail in mail_since(stack, seen) if mail["to"] == lead["email"]]
     assert "confirm" in asked["subject"].lower() and "List-Unsubscribe" not in asked["headers"]
     link = re.search(r"(https?://\S+/opt-in\?t=\S+)", asked["text"]).group(1)
-    page = stack.request("GET", urlsplit(link)._replace(scheme="", netloc="").geturl(), auth=False)
+    page = stack.request("GET", local_path(link), auth=False)
     assert page.status == 200 and '<form method="post" action="opt-in">' in page.body.decode()
     assert stack.request("GET", f"/leads/{lead['id']}").json()["opt_in_confirmed_at"] is None, "a GET changes nothing"
-    token = re.search(r'name="t" value="([^"]+)"', page.body.decode()).group(1)
-    done = stack.request("POST", "/opt-in", data=urlencode({"t": html.unescape(token)}).encode(), auth=False,
-                         headers={"content-type": "application/x-www-form-urlencoded"})
+    done = press_button(stack, page, "/opt-in")
     assert done.status == 200 and "subscribed" in done.body.decode().lower()
     return stack.request("GET", f"/leads/{lead['id']}").json()["opt_in_confirmed_at"]
 
@@ -110,14 +120,11 @@ def test_nurture_arrives_on_schedule_and_the_unsubscribe_link_stops_it(stack):
     # And following its unsubscribe link stops the sequence
     link = re.search(r"(https?://\S+/unsubscribe\?t=\S+)", welcome[0]["text"]).group(1)
     tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
-    assert stack.request("GET", urlsplit(tampered)._replace(scheme="", netloc="").geturl(), auth=False).status == 403
-    path = urlsplit(link)._replace(scheme="", netloc="").geturl()
-    page = stack.request("GET", path, auth=False)
+    assert stack.request("GET", local_path(tampered), auth=False).status == 403
+    page = stack.request("GET", local_path(link), auth=False)
     assert page.status == 200 and '<form method="post"' in page.body.decode()
     assert stack.request("GET", f"/leads/{lead['id']}").json()["unsubscribed"] is False, "a GET changes nothing"
-    token = re.search(r'name="t" value="([^"]+)"', page.body.decode()).group(1)
-    done = stack.request("POST", "/unsubscribe", data=urlencode({"t": html.unescape(token)}).encode(), auth=False,
-                         headers={"content-type": "application/x-www-form-urlencoded"})
+    done = press_button(stack, page, "/unsubscribe")
     assert done.status == 200 and "unsubscribed" in done.body.decode().lower()
     assert stack.request("GET", f"/leads/{lead['id']}").json()["unsubscribed"] is True
     stack.sweep(iso(created + timedelta(hours=49)))
@@ -150,7 +157,7 @@ def test_a_mail_clients_one_click_post_unsubscribes_without_a_page(stack):
     boundary = "---FormBoundaryjWmhtjORrn"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n"
             f"--{boundary}--\r\n").encode()
-    answer = stack.request("POST", urlsplit(url)._replace(scheme="", netloc="").geturl(), data=body, auth=False,
+    answer = stack.request("POST", local_path(url), data=body, auth=False,
                            headers={"content-type": f"multipart/form-data; boundary={boundary}"})
 
     # Then that one request unsubscribed the person
