@@ -30,6 +30,7 @@ class LocalAws:
         self.outbox: list[SentEmail] = []
         self.events: list[dict[str, Any]] = []
         self._outbox_lock = threading.Lock()
+        self._events_lock = threading.Lock()
 
     def start(self, table_kwargs: dict[str, Any], ttl_attribute: str | None) -> None:
         import boto3
@@ -70,14 +71,19 @@ class LocalAws:
             self.outbox.append(email)
 
     def read_events(self) -> list[dict[str, Any]]:
-        while True:
-            answer = self.sqs.receive_message(QueueUrl=self.events_url, MaxNumberOfMessages=10)
-            messages = answer.get("Messages", [])
-            if not messages:
-                return self.events
-            for message in messages:
-                self.events.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.events_url, ReceiptHandle=message["ReceiptHandle"])
+        """Every domain event so far. The tap queue is emptied as it is read (a thread of the stack reads it twice a
+        second too): moto's SQS counts a queue's messages on every send, so a queue left full would make each
+        PutEvents cost time in the number of events ever published."""
+        with self._events_lock:
+            while True:
+                answer = self.sqs.receive_message(QueueUrl=self.events_url, MaxNumberOfMessages=10)
+                messages = answer.get("Messages", [])
+                if not messages:
+                    return self.events
+                self.events += [json.loads(message["Body"]) for message in messages]
+                self.sqs.delete_message_batch(QueueUrl=self.events_url, Entries=[
+                    {"Id": str(number), "ReceiptHandle": message["ReceiptHandle"]}
+                    for number, message in enumerate(messages)])
 
     def table_items(self) -> list[dict[str, Any]]:
         """Every item of the table, as stored (a dev-only look behind the product, which never scans)."""
@@ -149,6 +155,7 @@ class LocalStack:
         self.schedule_rate_s = self.schedule.rate_s
         self._spawn(self.server.serve_forever, "http")
         self._spawn(self._pump_loop, "stream")
+        self._spawn(self._tap_loop, "events")
         if self.schedule_enabled:
             self._spawn(self._schedule_loop, "schedule")
         return self
@@ -183,6 +190,13 @@ class LocalStack:
                 self.pump.drain()
             except Exception as error:
                 print(f"stream pump: {type(error).__name__}: {error}", flush=True)
+
+    def _tap_loop(self) -> None:
+        while not self._stop.wait(timeout=0.5):
+            try:
+                self.aws.read_events()
+            except Exception as error:
+                print(f"event tap: {type(error).__name__}: {error}", flush=True)
 
     def _schedule_loop(self) -> None:
         while not self._stop.wait(timeout=self.schedule_rate_s):
