@@ -16,7 +16,7 @@ from typing import Any
 
 from leadwire.clock import iso
 from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord, dialable_digits
-from leadwire.store import funnel, outbox, reps, schema
+from leadwire.store import funnel, outbox, reps, schema, timeline
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone, failed_at
 from leadwire.store.table import ConditionFailed, Store, Update, decode_cursor, encode_cursor
 
@@ -208,14 +208,14 @@ class LeadRepository:
         """The lead's submissions, oldest first, one page."""
         items, last = self.store.query(schema.lead_partition(lead_id), schema.SUBMISSION_PREFIX, limit=limit,
                                        cursor=decode_cursor(cursor))
-        return [_submission_shown(item) for item in items], encode_cursor(last)
+        return [timeline.submission_shown(item) for item in items], encode_cursor(last)
 
     def submissions_after(self, lead_id: str, at: str | None) -> list[dict[str, Any]]:
         """Every submission after instant `at` (all of them when None), oldest first."""
         partition = schema.lead_partition(lead_id)
         items = self.store.query_all(partition, sk_between=schema.submissions_after(at)) if at else \
             self.store.query_all(partition, schema.SUBMISSION_PREFIX)
-        return [_submission_shown(item) for item in items]
+        return [timeline.submission_shown(item) for item in items]
 
     def claim_person(self, lead_id: str, email: str | None, phone: str | None) -> None:
         """Remember the lead's email and phone as its dedupe keys, unless another lead has them."""
@@ -558,11 +558,6 @@ def _acting(owner: str | None, action_id: str | None) -> Condition:
         parts.append("(attribute_not_exists(#last_action_id) OR #last_action_id <> :action_id)")
         values["action_id"] = action_id
     return " AND ".join(parts), values
-
-
-def _submission_shown(item: dict[str, Any]) -> dict[str, Any]:
-    shown = {name: value for name, value in item.items() if name not in ("pk", "sk")}
-    return {"id": schema.submission_id(item), **shown}
 
 
 def _plain(value: Any) -> Any:

@@ -6,9 +6,7 @@ no index entry."""
 
 from __future__ import annotations
 
-import json
 import secrets
-import zlib
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -16,7 +14,7 @@ from typing import Any
 
 from leadwire.clock import iso
 from leadwire.outbound.notify import Email, Event, Message
-from leadwire.store import schema
+from leadwire.store import packing, schema
 from leadwire.store.table import ConditionFailed, Store, Update
 
 FIRST_RETRY = timedelta(minutes=2)  # the sender that wrote it delivers it at once; the sweep only if that failed
@@ -37,7 +35,7 @@ def intent_item(lead_id: str | None, now: datetime, kind: str, payload: Any,
     """One intent of any kind (its sender reads `payload`), due for the sweep `due_in` from now."""
     intent_id = secrets.token_hex(10)
     return {**schema.outbox_intent(intent_id, iso(now + due_in)), "intent_id": intent_id, "kind": kind,
-            "payload": _packed(payload), "lead_id": lead_id, "attempts": 0, "created_at": iso(now)}
+            "payload": packing.pack(payload), "lead_id": lead_id, "attempts": 0, "created_at": iso(now)}
 
 
 def carries_messages(intent: dict[str, Any]) -> bool:
@@ -57,14 +55,10 @@ def message_id(intent: dict[str, Any], number: int) -> str:
 
 
 def unpacked(intent: dict[str, Any]) -> Any:
-    """The payload as stored: for messages, `{"type": "email" | "event", "body": …}` each."""
-    return json.loads(zlib.decompress(bytes(intent["payload"])))
-
-
-def _packed(payload: Any) -> bytes:
-    """Compressed: an email with its HTML part is a few kilobytes, and every kilobyte is a write unit (twice in the
-    transaction that writes it, once more when it is deleted)."""
-    return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)
+    """The payload as stored (packed: an email with its HTML part is a few kilobytes, and every kilobyte is a write
+    unit, twice in the transaction that writes it, once more when it is deleted); for messages,
+    `{"type": "email" | "event", "body": …}` each."""
+    return packing.unpack(intent["payload"])
 
 
 def put_actions(store: Store, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
