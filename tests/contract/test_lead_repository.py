@@ -146,3 +146,22 @@ def test_a_score_computed_before_a_hand_over_is_not_written_over_it(table):
     assert stored is not None and stored.owner == "anna" and stored.score == 0 and stored.score_due == 1
     due, _ = leads.due(schema.due_shard("a1"), datetime(2026, 10, 5, 9, 15, tzinfo=UTC), 10, None)
     assert [lead.id for lead in due] == ["a1"]
+
+
+def test_empty_defaults_are_not_stored_and_an_unsubscribe_still_happens_once(table):
+    """Every write to a lead costs a unit per kilobyte of the whole item: nothing stored that reads back anyway."""
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1", possible_duplicates=[], set_aside=[], needs_review=False, is_test=False), entry("a1"))
+
+    stored = table.get(schema.lead("a1"))
+    assert stored is not None and {"unsubscribed", "possible_duplicates", "set_aside", "needs_review",
+                                   "is_test"}.isdisjoint(stored)
+    read = leads.get("a1")
+    assert read is not None and (read.unsubscribed, read.possible_duplicates, read.needs_review) == (False, [], False)
+    assert leads.nurture(read, 0, entry("a1"))  # nurture asks that the lead is not unsubscribed
+
+    unsubscribe = timeline.event_item("a1", "u1", "unsubscribe", iso(T), {})
+    assert leads.unsubscribe("a1", iso(T), entry("a1"), unsubscribe) is True
+    assert leads.unsubscribe("a1", iso(T), entry("a1"), unsubscribe) is False
+    after = leads.get("a1")
+    assert after is not None and after.unsubscribed and not leads.nurture(after, 1, entry("a1"))
