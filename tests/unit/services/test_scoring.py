@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from leadwire.config import default_config
+from leadwire.outbound.delivery import Delivery
+from leadwire.outbound.notify import NotDelivered
 from leadwire.owner import reports, rules
 from leadwire.owner.leads import EngagementIn, record_event
 from leadwire.scoring.rescore import continue_rescore, rescore
@@ -63,3 +65,20 @@ def test_a_new_config_is_a_new_version_and_open_leads_are_rescored_by_the_sweeps
     assert continue_rescore(table, T + timedelta(hours=1), batch=2) == 1
     assert continue_rescore(table, T + timedelta(hours=1), batch=2) == 0, "the job ends with the last page"
     assert all(stored(table, lead_id).score_due == 1 for lead_id in ids)
+
+
+def test_a_first_score_whose_event_is_refused_leaves_it_in_the_outbox_for_the_sweep(table, notifier):
+    """A lead that reaches no stage is scored by a plain write; its lead.created event must be stored all the same."""
+
+    class RefusingBus(type(notifier)):
+        def publish(self, detail_type, detail):
+            raise NotDelivered("EventBridge throttled")
+
+    lead_id = submit(table)
+    assert rescore(lead_id, table, RefusingBus(), T)
+    assert stored(table, lead_id).stage == "lead" and notifier.published("lead.created") == []
+
+    report = Delivery(table, notifier).retry_due(T + timedelta(hours=1))
+
+    assert report["delivered"] == 1
+    assert [detail["lead_id"] for detail in notifier.published("lead.created")] == [lead_id]

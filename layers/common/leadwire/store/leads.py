@@ -246,9 +246,9 @@ class LeadRepository:
         write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
         changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None, "stuck": None}
         condition = _unchanged_since(lead)
-        if reached:  # the funnel counts a stage exactly once, so it moves in the same transaction as the stage
-            self._transact(lead, changes, condition, entry, funnel.count_action(self.store, lead, **reached),
-                           *outbox.put_actions(self.store, list(intents)))
+        if reached or intents:  # a stage is counted once and a message is stored: with the score, in one transaction
+            counted = [funnel.count_action(self.store, lead, **reached)] if reached else []
+            self._transact(lead, changes, condition, entry, *counted, *outbox.put_actions(self.store, list(intents)))
         else:  # most re-scores: a plain conditional write costs half a transaction; the timeline entry follows it
             self._write(lead, changes, condition)
             self.store.put(entry)
