@@ -569,7 +569,8 @@ def _acting(owner: str | None, action_id: str | None) -> Condition:
 def _empty_default(name: str, value: Any) -> bool:
     """Whether `value` is the record's own empty default for `name` (an empty list or map, or False)."""
     field = LeadRecord.model_fields.get(name)
-    return field is not None and value in ([], {}, False) and field.get_default(call_default_factory=True) == value
+    empty = value is False or (isinstance(value, list | dict) and not value)  # never a 0: counters stay stored
+    return empty and field is not None and field.get_default(call_default_factory=True) == value
 
 
 def _plain(value: Any) -> Any:
