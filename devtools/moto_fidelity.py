@@ -7,7 +7,8 @@ conditions and then writes item by item, and deep-copies whole tables for its ro
 can both pass `attribute_not_exists`, and a concurrent write breaks the copy ("dictionary changed size"). One lock
 around moto's DynamoDB operations gives the isolation the real service has. Under that lock a transaction can check
 every condition first and write only when all hold, so the whole-table copy (whose cost grows with the table) goes.
-A Query, too, costs moto time in the size of the whole table; it reads only the partition asked for here.
+A Query, too, costs moto time in the size of the whole table; it reads only the partition asked for here. And
+EventBridge's input transformer parses the same JSONPath strings again for every event; each is parsed once.
 
 moto's SES keeps only an email's HTML part and no time; `record_sent_emails` hands each email's text and the instant SES
 accepted it to the local stack's outbox, reading the request through moto's private `_get_param`.
@@ -46,6 +47,8 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "moto.sesv2.responses:SESV2Response": ("send_email",),
     "moto.dynamodb.models:dynamodb_backends": (),  # read by local_stack/pump.py
     "moto.core.botocore_stubber:BotocoreStubber": ("process_request",),  # timed by bench/coldsetup.py, bench/warm.py
+    "moto.events.utils:EventTemplateParser": ("parse",),  # imports jsonpath_ng.ext.parse on each call
+    "jsonpath_ng.ext": ("parse",),
 }
 # "module:Class" -> the attributes each instance gets in `__init__`, which the patches read or swap.
 INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -172,6 +175,18 @@ def _query_one_partition() -> None:
     query._leadwire_fast = True  # type: ignore[attr-defined]
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+
+
+def parse_event_paths_once() -> None:
+    """Idempotent. moto hands every event a rule matches through its input transformer, which builds a new
+    JSONPath parser (a ply grammar) for each path of its default template: about a tenth of the local stack's CPU
+    under load, for the same two strings every time. A parsed path is an immutable tree, so each is parsed once."""
+    import jsonpath_ng.ext
+
+    if not getattr(jsonpath_ng.ext.parse, "_leadwire_cached", False):
+        cached = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
+        cached._leadwire_cached = True  # type: ignore[attr-defined]
+        jsonpath_ng.ext.parse = cached
 
 
 # --- SES: what was sent, as the owner reads it ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from urllib.request import ProxyHandler, Request, build_opener
 
 from devtools.environment import DEV_KEY, LOCAL_ENV, REGION
 from devtools.lambdas import Function
-from devtools.moto_fidelity import SentEmail, record_sent_emails, serialise_dynamodb
+from devtools.moto_fidelity import SentEmail, parse_event_paths_once, record_sent_emails, serialise_dynamodb
 from devtools.template import load_template
 from local_stack.faults import FaultPlan, Faults, GraphFaults
 from local_stack.pump import MotoStream, StreamPump, Subscription
@@ -36,6 +36,7 @@ class LocalAws:
         import boto3
 
         serialise_dynamodb()
+        parse_event_paths_once()
         self._mock.start()
         self._restore_ses = record_sent_emails(self._keep_sent_email)
         env = os.environ
