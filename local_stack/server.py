@@ -184,4 +184,3 @@ def _unpacked(value: Any) -> Any:
         except (ValueError, zlib.error):
             return value.hex()
     return str(value)
-
