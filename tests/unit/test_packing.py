@@ -54,9 +54,7 @@ def test_shipped_dictionaries_never_change() -> None:
 def test_a_submission_is_kept_packed_and_shown_whole() -> None:
     lead = LeadInput(source="website", email="ben@ortiz-bakery.es", message="Two cakes, please", typed={
         "email": "BEN@ortiz-bakery.es", "message": "Two cakes, please"})
-    item = {"pk": "LEAD#1", "sk": "SUB#2026-01-05T09:30:00Z#ab",
-            **timeline.submission_item("1", "2026-01-05T09:30:00Z", lead, "created")}
-    shown = timeline.submission_shown(item)
+    shown = timeline.submission_shown(timeline.submission_item("1", "2026-01-05T09:30:00Z", lead, "created"))
     assert "kept" not in shown and "source_ref" not in shown  # nothing that is None, as the table stores it
     assert shown["typed"]["email"] == "BEN@ortiz-bakery.es" and shown["normalised"]["email"] == "ben@ortiz-bakery.es"
     assert shown["message"] == "Two cakes, please" and shown["outcome"] == "created"

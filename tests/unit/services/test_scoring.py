@@ -68,7 +68,7 @@ def test_a_new_config_is_a_new_version_and_open_leads_are_rescored_by_the_sweeps
 
 
 def test_a_first_score_whose_event_is_refused_leaves_it_in_the_outbox_for_the_sweep(table, notifier):
-    """A lead that reaches no stage is scored by a plain write; its lead.created event must be stored all the same."""
+    """A first score that reaches no stage (no funnel count to move) still stores its lead.created event with it."""
 
     class RefusingBus(type(notifier)):
         def publish(self, detail_type, detail):
