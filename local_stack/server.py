@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import zlib
-from collections.abc import Callable
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -119,7 +118,7 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
             if path == "/_local/dead-letters" and self.command == "GET":
                 return self._json(200, stack.aws.dead_letters())
             if path == "/_local/table" and self.command == "GET":  # packed values shown as what they hold
-                return self._json(200, stack.aws.table_items(), readable=_unpacked)
+                return self._json(200, stack.aws.table_items())
             if path == "/_local/invocations" and self.command == "GET":
                 return self._json(200, {name: fn.invocations for name, fn in stack.functions.items()})
             return self._json(404, {"error": "not_found", "message": f"no control route {self.command} {path}"})
@@ -146,8 +145,8 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
             kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
             self._send(200, [("content-type", f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)], data)
 
-        def _json(self, status: int, body: Any, readable: Callable[[Any], Any] = str) -> None:
-            self._send(status, [("content-type", "application/json")], json.dumps(body, default=readable).encode())
+        def _json(self, status: int, body: Any) -> None:
+            self._send(status, [("content-type", "application/json")], json.dumps(body, default=_readable).encode())
 
         def _send(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
             self.send_response(status)
@@ -176,8 +175,9 @@ def render(page: str, base_url: str, api_key: str) -> str:
     return page.replace("__LEADWIRE_DEV_KEY__", api_key).replace("__LEADWIRE_BASE_URL__", base_url)
 
 
-def _unpacked(value: Any) -> Any:
-    """A binary attribute as JSON: what `store.packing` packed into it, else its bytes as text."""
+def _readable(value: Any) -> Any:
+    """What JSON cannot hold, as a person reads it: a binary attribute as what `store.packing` packed into it (else
+    its bytes in hex), anything else (a Decimal, an instant) as text."""
     if isinstance(value, bytes | bytearray):
         try:
             return packing.unpack(value)

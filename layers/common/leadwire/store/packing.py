@@ -28,21 +28,21 @@ class UnknownDictionary(ValueError):
 
 
 @cache
-def dictionaries() -> dict[int, bytes]:
-    """Every dictionary leadwire has shipped, by Adler-32 (the id a zlib stream carries)."""
-    found = [entry.read_bytes() for entry in (files("leadwire") / "data").iterdir()
-             if entry.name.startswith("pack-") and entry.name.endswith(".zdict")]
-    return {zlib.adler32(dictionary): dictionary for dictionary in found}
+def _shipped() -> dict[str, bytes]:
+    """Every dictionary leadwire has shipped, by file name."""
+    return {entry.name: entry.read_bytes() for entry in (files("leadwire") / "data").iterdir()
+            if entry.name.startswith("pack-") and entry.name.endswith(".zdict")}
 
 
 @cache
-def _current() -> bytes:
-    return (files("leadwire") / "data" / CURRENT).read_bytes()
+def dictionaries() -> dict[int, bytes]:
+    """The same, by Adler-32 (the id a zlib stream carries)."""
+    return {zlib.adler32(dictionary): dictionary for dictionary in _shipped().values()}
 
 
 def pack(value: Any) -> bytes:
     """`value` as compact JSON, deflated with the current dictionary."""
-    packer = zlib.compressobj(9, zdict=_current())
+    packer = zlib.compressobj(9, zdict=_shipped()[CURRENT])
     return packer.compress(json.dumps(value, separators=(",", ":")).encode()) + packer.flush()
 
 

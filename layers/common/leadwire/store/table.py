@@ -40,6 +40,11 @@ def _from_dynamo(value: Any) -> Any:
     return value
 
 
+def as_stored(value: Any) -> Any:
+    """`value` as the table would read it back: no None at any depth, floats rounded as stored, tuples as lists."""
+    return _from_dynamo(_to_dynamo(value))
+
+
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(_to_dynamo(value)) for key, value in item.items() if value is not None}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from leadwire.lead import LeadInput
 from leadwire.store import packing, schema
-from leadwire.store.table import Store
+from leadwire.store.table import Store, as_stored
 
 
 def entry(lead_id: str, at: str, kind: str, actor: str, **detail: Any) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def submission_item(lead_id: str, at: str, lead: LeadInput, outcome: str) -> dic
             "utm": lead.utm, "referrer": lead.referrer, "landing_page": lead.landing_page,
             "consent": lead.consent.model_dump(mode="json") if lead.consent else None,
             "set_aside": lead.set_aside, "submitted_at": lead.submitted_at, "message": lead.message}
-    return {**key, "at": at, "outcome": outcome, "kept": packing.pack(_without_none(kept))}
+    return {**key, "at": at, "outcome": outcome, "kept": packing.pack(as_stored(kept))}
 
 
 def submission_shown(item: dict[str, Any]) -> dict[str, Any]:
@@ -56,15 +56,6 @@ def submission_shown(item: dict[str, Any]) -> dict[str, Any]:
     submissions stored before packing, as plain attributes)."""
     shown = {name: value for name, value in item.items() if name not in ("pk", "sk", "kept")}
     return {"id": schema.submission_id(item), **shown, **(packing.unpack(item["kept"]) if "kept" in item else {})}
-
-
-def _without_none(value: Any) -> Any:
-    """As the table stores a value: no attribute that is None, at any depth."""
-    if isinstance(value, dict):
-        return {name: _without_none(item) for name, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_without_none(item) for item in value]
-    return value
 
 
 def submission_id(item: dict[str, Any]) -> str:
