@@ -104,6 +104,19 @@ class Client:
         self.connection.close()
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """A process's CPU time so far (user and system), from Linux's /proc; None where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, fields 14 and 15
+
+
+def cpu_ms_per_lead(before: float | None, after: float | None, leads: int) -> float | None:
+    return None if before is None or after is None or not leads else round((after - before) / leads * 1000, 1)
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     """Nearest rank: the smallest value with at least `share` of all values at or below it."""
     ordered = sorted(values)
@@ -193,13 +206,16 @@ def measure(leads: int = LEADS, clients: int = CLIENTS) -> dict[str, Any]:
         quiet = _one_at_a_time(control, ONE_AT_A_TIME)
         say(f"pipeline: {SUSTAINED_RATE_PER_S} leads a second for {SUSTAINED_S} s from {clients} concurrent clients")
         times = send_times(SUSTAINED_RATE_PER_S, SUSTAINED_S, time.time() + 0.5)
+        cpu_before = process_cpu_s(stack.process.pid)
         posted = _post_all(stack.url, stack.api_key, len(times), clients, times, "sustained")
         steady = [result for result in posted if 200 <= result.status < 300 and result.lead_id]
+        emailed = _wait_for_emails(control, {lead.lead_id for lead in steady}, 120)
+        cpu = cpu_ms_per_lead(cpu_before, process_cpu_s(stack.process.pid), len(steady))
         # how far behind its planned instant the latest request went out (the clients kept up if this is small)
         late = max(result.sent_at - planned for result, planned in zip(posted, times, strict=True))
         sustained = {"rate_per_s": SUSTAINED_RATE_PER_S, "seconds": SUSTAINED_S, "accepted": len(steady),
-                     "latest_send_behind_plan_s": round(late, 3),
-                     **speed_to_lead(steady, _wait_for_emails(control, {lead.lead_id for lead in steady}, 120))}
+                     "latest_send_behind_plan_s": round(late, 3), "stack_cpu_ms_per_lead": cpu,
+                     **speed_to_lead(steady, emailed)}
         say(f"pipeline: posting {leads} leads from {clients} concurrent clients")
         results = _post_all(stack.url, stack.api_key, leads, clients)
         accepted = [result for result in results if 200 <= result.status < 300 and result.lead_id]

@@ -132,6 +132,10 @@ def _pipeline(result: dict[str, Any]) -> list[str]:
         rows.append([f"{steady['rate_per_s']} leads/s p50/p95/max s", figures,
                      f"{steady['emailed']} of {steady['accepted']} emailed over {steady['seconds']} s "
                      f"(goal p95 <= 1 s: {met})"])
+        if steady.get("stack_cpu_ms_per_lead") is not None:
+            cpu = steady["stack_cpu_ms_per_lead"]
+            rows.append(["stack CPU per lead ms", cpu, f"the stack process's CPU time over those leads: "
+                         f"{cpu * steady['rate_per_s'] / 1000:.2f} of the one core its GIL allows at that rate"])
     return lines + columns(rows)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from bench.leads import lead_ids_in, phone, website_lead
-from bench.pipeline import Accepted, percentile, speed_to_lead
+from bench.pipeline import Accepted, cpu_ms_per_lead, percentile, process_cpu_s, speed_to_lead
 from bench.usage import query_read_units, written_keys
 
 KEYS = ("pk", "sk")
@@ -65,3 +67,12 @@ def test_made_up_leads_are_different_people_in_every_run() -> None:
     assert website_lead(7, "usage")["email"] != website_lead(7, "pipeline")["email"]
     assert lead_ids_in("see https://x/leads/0123456789abcdef0123 now") == ["0123456789abcdef0123"]
     assert lead_ids_in("open https://x/l/0123456789abcdef0123.anna.tbx2k0.c2ln now") == ["0123456789abcdef0123"]
+
+
+def test_the_stack_cpu_per_lead_is_its_process_cpu_time_over_the_leads() -> None:
+    # this process has run code, so /proc shows CPU time for it; a process that does not exist has none
+    assert (process_cpu_s(os.getpid()) or 0) > 0
+    assert process_cpu_s(2**22 + 1) is None  # above Linux's highest process id
+    assert cpu_ms_per_lead(10.0, 58.5, 600) == 80.8
+    assert cpu_ms_per_lead(None, 58.5, 600) is None
+    assert cpu_ms_per_lead(10.0, 58.5, 0) is None
