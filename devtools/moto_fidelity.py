@@ -52,7 +52,8 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "moto.core.responses": ("method_names_from_class",),  # lists a handler class's methods on each request
     "moto.dynamodb.parsing.validators": ("deepcopy",),  # copies each update's syntax tree before validating it
     "moto.dynamodb.parsing.ast_nodes": ("Node",),
-    "moto.sqs.models:sqs_backends": (),  # read by local_stack/stack.py (the event tap)
+    "moto.sqs.models:sqs_backends": (),  # read by local_stack/stack.py (the event tap), with the account below
+    "moto.core": ("DEFAULT_ACCOUNT_ID",),
 }
 # "module:Class" -> the attributes each instance gets in `__init__`, which the patches read or swap.
 INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -62,6 +63,7 @@ INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "moto.dynamodb.models.dynamo_type:Item": ("hash_key", "range_key"),
     "moto.dynamodb.models.dynamo_type:DynamoType": ("cast_value",),
     "moto.dynamodb.models.table:StreamShard": ("id", "starting_sequence_number", "get"),
+    "moto.sqs.models:Message": ("body", "receipt_handle"),  # the event tap's messages
 }
 
 _LOCK = threading.RLock()
@@ -222,8 +224,8 @@ def copy_update_trees_by_pickle() -> None:
             return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
         return copy.deepcopy(value, memo)
 
-    if not getattr(validators.deepcopy, "_leadwire_cached", False):
-        tree_copy._leadwire_cached = True  # type: ignore[attr-defined]
+    if not getattr(validators.deepcopy, "_leadwire_pickled", False):
+        tree_copy._leadwire_pickled = True  # type: ignore[attr-defined]
         validators.deepcopy = tree_copy
 
 

@@ -45,19 +45,23 @@ def test_every_patched_private_name_still_exists() -> None:
 
 def test_moto_objects_still_carry_what_the_patches_read(aws: None) -> None:
     from moto.dynamodb.models import dynamodb_backends
+    from moto.sqs.models import sqs_backends
 
-    # Given an item in the template's table
+    # Given an item in the template's table, and a message in a queue (the local stack's event tap reads one)
     table_kwargs = TEMPLATE.table_create_kwargs(LOCAL_ENV["TABLE_NAME"])
     key = {element["AttributeName"]: {"S": f"{element['KeyType']}#fidelity"} for element in table_kwargs["KeySchema"]}
     boto3.client("dynamodb", region_name=REGION).put_item(TableName=LOCAL_ENV["TABLE_NAME"], Item=key)
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.send_message(QueueUrl=sqs.create_queue(QueueName="fidelity")["QueueUrl"], MessageBody="{}")
 
-    # When moto's own objects for it are looked at
+    # When moto's own objects for them are looked at
     table = dynamodb_backends["123456789012"][REGION].get_table(LOCAL_ENV["TABLE_NAME"])
     item = next(iter(next(iter(table.items.values())).values())) if table.range_key_attr else None
     assert item is not None, "the template's table has no sort key: the one-partition Query does not apply"
+    message = sqs_backends["123456789012"][REGION].receive_message("fidelity", 1, 0, 30)[0]
     instances = {"moto.dynamodb.models.table:Table": table, "moto.dynamodb.models.dynamo_type:Item": item,
                  "moto.dynamodb.models.dynamo_type:DynamoType": item.hash_key,
-                 "moto.dynamodb.models.table:StreamShard": table.stream_shard}
+                 "moto.dynamodb.models.table:StreamShard": table.stream_shard, "moto.sqs.models:Message": message}
 
     # Then each attribute the patches rely on is there
     assert set(instances) == set(INSTANCE_ATTRIBUTES)
