@@ -199,7 +199,7 @@ def import_list(client: Client, args: argparse.Namespace, poll_s: float = 1.0) -
     while True:
         bar = progress_bar(answer["processed"], answer["rows"])
         print(f"\r{bar}" if tty else bar, end="" if tty else "\n", file=sys.stderr, flush=True)
-        if answer["status"] == "done":
+        if answer["status"] != "processing":  # done, or stalled: then it says what to do
             break
         time.sleep(poll_s)
         answer = client.call("GET", f"/imports/{quote(answer['id'])}")
@@ -209,6 +209,8 @@ def import_list(client: Client, args: argparse.Namespace, poll_s: float = 1.0) -
              f"  rows {answer['rows']:,}: created {answer['created']:,}, merged {answer['merged']:,}, "
              f"duplicates {answer['duplicates']:,}, refused {answer['refused']:,}"]
     lines += [f"  row {row['row']}: {row['reason']}" for row in answer["refused_rows"]]
+    if answer["status"] == "stalled":
+        lines.append(f"  stalled: {answer['stalled']}")
     return "\n".join(lines)
 
 

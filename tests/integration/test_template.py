@@ -20,6 +20,7 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 
 from devtools.template import CloudFormationLoader, StreamSubscription, load_template, merge_globals, rate_seconds
+from leadwire.intake.imports import STALLED_AFTER
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -245,6 +246,9 @@ def test_the_import_function_takes_one_pending_chunk_at_a_time_and_dead_letters_
     assert matches("ImportFunction", stream_record(chunk, event_name="INSERT"))
     assert not matches("ImportFunction", stream_record({**chunk, "state": "done"}))
     assert not matches("ImportFunction", stream_record({"pk": "LEAD#1", "sk": "LEAD", "state": "pending"}))
+    # and a chunk is given up (every try at most the function's timeout) before its import shows as stalled
+    tries = found.max_retries + 1
+    assert tries * TEMPLATE.function("ImportFunction").timeout_s < STALLED_AFTER.total_seconds()
 
 
 @pytest.mark.parametrize(("function_id", "pattern"),

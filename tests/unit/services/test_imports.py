@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from leadwire.intake import imports
 from leadwire.owner.leads import LeadPatch, change
 from leadwire.owner.reports import funnel
@@ -30,8 +32,8 @@ def big_file(rows: int = ROWS) -> tuple[bytes, int, int]:
 
 def run_chunks(table, started: dict) -> dict:
     for number in range(table.get(schema.import_job(started["id"]))["chunks"]):
-        imports.process_chunk(table, started["id"], number, T)
-    return imports.shown(table, started["id"])
+        imports.process_chunk(table, started["id"], number, T, T)
+    return imports.shown(table, started["id"], T)
 
 
 def test_a_large_file_is_queued_then_every_row_is_accounted_for_and_sending_it_again_creates_nothing(table):
@@ -41,7 +43,7 @@ def test_a_large_file_is_queued_then_every_row_is_accounted_for_and_sending_it_a
     # When it is imported and its chunks are processed (one of them twice, as a redelivered stream record would)
     started = imports.start(table, imports.ImportFile("list.csv", data, {}), T)
     assert started["status"] == "processing" and started["rows"] == ROWS
-    imports.process_chunk(table, started["id"], 0, T)
+    imports.process_chunk(table, started["id"], 0, T, T)
     done = run_chunks(table, started)
 
     # Then every row is counted once, and the counts add up
@@ -66,6 +68,32 @@ def test_a_large_file_is_queued_then_every_row_is_accounted_for_and_sending_it_a
     assert (again["created"], again["merged"], again["duplicates"], again["refused"]) == (0, 0, ROWS - bad, bad)
     assert reports_total(table) == ROWS - bad - repeated
     assert len(list(table.query_all(schema.FUNNEL_PARTITION))) == leads_before
+
+
+def test_an_import_no_chunk_of_which_finishes_for_45_minutes_is_stalled_and_says_what_to_do(table):
+    # Given a 1,000-row import (5 chunks), its first chunk done 10 minutes after it was sent
+    data, _, _ = big_file(1000)
+    started = imports.start(table, imports.ImportFile("list.csv", data, {}), T)
+    imports.process_chunk(table, started["id"], 0, T, T + timedelta(minutes=10))
+
+    # When the owner looks 50 minutes after it was sent, then 56 minutes after: the other chunks never finished
+    # (their stream records went to the dead-letter queue)
+    at_50 = imports.shown(table, started["id"], T + timedelta(minutes=50))
+    at_56 = imports.shown(table, started["id"], T + timedelta(minutes=56))
+
+    # Then it is processing while a chunk finished within 45 minutes, stalled after, with what to do
+    assert at_50["status"] == "processing" and "stalled" not in at_50
+    assert at_56["status"] == "stalled" and at_56["processed"] == 200
+    assert "Send the same file again" in at_56["stalled"]
+    # and an import nothing of which ever finished is stalled 45 minutes after it was sent
+    other = imports.start(table, imports.ImportFile("other.csv", big_file(300)[0], {}), T)
+    assert imports.shown(table, other["id"], T + timedelta(minutes=44))["status"] == "processing"
+    assert imports.shown(table, other["id"], T + timedelta(minutes=46))["status"] == "stalled"
+
+    # and once its parts are done (sent again after a fix, or redriven), the same import is done
+    for number in range(1, 5):
+        imports.process_chunk(table, started["id"], number, T, T + timedelta(minutes=60))
+    assert imports.shown(table, started["id"], T + timedelta(minutes=61))["status"] == "done"
 
 
 def reports_total(table) -> int:

@@ -28,4 +28,4 @@ def post_import() -> Response[Any]:
 
 @router.get("/imports/<import_id>")
 def get_import(import_id: str) -> Response[Any]:
-    return json_answer(200, imports.shown(services.store(), import_id))
+    return json_answer(200, imports.shown(services.store(), import_id, now(router)))

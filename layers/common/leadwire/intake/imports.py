@@ -14,13 +14,13 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import multipart
 from aws_lambda_powertools import Logger
 
-from leadwire.clock import iso
+from leadwire.clock import iso, parse_iso
 from leadwire.errors import LeadwireError, Malformed, NotFound, UnsupportedMediaType, ValidationFailed
 from leadwire.intake.dedupe import accept
 from leadwire.intake.normalize import normalize
@@ -38,6 +38,14 @@ MAX_ROWS = 50_000
 INLINE_ROWS = 100  # up to this many rows are stored in the request itself; more go to the import function
 CHUNK_ROWS = 200
 CHUNK_BYTES = 200_000  # well under DynamoDB's 400 KB item
+# The import function's stream gives a chunk up after six tries of at most five minutes each (ImportFunction in
+# template.yaml: Timeout 300, MaximumRetryAttempts 5), sending it to the dead-letter queue: a job none of whose
+# chunks has finished for longer than that is stalled, and says so (tests/integration/test_template.py
+# checks the two agree).
+STALLED_AFTER = timedelta(minutes=45)
+STALLED = (f"no part of this import has finished for {STALLED_AFTER.seconds // 60} minutes: a part that failed six "
+           "times was set aside (the dead-letter queue alarm tells of it). The rows counted so far are stored. Send "
+           "the same file again: rows already imported count as duplicates, the rest are imported.")
 MAX_REFUSED_SHOWN = 1000  # an answer stays well under Lambda's 6 MB; the count is always whole
 CONSENT_NAMES = frozenset({"consent", "marketing_consent", "opt_in", "optin", "newsletter", "email_opt_in"})
 FIELDS = ("email", "phone", "full_name", "first_name", "last_name", "company", "job_title", "country", "city",
@@ -158,7 +166,7 @@ def start(store: Store, sent: ImportFile, now: datetime, region: str | None = No
         chunks = [{**chunk, "state": "done", **_outcomes(store, job, chunk["rows"], now)} for chunk in chunks]
     imports.start(store, job, [{"state": "pending", **chunk} if "state" not in chunk else chunk for chunk in chunks])
     logger.info("import stored", extra={"import_id": import_id, "rows": len(rows), "chunks": len(chunks)})
-    return shown(store, import_id)
+    return shown(store, import_id, now)
 
 
 def _chunks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -177,13 +185,16 @@ def _chunks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return chunks
 
 
-def process_chunk(store: Store, import_id: str, number: int, now: datetime) -> bool:
-    """Take the chunk's rows through intake and count them into the job; False when it was done already."""
+def process_chunk(store: Store, import_id: str, number: int, now: datetime,
+                  finished_at: datetime | None = None) -> bool:
+    """Take the chunk's rows through intake (as submitted at `now`, when the chunk was written) and count them
+    into the job, which moved on at `finished_at` (the clock's time); False when it was done already."""
     found = imports.chunk(store, import_id, number)
     job = imports.job(store, import_id)
     if found is None or job is None or found.get("state") != "pending":
         return False
-    return imports.finish_chunk(store, import_id, number, _outcomes(store, job, found["rows"], now))
+    outcomes = _outcomes(store, job, found["rows"], now)
+    return imports.finish_chunk(store, import_id, number, outcomes, iso(finished_at or datetime.now(UTC)))
 
 
 def _outcomes(store: Store, job: dict[str, Any], rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
@@ -230,15 +241,20 @@ def raw_lead(columns: list[str], cells: list[str], ref: str, at: str) -> RawLead
     return RawLead(source="import", source_ref=ref, fields=fields, consent=consent, submitted_at=at, **person)
 
 
-def shown(store: Store, import_id: str) -> dict[str, Any]:
-    """The import as `GET /imports/{id}` shows it: counts so far, and each refused row with its reason."""
+def shown(store: Store, import_id: str, now: datetime) -> dict[str, Any]:
+    """The import as `GET /imports/{id}` shows it at `now`: done, processing or stalled (with what to do), the
+    counts so far, and each refused row with its reason."""
     job = imports.job(store, import_id)
     if job is None:
         raise NotFound(f"no import with id {import_id}")
     counts = {name: int(job.get(name, 0)) for name in imports.COUNTS}
     done = int(job.get("chunks_done", 0)) >= int(job.get("chunks", 0))
     refused = imports.refused_rows(store, import_id)
-    return {"id": import_id, "status": "done" if done else "processing", "file_name": job.get("file_name"),
+    status = "done" if done else "processing"
+    if not done and now - parse_iso(str(job.get("progressed_at") or job["created_at"])) > STALLED_AFTER:
+        status = "stalled"
+    return {"id": import_id, "status": status, **({"stalled": STALLED} if status == "stalled" else {}),
+            "file_name": job.get("file_name"),
             "repeat": not job.get("first", True), "rows": int(job["rows_total"]), "processed": sum(counts.values()),
             **counts, "refused_rows": refused[:MAX_REFUSED_SHOWN], "refused_rows_cut": len(refused) > MAX_REFUSED_SHOWN,
             "created_at": job["created_at"]}

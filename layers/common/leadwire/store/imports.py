@@ -30,7 +30,8 @@ def start(store: Store, job: dict[str, Any], chunks: Sequence[dict[str, Any]]) -
     for number, chunk in enumerate(chunks):
         item = {**schema.import_chunk(import_id, number), "import_id": import_id, "number": number, **chunk}
         if chunk.get("state") == "done":
-            store.transact([store.put_action(item, _NOT_THERE), _count_action(store, import_id, chunk)])
+            store.transact([store.put_action(item, _NOT_THERE),
+                            _count_action(store, import_id, chunk, job["created_at"])])
         else:
             store.put(item, _NOT_THERE)
 
@@ -51,19 +52,20 @@ def refused_rows(store: Store, import_id: str) -> list[dict[str, Any]]:
     return sorted(refused, key=lambda row: row["row"])
 
 
-def finish_chunk(store: Store, import_id: str, number: int, results: dict[str, Any]) -> bool:
-    """Record a chunk's results and add its counts to the job, once: False when it was done already (a
-    redelivered stream record, or two workers on one chunk)."""
+def finish_chunk(store: Store, import_id: str, number: int, results: dict[str, Any], at: str) -> bool:
+    """Record a chunk's results and add its counts to the job, once, with when (`at`) the job last moved on: False
+    when it was done already (a redelivered stream record, or two workers on one chunk)."""
     done = (Update().set(state="done", rows=None, **{name: results[name] for name in (*COUNTS, "refused_rows")})
             .when("#state = :pending", pending="pending"))
     try:
         store.transact([store.update_action(schema.import_chunk(import_id, number), done),
-                        _count_action(store, import_id, results)])
+                        _count_action(store, import_id, results, at)])
     except ConditionFailed:
         return False
     return True
 
 
-def _count_action(store: Store, import_id: str, results: dict[str, Any]) -> dict[str, Any]:
-    return store.update_action(schema.import_job(import_id),
-                               Update().add(chunks_done=1, **{name: int(results[name]) for name in COUNTS}))
+def _count_action(store: Store, import_id: str, results: dict[str, Any], at: str) -> dict[str, Any]:
+    counts = {name: int(results[name]) for name in COUNTS}
+    moved_on = Update().add(chunks_done=1, **counts).set(progressed_at=at)
+    return store.update_action(schema.import_job(import_id), moved_on)
