@@ -183,16 +183,23 @@ def _query_one_partition() -> None:
     Table.query = query  # type: ignore[method-assign]
 
 
+def _replace_once(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
+    """Idempotent: `owner.name` becomes `make(original)` once per process (the replacement is marked as such)."""
+    original = getattr(owner, name)
+    if getattr(original, "_leadwire_replaced", False):
+        return
+    replacement = make(original)
+    replacement._leadwire_replaced = True
+    setattr(owner, name, replacement)
+
+
 def parse_event_paths_once() -> None:
     """Idempotent. moto hands every event a rule matches through its input transformer, which builds a new
     JSONPath parser (a ply grammar) for each path of its default template: about a tenth of the local stack's CPU
     under load, for the same two strings every time. A parsed path is an immutable tree, so each is parsed once."""
     import jsonpath_ng.ext
 
-    if not getattr(jsonpath_ng.ext.parse, "_leadwire_cached", False):
-        cached = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
-        cached._leadwire_cached = True  # type: ignore[attr-defined]
-        jsonpath_ng.ext.parse = cached
+    _replace_once(jsonpath_ng.ext, "parse", functools.lru_cache(maxsize=256))
 
 
 def list_actions_once() -> None:
@@ -201,11 +208,8 @@ def list_actions_once() -> None:
     not change while the process runs, so each class is listed once (as a tuple, which no caller can change)."""
     import moto.core.responses as responses
 
-    if not getattr(responses.method_names_from_class, "_leadwire_cached", False):
-        listed = responses.method_names_from_class
-        cached = functools.lru_cache(maxsize=None)(lambda clazz: tuple(listed(clazz)))
-        cached._leadwire_cached = True  # type: ignore[attr-defined]
-        responses.method_names_from_class = cached
+    _replace_once(responses, "method_names_from_class",
+                  lambda listed: functools.cache(lambda clazz: tuple(listed(clazz))))
 
 
 def copy_update_trees_by_pickle() -> None:
@@ -213,20 +217,20 @@ def copy_update_trees_by_pickle() -> None:
     that tree of plain nodes was 5% of the local stack's CPU under load; a pickle round trip makes the same copy in
     a third of the time. Anything else that module copies (attribute values, which copy themselves) is left to
     deepcopy."""
-    import copy
     import pickle
 
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import Node
 
-    def tree_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        if isinstance(value, Node):
-            return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-        return copy.deepcopy(value, memo)
+    def by_pickle(deepcopy: Callable[..., Any]) -> Callable[..., Any]:
+        def tree_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+            if isinstance(value, Node):
+                return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+            return deepcopy(value, memo)
 
-    if not getattr(validators.deepcopy, "_leadwire_pickled", False):
-        tree_copy._leadwire_pickled = True  # type: ignore[attr-defined]
-        validators.deepcopy = tree_copy
+        return tree_copy
+
+    _replace_once(validators, "deepcopy", by_pickle)
 
 
 # --- SES: what was sent, as the owner reads it ----------------------------------------------------------------------

@@ -72,6 +72,8 @@ class LocalAws:
 
     def _tap_events(self, bus: str) -> None:
         import boto3
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sqs.models import sqs_backends
 
         events = boto3.client("events", region_name=REGION)
         events.create_event_bus(Name=bus)
@@ -80,6 +82,7 @@ class LocalAws:
                                                   AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         events.put_rule(Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["leadwire"]}))
         events.put_targets(Rule="local-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+        self._tap_sqs = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]  # every request's account: they are unsigned
 
     def session_events(self) -> Any:
         """The event system of boto3's default session, which every client the functions create copies."""
@@ -96,10 +99,7 @@ class LocalAws:
         second too): moto's SQS counts a queue's messages on every send, so a queue left full would make each
         PutEvents cost time in the number of events ever published. It is read from moto's SQS backend, the code
         a ReceiveMessage runs, without the HTTP request around it."""
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.sqs.models import sqs_backends
-
-        sqs = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]  # every request's account: they are unsigned
+        sqs = self._tap_sqs
         with self._events_lock:
             while messages := sqs.receive_message(TAP_QUEUE, 10, wait_seconds_timeout=0, visibility_timeout=30):
                 self.events += [json.loads(message.body) for message in messages]
