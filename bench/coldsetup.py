@@ -59,7 +59,7 @@ def prepare(scenario: dict[str, Any]) -> tuple[dict[str, Any], Context]:
     session.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
     secrets = session.client("secretsmanager")
     secret = secrets.create_secret(Name="leadwire", SecretString=json.dumps(scenario["secret"]))
-    for name in scenario["secret_variables"]:  # one fake secret stands for each the function may read
+    for name in scenario["secret_variables"]:  # the fake secret, when the function may read one
         os.environ[name] = secret["ARN"]
     context = Context(scenario["function"], float(scenario["timeout_s"]), int(scenario["memory_mb"]))
     _install_timers()

@@ -72,11 +72,11 @@ def capture_scenarios(folder: Path) -> dict[str, Path]:
 
 
 def secret_variables(environment: dict[str, Any]) -> list[str]:
-    """The secret ARNs the template gives a function (score reads none, assign only the signing one): the cold start
-    reads those secrets and no other."""
-    from leadwire.runtime.settings import SECRET_ARN_VARIABLES
+    """The secret ARN variable when the template gives a function one (intake and follow-up): its cold start reads
+    the secret, the others' none."""
+    from leadwire.runtime.settings import SECRET_ARN_VARIABLE
 
-    return [name for name in SECRET_ARN_VARIABLES if name in environment]
+    return [SECRET_ARN_VARIABLE] if SECRET_ARN_VARIABLE in environment else []
 
 
 def child_env() -> dict[str, str]:

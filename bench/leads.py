@@ -6,9 +6,10 @@ mail, most with a phone, some senior, half with marketing consent: the mix a sma
 
 from __future__ import annotations
 
-import re
 import zlib
 from typing import Any
+
+from leadwire.outbound.emails import LEAD_HEADER
 
 TEAM: dict[str, dict[str, Any]] = {
     "anna": {"name": "Anna Berg", "email": "anna@shop.example", "timezone": "Europe/Berlin", "languages": ["de", "en"]},
@@ -24,7 +25,6 @@ _COUNTRIES = ("DE", "US", "GB", "FR", "AT", "NL")
 _MESSAGES = ("Could you send me a quote for the spring season?",
              "We need help with about 40 sites, please call me back this week.",
              "Just browsing, what do you charge for a small office?")
-LEAD_LINK = re.compile(r"/(?:leads|l)/([0-9a-f]{20})\b")  # the API, or the rep's signed lead page
 
 
 def website_lead(number: int, run: str = "a") -> dict[str, Any]:
@@ -57,6 +57,6 @@ def phone(number: int, run: str) -> str:
     return f"+1 212 {exchange:03d} {number % 10_000:04d}"
 
 
-def lead_ids_in(text: str) -> list[str]:
-    """The lead ids an email links to (owner emails link to the lead page /l/<id>.<rep>.…)."""
-    return LEAD_LINK.findall(text)
+def lead_id_of(email: dict[str, Any]) -> str | None:
+    """The lead an email of the local outbox is about: every email to a rep names it in a header."""
+    return email.get("headers", {}).get(LEAD_HEADER)

@@ -4,7 +4,7 @@ The local stack in its own process (`python -m local_stack --port 0 --no-schedul
 PUT /reps/{id}; 1,000
 website leads posted by 8 concurrent clients (keep-alive connections). Throughput is leads accepted per second
 from the first request to the last answer; speed to lead is, per lead, the time from its 2xx to the owner's email
-in the outbox (`sent_at`), the email matched to the lead by the link to /leads/<id> it carries.
+in the outbox (`sent_at`), the email matched to the lead by the `X-Leadwire-Lead` header it carries.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.leads import TEAM, lead_ids_in, website_lead
+from bench.leads import TEAM, lead_id_of, website_lead
 from bench.progress import say
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,11 +124,12 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 def speed_to_lead(accepted: list[Accepted], outbox: list[dict[str, Any]]) -> dict[str, Any]:
-    """Seconds from each lead's 2xx to its owner's first email (emails matched by the lead link they carry)."""
+    """Seconds from each lead's 2xx to its owner's first email (emails matched by the lead they name)."""
     first_email: dict[str, float] = {}
     for email in outbox:
         sent = datetime.fromisoformat(email["sent_at"].replace("Z", "+00:00")).timestamp()
-        for lead_id in lead_ids_in(email["text"]):
+        lead_id = lead_id_of(email)
+        if lead_id:
             first_email[lead_id] = min(sent, first_email.get(lead_id, sent))
     # The stream can outrun the answer: an email sent before the client read its 2xx counts as no delay at all.
     delays = [max(0.0, first_email[lead.lead_id] - lead.answered_at) for lead in accepted
@@ -170,7 +171,7 @@ def _wait_for_emails(client: Client, lead_ids: set[str], timeout_s: float) -> li
     deadline = time.monotonic() + timeout_s
     while True:
         _, outbox = client.request("GET", "/_local/outbox")
-        emailed = {lead_id for email in outbox for lead_id in lead_ids_in(email["text"])}
+        emailed = {lead_id_of(email) for email in outbox}
         say(f"pipeline: {len(lead_ids & emailed)} of {len(lead_ids)} owners emailed")
         if lead_ids <= emailed or time.monotonic() > deadline:
             return list(outbox)
@@ -188,7 +189,7 @@ def _one_at_a_time(client: Client, leads: int) -> dict[str, Any]:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             _, outbox = client.request("GET", "/_local/outbox")
-            if any(accepted[-1].lead_id in lead_ids_in(email["text"]) for email in outbox):
+            if any(lead_id_of(email) == accepted[-1].lead_id for email in outbox):
                 break
             time.sleep(0.02)
     return speed_to_lead(accepted, outbox)

@@ -11,7 +11,6 @@ LOCAL_ENV = {
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "TABLE_NAME": "leadwire-local", "EVENT_BUS_NAME": "leadwire-local", "SENDER_EMAIL": "leads@example.com",
     "UNSUBSCRIBE_SECRET": "local-unsubscribe-secret",
-    "REP_LINK_KEYS": "local-rep-link-key",
     # Every local client is 127.0.0.1 (tests, the bench): the form's per-client limit is off unless asked for.
     "FORM_LIMIT_PER_MINUTE": "0",
     # Subscriptions may call a receiver on this machine (http://127.0.0.1); a deployed stack never sets this.

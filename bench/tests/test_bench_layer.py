@@ -51,12 +51,12 @@ def test_the_runtime_rehearsal_runs_isolated_without_writing_bytecode_on_lambdas
     command = child_command("/py313", tmp_path / "spec.json", tmp_path / "out.json")
     path = runtime_sys_path(Path("/var/task"), Path("/opt"), Path("/var/runtime"))
     env = runtime_env({"TABLE_NAME": "leads", "PYTHONPATH": "/repo"}, "http://127.0.0.1:5000", "arn:secret",
-                      ["LEADWIRE_SIGNING_SECRET_ARN"])
+                      ["LEADWIRE_SECRET_ARN"])
 
     assert command[:3] == ["/py313", "-I", "-B"]
     assert path == ["/var/task", "/opt/python", "/var/runtime"]  # the function, the layer, then the runtime's boto3
     assert env == {"TABLE_NAME": "leads", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
-                   "LEADWIRE_SIGNING_SECRET_ARN": "arn:secret"}  # the secrets the template gives it, no other
+                   "LEADWIRE_SECRET_ARN": "arn:secret"}  # the secret, when the template gives it one
 
 
 def test_the_rehearsal_layer_is_a_read_only_copy_with_or_without_its_bytecode(tmp_path: Path) -> None:

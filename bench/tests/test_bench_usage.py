@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench.leads import lead_ids_in, phone, website_lead
+from bench.leads import lead_id_of, phone, website_lead
 from bench.pipeline import Accepted, cpu_ms_per_lead, percentile, process_cpu_s, speed_to_lead
 from bench.usage import query_read_units, written_keys
 
@@ -38,12 +38,12 @@ def test_a_filter_charges_the_items_it_read_and_dropped() -> None:
     assert query_read_units("Query", {"ConsistentRead": True}, {"Items": [item], "ScannedCount": 3}) == 2
 
 
-def test_speed_to_lead_matches_each_email_to_its_lead_by_link() -> None:
+def test_speed_to_lead_matches_each_email_to_the_lead_it_names() -> None:
     # Given two leads answered at t=100 and t=101, and their owners' emails at 100.5 and 103
     accepted = [Accepted("a" * 20, 201, 99.9, 100.0), Accepted("b" * 20, 201, 100.9, 101.0)]
     outbox = [
-        {"to": "ben@shop.example", "sent_at": "1970-01-01T00:01:43.000Z", "text": f"Lead: https://x/leads/{'b' * 20}"},
-        {"to": "anna@shop.example", "sent_at": "1970-01-01T00:01:40.500Z", "text": f"Lead: https://x/leads/{'a' * 20}"},
+        {"to": "ben@shop.example", "sent_at": "1970-01-01T00:01:43.000Z", "headers": {"X-Leadwire-Lead": "b" * 20}},
+        {"to": "anna@shop.example", "sent_at": "1970-01-01T00:01:40.500Z", "headers": {"X-Leadwire-Lead": "a" * 20}},
     ]
 
     # When speed to lead is computed
@@ -65,8 +65,8 @@ def test_made_up_leads_are_different_people_in_every_run() -> None:
     assert len({phone(number, run) for run in runs for number in range(1000)}) == 7000
     assert website_lead(7, "usage") == website_lead(7, "usage")
     assert website_lead(7, "usage")["email"] != website_lead(7, "pipeline")["email"]
-    assert lead_ids_in("see https://x/leads/0123456789abcdef0123 now") == ["0123456789abcdef0123"]
-    assert lead_ids_in("open https://x/l/0123456789abcdef0123.anna.tbx2k0.c2ln now") == ["0123456789abcdef0123"]
+    assert lead_id_of({"headers": {"X-Leadwire-Lead": "0123456789abcdef0123"}}) == "0123456789abcdef0123"
+    assert lead_id_of({"headers": {}}) is None and lead_id_of({}) is None
 
 
 def test_the_stack_cpu_per_lead_is_its_process_cpu_time_over_the_leads() -> None:

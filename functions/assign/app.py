@@ -19,8 +19,9 @@ from leadwire.store.table import Store
 def assign_batch(event: dict[str, Any], context: LambdaContext, store: Store | None = None,
                  notifier: Notifier | None = None, base_url: str | None = None) -> dict[str, Any]:
     # One Assigner per batch: it reads the config once, so every record in it is routed by the same rules.
-    links = services.rep_links(base_url)
-    assigner = Assigner(store or services.store(), notifier or services.notifier(), links.base_url, links=links)
+    table = store or services.store()
+    links = services.rep_links(base_url, table)
+    assigner = Assigner(table, notifier or services.notifier(), links.base_url, links=links)
     return each_record(event, lambda record: assigner.assign(lead_id_of(record), record_time(record)))
 
 

@@ -25,6 +25,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from leadwire.outbound.emails import LEAD_HEADER
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -400,6 +402,10 @@ def test_the_demo_page_with_leads_on_the_board_is_saved_for_the_readme(stack, op
 LEAD_PAGE_SCREENSHOT = SCREENSHOTS / "lead-page.png"
 
 
+def emails_about(outbox: list[dict[str, Any]], lead_id: str, to: str) -> list[dict[str, Any]]:
+    return [mail for mail in outbox if mail["to"] == to and mail["headers"].get(LEAD_HEADER) == lead_id]
+
+
 def test_a_rep_opens_the_email_link_on_a_phone_clicks_contacted_and_gets_no_reminder(stack, open_browser):
     # Given a lead assigned to a rep, and the email that rep got
     who = person(name="Maria Lopez", company="Lopez Bakery", email=f"maria.{uuid.uuid4().hex[:6]}@lopez-bakery.example")
@@ -408,8 +414,7 @@ def test_a_rep_opens_the_email_link_on_a_phone_clicks_contacted_and_gets_no_remi
     lead_id = answer.json()["id"]
     lead = stored_lead(stack, who["email"])
     owner_email = TEAM[lead["owner"]]["email"]
-    mail = wait_for(lambda: [m for m in stack.outbox() if m["to"] == owner_email and lead_id in m["text"]],
-                    "the owner got no email")[-1]
+    mail = wait_for(lambda: emails_about(stack.outbox(), lead_id, owner_email), "the owner got no email")[-1]
     link = next(line.split()[-1] for line in mail["text"].splitlines() if "/l/" in line)
 
     # When the rep opens the link on a phone
@@ -441,4 +446,4 @@ def test_a_rep_opens_the_email_link_on_a_phone_clicks_contacted_and_gets_no_remi
     seen = len(stack.outbox())
     reminder_at = datetime.fromisoformat(lead["assigned_at"].replace("Z", "+00:00")) + timedelta(minutes=16)
     stack.sweep(reminder_at.isoformat())
-    assert [m for m in stack.outbox()[seen:] if m["to"] == owner_email and lead_id in m["text"]] == []
+    assert emails_about(stack.outbox()[seen:], lead_id, owner_email) == []

@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from leadwire.clock import iso, parse_iso
+from leadwire.outbound.emails import LEAD_HEADER
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def at(lead: dict, **delta: float) -> str:
 
 def mail_since(stack, count: int, lead: dict | None = None) -> list[dict]:
     """Emails sent since `count`, only those about `lead` when given (sweeps are global: other leads fall due too)."""
-    return [mail for mail in stack.outbox()[count:] if lead is None or lead["id"] in mail["text"]]
+    return [mail for mail in stack.outbox()[count:] if lead is None or mail["headers"].get(LEAD_HEADER) == lead["id"]]
 
 
 def test_reminder_breach_and_reassignment_on_the_clock(stack):

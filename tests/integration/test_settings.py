@@ -48,39 +48,3 @@ def test_platform_secrets_may_hold_several_values_while_rotated(secret_arn):
     settings._secrets().clear_cache()
 
     assert get_settings().rotating("meta_app_secret") == ["new-secret", "old-secret"]
-
-
-def test_assign_reads_only_the_signing_secret_and_links_signed_before_it_stay_valid(secret_arn, monkeypatch):
-    from datetime import UTC, datetime, timedelta
-
-    from leadwire.followup.rep_links import RepLinks
-
-    # Given the main secret (as an older stack had it) and the signing secret apart
-    client, arn = secret_arn
-    client.put_secret_value(SecretId=arn, SecretString=json.dumps({"LEADWIRE_API_KEYS": "key",
-                                                                   "UNSUBSCRIBE_SECRET": "root"}))
-    signing_arn = client.create_secret(Name="signing", SecretString=json.dumps(
-        {"LINK_SIGNING_KEYS": "signing-key"}))["ARN"]
-    now = datetime(2026, 10, 5, tzinfo=UTC)
-    settings._secrets().clear_cache()
-    before = RepLinks("https://x.example", get_settings().rep_link_key_list()).url("a1", "anna", now)
-    assert before is not None
-
-    # When assign runs with the signing secret only
-    monkeypatch.delenv("LEADWIRE_SECRET_ARN")
-    monkeypatch.setenv("LEADWIRE_SIGNING_SECRET_ARN", signing_arn)
-    forget_settings()
-    assign = get_settings()
-
-    # Then it has the signing key and nothing of the main secret
-    assert assign.rep_link_key_list() == ("signing-key",)
-    assert assign.leadwire_api_keys.get_secret_value() == "" and assign.unsubscribe_secret.get_secret_value() == ""
-
-    # And where both are read (intake), its links and the ones signed before are accepted
-    monkeypatch.setenv("LEADWIRE_SECRET_ARN", arn)
-    forget_settings()
-    intake = RepLinks("https://x.example", get_settings().rep_link_key_list())
-    signed = RepLinks("https://x.example", assign.rep_link_key_list()).url("a1", "anna", now)
-    assert signed is not None
-    for url in (before, signed):
-        assert intake.read(url.rsplit("/", 1)[1], now + timedelta(days=1)).lead_id == "a1"

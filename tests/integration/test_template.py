@@ -21,6 +21,7 @@ from moto.events.models import EventPattern
 
 from devtools.template import CloudFormationLoader, StreamSubscription, load_template, merge_globals, rate_seconds
 from leadwire.intake.imports import STALLED_AFTER
+from leadwire.store import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -78,11 +79,9 @@ SECRET_KEYS = {
     "TYPEFORM_SECRET", "WEBHOOK_SECRETS", "UNSUBSCRIBE_SECRET",
 }
 
-SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret", "LEADWIRE_SIGNING_SECRET_ARN": "SigningSecret"}
-SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"), "ScoreFunction": (),
-                "AssignFunction": ("LEADWIRE_SIGNING_SECRET_ARN",),
-                "FollowupFunction": ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN"),
-                "OutboundFunction": ("LEADWIRE_SIGNING_SECRET_ARN",), "ImportFunction": ()}
+SECRET_ARNS = {"LEADWIRE_SECRET_ARN": "LeadwireSecret"}
+SECRETS_READ = {"IntakeFunction": ("LEADWIRE_SECRET_ARN",), "ScoreFunction": (), "AssignFunction": (),
+                "FollowupFunction": ("LEADWIRE_SECRET_ARN",), "OutboundFunction": (), "ImportFunction": ()}
 
 # Transactions need no action of their own: IAM checks each Put/Update/Delete/ConditionCheck inside them, and
 # "dynamodb:TransactWriteItems" is not an IAM action at all.
@@ -94,12 +93,12 @@ ACTIONS = {
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
         "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"},
     "ScoreFunction": COMMON | {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem"},
-    "AssignFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
+    "AssignFunction": COMMON | SENDS_EMAIL | {
         "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
     "FollowupFunction": COMMON | READS_SECRETS | SENDS_EMAIL | {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem"},
-    "OutboundFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "secretsmanager:GetSecretValue"},
+    "OutboundFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
     # Intake of imported rows only: no email (an imported person is not told of anything), no events, no secret.
     "ImportFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                        "dynamodb:Query"},
@@ -390,15 +389,23 @@ def test_every_function_gets_the_planned_environment(function_id: str) -> None:
     assert secrets == {name: {"Ref": SECRET_ARNS[name]} for name in SECRETS_READ[function_id]}
 
 
-def test_score_and_assign_read_only_the_secrets_they_use() -> None:
-    # Given what each function may read: IAM names exactly the secrets its environment points to
+def test_only_intake_and_followup_read_the_secret() -> None:
+    # Given what each function may read: IAM names exactly the secret its environment points to
     for function_id, names in SECRETS_READ.items():
         resources = [statement["Resource"] for statement in TEMPLATE.policy_statements(function_id)
                      if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"])]
         assert references(resources) == {SECRET_ARNS[name] for name in names}, function_id
-    # Then score reads no secret, and assign only the rep-link signing keys (no API key, no webhook secret)
-    assert SECRETS_READ["ScoreFunction"] == () and SECRETS_READ["AssignFunction"] == ("LEADWIRE_SIGNING_SECRET_ARN",)
-    assert TEMPLATE.secret_keys("SigningSecret") == ["LINK_SIGNING_KEYS"]
+    # Then the functions that only send links (assign, outbound) and score read none: links are stored, not signed
+    assert [function_id for function_id, names in SECRETS_READ.items() if names] == ["IntakeFunction",
+                                                                                    "FollowupFunction"]
+    assert TEMPLATE.logical_ids("AWS::SecretsManager::Secret") == ["LeadwireSecret"]
+
+
+def test_outbound_may_write_lead_page_links_and_no_other_new_item() -> None:
+    [put] = [statement for statement in TEMPLATE.policy_statements("OutboundFunction")
+             if "dynamodb:PutItem" in json.dumps(statement["Action"])]
+    assert put["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["LINK#*"]}}
+    assert schema.rep_link("0" * 64)["pk"].startswith("LINK#")
 
 
 def test_only_functions_off_the_api_reference_its_url() -> None:
@@ -416,7 +423,7 @@ def test_secrets_live_in_one_secret_with_no_values_in_the_template() -> None:
     assert "SecretString" not in props
     assert set(placeholder.values()) == {""}
     for spec in TEMPLATE.functions().values():
-        assert not (SECRET_KEYS | {"LINK_SIGNING_KEYS"}) & set(spec.environment)
+        assert not SECRET_KEYS & set(spec.environment)
     for name, parameter in TEMPLATE.document["Parameters"].items():
         if re.search(r"secret|token|password|key", name, re.IGNORECASE):
             assert not parameter.get("Default")

@@ -1,99 +1,96 @@
-"""The signed lead-page link: what it names, how long it works, rotation, and that it cannot be altered."""
+"""The lead-page link: a random token that opens one lead for one rep until it expires, kept only as its hash."""
 
 from __future__ import annotations
 
-import hmac
-from datetime import UTC, datetime, timedelta
+import hashlib
+from datetime import timedelta
 
 import pytest
 
-from leadwire.followup import rep_links
-from leadwire.followup.rep_links import LinkExpired, LinkInvalid, RepLinks, sign, verify
-from leadwire.runtime.settings import Settings
+from leadwire.followup.rep_links import KEPT_AFTER_EXPIRY, LinkExpired, LinkInvalid, LinkRetired, RepLinks
+from leadwire.store import schema
+from leadwire.store.memory import MemoryTable
+from tests.unit.services.conftest import T
 
-T = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+BASE = "https://leads.example.test/"
 LEAD = "0123456789abcdef0123"
 
 
-def test_a_token_names_the_lead_the_rep_and_its_expiry_and_nothing_personal():
-    token = sign(["key-one"], LEAD, "anna", T + timedelta(days=30))
+def token_of(url: str | None) -> str:
+    assert url is not None and url.startswith(f"{BASE}l/")
+    return url.removeprefix(f"{BASE}l/")
 
-    link = verify(["key-one"], token, T)
+
+def test_a_link_opens_the_lead_for_the_rep_and_its_token_names_nothing():
+    links = RepLinks(BASE, MemoryTable(), days=30)
+
+    token = token_of(links.url(LEAD, "anna", T))
+    link = links.read(token, T)
 
     assert (link.lead_id, link.rep_id, link.expires_at, link.actor) == (LEAD, "anna", T + timedelta(days=30),
                                                                         "rep:anna")
-    assert token.startswith(f"{LEAD}.anna.") and "@" not in token and len(token) < 100
+    assert len(token) == 24 and LEAD not in token and "anna" not in token
+
+
+def test_the_table_keeps_only_the_tokens_hash_and_drops_it_a_month_after_it_expired():
+    table = MemoryTable()
+    token = token_of(RepLinks(BASE, table, days=30).url(LEAD, "anna", T))
+
+    item = table.get(schema.rep_link(hashlib.sha256(token.encode()).hexdigest()))
+    assert item is not None and token not in repr(item)
+    assert item[schema.TTL_ATTRIBUTE] == int((T + timedelta(days=30) + KEPT_AFTER_EXPIRY).timestamp())
+
+
+def test_every_link_is_a_new_token_and_each_keeps_working():
+    links = RepLinks(BASE, MemoryTable())
+
+    first, second = token_of(links.url(LEAD, "anna", T)), token_of(links.url(LEAD, "anna", T))
+
+    assert first != second
+    assert links.read(first, T).rep_id == links.read(second, T).rep_id == "anna"
 
 
 def test_the_link_works_until_its_expiry_and_not_a_second_longer():
-    links = RepLinks("https://leads.example.test/", ("key-one",), days=30)
-    token = links.url(LEAD, "anna", T).removeprefix("https://leads.example.test/l/")  # type: ignore[union-attr]
+    links = RepLinks(BASE, MemoryTable()).lasting(7)
+    token = token_of(links.url(LEAD, "anna", T))
 
-    assert links.read(token, T + timedelta(days=30) - timedelta(seconds=1)).rep_id == "anna"
+    assert links.read(token, T + timedelta(days=7) - timedelta(seconds=1)).rep_id == "anna"
     with pytest.raises(LinkExpired):
-        links.read(token, T + timedelta(days=30))
+        links.read(token, T + timedelta(days=7))
 
 
 @pytest.mark.parametrize("change", [
-    lambda token: token.replace(".anna.", ".ben."),  # another rep
-    lambda token: token.replace(LEAD, "f" * 20),  # another lead
-    lambda token: ".".join([*token.split(".")[:2], "zzzzzz", token.split(".")[3]]),  # a later expiry
-    lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # another signature
-    lambda token: token.rsplit(".", 1)[0],  # no signature
-    lambda token: token + ".extra",
+    lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # one character changed
+    lambda token: token[:-1],  # cut short
+    lambda token: token + "x",
+    lambda token: token.upper() if token.upper() != token else token.lower(),
     lambda token: "",
+    lambda token: "../" + token[3:],
 ])
-def test_an_altered_token_is_refused(change):
-    token = sign(["key-one"], LEAD, "anna", T + timedelta(days=30))
+def test_a_token_we_did_not_make_is_refused(change):
+    links = RepLinks(BASE, MemoryTable())
+    token = token_of(links.url(LEAD, "anna", T))
+
+    with pytest.raises(LinkInvalid) as refused:
+        links.read(change(token), T)
+    assert not isinstance(refused.value, LinkExpired)
+
+
+def test_a_link_kept_in_another_stack_opens_nothing_here():
+    token = token_of(RepLinks(BASE, MemoryTable()).url(LEAD, "anna", T))
 
     with pytest.raises(LinkInvalid):
-        verify(["key-one"], change(token), T)
+        RepLinks(BASE, MemoryTable()).read(token, T)
 
 
-def test_a_token_signed_with_another_key_is_refused():
-    token = sign(["someone-elses-key"], LEAD, "anna", T + timedelta(days=1))
+def test_a_signed_token_of_an_earlier_release_says_so():
+    earlier = f"{LEAD}.anna.tmq2q0.{'A' * 43}"
 
+    with pytest.raises(LinkRetired):
+        RepLinks(BASE, MemoryTable()).read(earlier, T)
+
+
+def test_without_a_store_no_link_is_made_and_none_opens():
+    assert RepLinks(BASE).url(LEAD, "anna", T) is None
     with pytest.raises(LinkInvalid):
-        verify(["key-one"], token, T)
-
-
-def test_rotation_the_first_key_signs_and_every_key_is_accepted():
-    old = sign(["old-key"], LEAD, "anna", T + timedelta(days=1))
-    new = sign(["new-key", "old-key"], LEAD, "anna", T + timedelta(days=1))
-
-    assert verify(["new-key", "old-key"], old, T).rep_id == "anna"
-    assert verify(["new-key"], new, T).rep_id == "anna"
-    with pytest.raises(LinkInvalid):
-        verify(["old-key"], new, T)
-
-
-def test_signatures_are_compared_in_constant_time_against_every_key(monkeypatch):
-    compared = []
-    constant_time = hmac.compare_digest
-
-    def recording(given, expected):
-        compared.append((given, expected))
-        return constant_time(given, expected)
-
-    monkeypatch.setattr(rep_links.hmac, "compare_digest", recording)
-    token = sign(["new-key"], LEAD, "anna", T + timedelta(days=1))
-
-    verify(["new-key", "old-key", "older-key"], token, T)
-
-    assert len(compared) == 3  # no early exit on the first match: the time does not tell which key signed
-
-
-def test_no_key_means_no_link_and_nothing_accepted():
-    assert RepLinks("https://x", ()).url(LEAD, "anna", T) is None
-    with pytest.raises(LinkInvalid):
-        verify([], sign(["k"], LEAD, "anna", T + timedelta(days=1)), T)
-
-
-def test_settings_use_the_configured_keys_or_one_derived_from_the_generated_secret():
-    configured = Settings(rep_link_keys="new-key old-key", unsubscribe_secret="generated")
-    derived = Settings(unsubscribe_secret="generated")
-
-    assert configured.rep_link_key_list() == ("new-key", "old-key")
-    assert len(derived.rep_link_key_list()) == 1 and "generated" not in derived.rep_link_key_list()[0]
-    assert derived.rep_link_key_list() == Settings(unsubscribe_secret="generated").rep_link_key_list()
-    assert Settings().rep_link_key_list() == ()
+        RepLinks(BASE).read("A" * 24, T)

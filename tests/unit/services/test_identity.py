@@ -29,7 +29,7 @@ PHONE = "+49301234567"
 def send(table, notifier=None, minutes: int = 0, **fields: object):
     """A website submission as the person typed it, normalised and stored as the intake does."""
     lead = normalize(RawLead(source="website", **fields), "DE")  # type: ignore[arg-type]
-    return accept(lead, table, T + timedelta(minutes=minutes), notifier, RepLinks(BASE_URL, ("unit-link-key",)))
+    return accept(lead, table, T + timedelta(minutes=minutes), notifier, RepLinks(BASE_URL, table))
 
 
 def assigned(table, notifier, lead_id: str, minutes: int = 0) -> None:

@@ -29,9 +29,7 @@ from leadwire.store import schema
 from leadwire.store import subscriptions as stored_subscriptions
 from leadwire.store.table import StoreUnavailable
 from tests.fakes import RecordingNotifier
-from tests.unit.services.conftest import BASE_URL, T, submit
-
-LINKS = RepLinks(BASE_URL, ("unit-rep-link-key",))
+from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 
 @dataclass
@@ -67,7 +65,8 @@ def deliveries(table, subscription_id="crm") -> list[dict[str, Any]]:
 
 
 def attempt_all(table, receiver, subscription_id="crm") -> list[str]:
-    dispatcher = Dispatcher(table, LINKS, post=receiver, pacer=slack.Pacer(sleep=lambda seconds: None))
+    pacer = slack.Pacer(sleep=lambda seconds: None)
+    dispatcher = Dispatcher(table, RepLinks(BASE_URL, table), post=receiver, pacer=pacer)
     return [dispatcher.attempt(item) for item in deliveries(table, subscription_id)]
 
 
@@ -177,7 +176,8 @@ def test_a_deleted_subscription_drops_its_pending_deliveries(table, notifier, te
     subscriptions.delete(table, "crm")
     receiver = Receiver()
 
-    assert [Dispatcher(table, LINKS, post=receiver).attempt(item) for item in stored] == ["cancelled"]
+    dispatcher = Dispatcher(table, RepLinks(BASE_URL, table), post=receiver)
+    assert [dispatcher.attempt(item) for item in stored] == ["cancelled"]
     assert receiver.calls == []
     with pytest.raises(NotFound):
         subscriptions.delete(table, "crm")
@@ -242,7 +242,7 @@ def test_an_invalid_subscription_is_refused_naming_the_field(table, document, fi
 def test_a_slack_subscription_gets_a_blocks_message_with_the_name_and_the_lead_page(table, notifier, team):
     url = "https://hooks.slack.com/services/T000/B000/secret"
     subscriptions.put(table, "team", SubscriptionIn(kind="slack", url=url, events=["lead.assigned"]), T)
-    assigned_lead(table, notifier, team)
+    lead_id = assigned_lead(table, notifier, team)
     receiver = Receiver()
 
     assert attempt_all(table, receiver, "team") == ["delivered"]
@@ -252,7 +252,8 @@ def test_a_slack_subscription_gets_a_blocks_message_with_the_name_and_the_lead_p
     text = json.dumps(sent["blocks"])
     assert "Fox Builders" in text and "First contact by" in text and "*Score*" in text
     (button,) = [element for block in sent["blocks"] if block["type"] == "actions" for element in block["elements"]]
-    assert button["url"].startswith(f"{BASE_URL}/l/")
+    link = RepLinks(BASE_URL, table).read(button["url"].removeprefix(f"{BASE_URL}/l/"), T)
+    assert (link.lead_id, link.rep_id) == (lead_id, stored(table, lead_id).owner)
 
 
 def test_slack_text_is_escaped_and_cut_to_slacks_limits():
@@ -388,8 +389,8 @@ def test_an_attempt_whose_outcome_could_not_be_recorded_is_made_again_with_the_s
 
     # When the stream hands the record over again, as it does after the function failed it
     with pytest.raises(StoreUnavailable):
-        Dispatcher(flaky, LINKS, post=receiver).attempt(item)
-    again = Dispatcher(flaky, LINKS, post=receiver).attempt(item)
+        Dispatcher(flaky, RepLinks(BASE_URL, flaky), post=receiver).attempt(item)
+    again = Dispatcher(flaky, RepLinks(BASE_URL, flaky), post=receiver).attempt(item)
 
     # Then: at least once, under one webhook-id, recorded once
     assert again == "delivered" and len(receiver.calls) == 2

@@ -16,13 +16,11 @@ from leadwire.scoring.rescore import rescore
 from leadwire.store import timeline
 from tests.unit.services.conftest import BASE_URL, T, default_config, stored, submit
 
-LINKS = RepLinks(BASE_URL, ("unit-rep-link-key",))
-
 
 def owned(table, notifier) -> tuple[str, str]:
     lead_id = submit(table, first_name="Dana", last_name="Fox", company="Fox Builders", phone="+49301234567")
     rescore(lead_id, table, notifier, T)
-    owner = Assigner(table, notifier, BASE_URL, links=LINKS).assign(lead_id, T)
+    owner = Assigner(table, notifier, BASE_URL, links=RepLinks(BASE_URL, table)).assign(lead_id, T)
     assert owner
     return lead_id, owner
 
@@ -34,14 +32,14 @@ def token_from(notifier) -> str:
 
 def do(table, notifier, token: str, minutes: float = 5, **form: str) -> str:
     now = T + timedelta(minutes=minutes)
-    link, lead = open_link(table, LINKS, token, now)
-    return act(table, notifier, LINKS, lead, rep_actor(link), RepAction.model_validate(form), now)
+    link, lead = open_link(table, RepLinks(BASE_URL, table), token, now)
+    return act(table, notifier, RepLinks(BASE_URL, table), lead, rep_actor(link), RepAction.model_validate(form), now)
 
 
 def test_the_assignment_email_links_to_the_page_of_that_lead_for_that_rep(table, notifier, team):
     lead_id, owner = owned(table, notifier)
 
-    link, lead = open_link(table, LINKS, token_from(notifier), T)
+    link, lead = open_link(table, RepLinks(BASE_URL, table), token_from(notifier), T)
 
     assert (link.lead_id, link.rep_id, lead.id) == (lead_id, owner, lead_id)
     assert notifier.emails[-1].text.lstrip().startswith(f"Open the lead, record the call: {BASE_URL}/l/")

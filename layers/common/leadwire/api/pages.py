@@ -1,4 +1,4 @@
-"""The rep's lead page behind a signed link: `GET /l/{token}` shows it, `POST /l/{token}` records an action and
+"""The rep's lead page behind a link from an email: `GET /l/{token}` shows it, `POST /l/{token}` records an action and
 answers 303 back to it. Every answer is an HTML page (never the JSON error body): a person reads it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from leadwire.api.request import base_url, body, headers, now, query
 from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
-from leadwire.followup.rep_links import LinkExpired, LinkInvalid, RepLinks
+from leadwire.followup.rep_links import LinkExpired, LinkInvalid, LinkRetired, RepLinks
 from leadwire.owner import leads, rep_actions
 from leadwire.pages import lead_page
 from leadwire.pages.lead_page import Page
@@ -34,6 +34,10 @@ def _links() -> RepLinks:
 
 def _refused(error: Exception) -> Page:
     """The plain page for a link that cannot be used, and nothing personal on it."""
+    if isinstance(error, LinkRetired):
+        return lead_page.notice(403, "This link no longer works",
+                                "It is from an earlier version of leadwire. The next email about this lead has a new "
+                                "link.")
     if isinstance(error, LinkExpired):
         return lead_page.notice(403, "This link has expired",
                                 "Lead links work for a limited time. The next email about this lead has a new one.")

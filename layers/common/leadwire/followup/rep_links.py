@@ -1,34 +1,47 @@
-"""Signed links to a rep's lead page: `{base}/l/{token}`, where the token names the lead, the rep and an expiry.
+"""Links to a rep's lead page: `{base}/l/{token}`, where the token is 24 random characters that name nothing.
 
-The token is `<lead id>.<rep id>.<expiry, unix seconds in base 36>.<HMAC-SHA256>`: ids only, never personal data.
-It is signed with the first of the stack's rep-link keys and accepted under any of them, so keys can be rotated
-(put the new key first, keep the old one until its links have expired). Signatures are compared in constant time.
+Each link is stored under the SHA-256 of its token, with the lead, the rep and until when it works: whoever reads
+the table finds no token to open, and nothing signs a link, so the functions that send links read no secret. The
+item is deleted (TTL) a month after the link stops working; until then its page says it expired, not that it never
+existed. Tokens signed by releases before stored links (`<lead>.<rep>.<expiry>.<signature>`) are refused with a page
+of their own, since the key that signed them is gone.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import re
-from collections.abc import Sequence
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from leadwire.clock import iso, parse_iso
 from leadwire.errors import Forbidden
+from leadwire.store import schema
+
+if TYPE_CHECKING:
+    from leadwire.store.table import Store
 
 DEFAULT_DAYS = 30
-_PART = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+KEPT_AFTER_EXPIRY = timedelta(days=30)
+TOKEN_BYTES = 18  # 144 random bits: 24 URL-safe characters
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
+_SIGNED = re.compile(r"^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}\.[0-9a-z]{1,13}\.[A-Za-z0-9_-]{43}$")
 
 
 class LinkInvalid(Forbidden):
-    """A token that was not signed by one of our keys: forged, altered, truncated or made up."""
+    """A token we never made: altered, truncated or made up."""
 
     code = "invalid_link"
 
 
 class LinkExpired(Forbidden):
     code = "expired_link"
+
+
+class LinkRetired(LinkExpired):
+    """A signed token of an earlier release: its signing key no longer exists."""
 
 
 @dataclass(frozen=True)
@@ -43,65 +56,40 @@ class RepLink:
         return f"rep:{self.rep_id}"
 
 
-def _signature(key: str, payload: str) -> str:
-    digest = hmac.new(key.encode(), f"rep-link:v1:{payload}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, rest = divmod(number, 36)
-        text = digits[rest] + text
-        if not number:
-            return text
-
-
-def sign(keys: Sequence[str], lead_id: str, rep_id: str, expires_at: datetime) -> str:
-    if not keys:
-        raise ValueError("no rep-link key configured")
-    if not (_PART.match(lead_id) and _PART.match(rep_id)):
-        raise ValueError("lead and rep ids must be plain ids")
-    payload = f"{lead_id}.{rep_id}.{_base36(int(expires_at.timestamp()))}"
-    return f"{payload}.{_signature(keys[0], payload)}"
-
-
-def verify(keys: Sequence[str], token: str, now: datetime) -> RepLink:
-    """What a token names; LinkInvalid unless one of `keys` signed exactly it, LinkExpired once its time is up."""
-    parts = token.split(".")
-    if len(parts) != 4 or not keys:
-        raise LinkInvalid("this link is not valid")
-    payload, given = ".".join(parts[:3]), parts[3].encode()
-    matched = False
-    for key in keys:  # every key is tried, so the time taken does not say which one matched
-        matched |= hmac.compare_digest(given, _signature(key, payload).encode())
-    if not matched:
-        raise LinkInvalid("this link is not valid")
-    lead_id, rep_id, expiry = parts[:3]
-    expires_at = datetime.fromtimestamp(int(expiry, 36), UTC)
-    if now >= expires_at:
-        raise LinkExpired("this link has expired")
-    return RepLink(lead_id, rep_id, expires_at)
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class RepLinks:
-    """Everything a sender needs to put a lead-page link in an email: where the API is, the keys, how long."""
+    """Everything a sender needs to put a lead-page link in an email: where the API is, where links are kept, for
+    how long they work. Without a store no link is made (emails go out without one)."""
 
     base_url: str
-    keys: tuple[str, ...] = ()
+    store: Store | None = None
     days: int = DEFAULT_DAYS
 
     def url(self, lead_id: str, rep_id: str, now: datetime) -> str | None:
-        """The rep's link to the lead's page, valid for `days` from `now`; None when no key is configured."""
-        if not self.keys:
+        """A new link for the rep to the lead's page, working for `days` from `now` (stored before it is given)."""
+        if self.store is None:
             return None
-        token = sign(self.keys, lead_id, rep_id, now + timedelta(days=self.days))
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        until = now + timedelta(days=self.days)
+        self.store.put({**schema.rep_link(_digest(token)), "lead_id": lead_id, "rep_id": rep_id,
+                        "valid_until": iso(until), schema.TTL_ATTRIBUTE: int((until + KEPT_AFTER_EXPIRY).timestamp())})
         return f"{self.base_url.rstrip('/')}/l/{token}"
 
     def read(self, token: str, now: datetime) -> RepLink:
-        return verify(self.keys, token, now)
+        """What a token opens; LinkInvalid unless we made it, LinkExpired once its time is up."""
+        if _SIGNED.match(token):
+            raise LinkRetired("this link is from an earlier version of leadwire")
+        item = self.store.get(schema.rep_link(_digest(token))) if self.store and _TOKEN.match(token) else None
+        if item is None:
+            raise LinkInvalid("this link is not valid")
+        link = RepLink(str(item["lead_id"]), str(item["rep_id"]), parse_iso(str(item["valid_until"])))
+        if now >= link.expires_at:
+            raise LinkExpired("this link has expired")
+        return link
 
     def lasting(self, days: int) -> RepLinks:
-        return RepLinks(self.base_url, self.keys, days)
+        return RepLinks(self.base_url, self.store, days)

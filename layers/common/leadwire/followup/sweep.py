@@ -206,7 +206,7 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
               page_size: int = 25) -> dict[str, Any]:
     """Everything due up to `time` (the schedule's instant, never the wall clock), until time runs short."""
     now = parse_iso(time)
-    links = RepLinks(settings.public_base_url, settings.rep_link_key_list())
+    links = RepLinks(settings.public_base_url, store)
     assigner = Assigner(store, notifier, settings.public_base_url, links=links)
     secret = settings.unsubscribe_secret.get_secret_value()
     sweep = Sweep(

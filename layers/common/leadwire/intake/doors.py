@@ -55,7 +55,7 @@ def website_form(body: bytes, headers: Mapping[str, str], query: Mapping[str, st
         logger.info("honeypot filled; nothing stored", extra={"source": "website"})
         return WebsiteResult(None, next_url)
     lead = normalize(submission.lead, settings.default_region)
-    return WebsiteResult(accept(lead, store, now, notifier, rep_links(settings, base_url)), next_url)
+    return WebsiteResult(accept(lead, store, now, notifier, rep_links(settings, base_url, store)), next_url)
 
 
 def meta_handshake(query: Mapping[str, str], settings: Settings) -> str:
@@ -74,7 +74,7 @@ def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, st
     leads are fetched from the Graph API at once under one total deadline, and what is late is the sweep's."""
     signatures.verify_meta(body, headers.get("x-hub-signature-256"), settings.rotating("meta_app_secret"))
     config = load_config(store)[1]
-    links = rep_links(settings, base_url)
+    links = rep_links(settings, base_url, store)
     results: list[Accepted | Unreadable] = []
     for index, ref in enumerate(meta.read_changes(body)):
         if isinstance(ref, LeadwireError):
@@ -97,7 +97,7 @@ def google_lead(body: bytes, now: datetime, store: Store, settings: Settings, no
     delivery = google.parse_google(body)
     signatures.verify_google_key(delivery.google_key, settings.rotating("google_ads_key"))
     lead = keep_what_is_valid(delivery.lead, settings.default_region)
-    return accept(lead, store, now, notifier, rep_links(settings, base_url))
+    return accept(lead, store, now, notifier, rep_links(settings, base_url, store))
 
 
 def typeform_response(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
@@ -107,7 +107,7 @@ def typeform_response(body: bytes, headers: Mapping[str, str], now: datetime, st
         lead = keep_what_is_valid(typeform.parse_typeform(body), settings.default_region)
     except Malformed as unreadable:
         lead = kept_unread("typeform", f"body-{hashlib.sha256(body).hexdigest()[:32]}", body, unreadable)
-    return accept(lead, store, now, notifier, rep_links(settings, base_url))
+    return accept(lead, store, now, notifier, rep_links(settings, base_url, store))
 
 
 def generic_webhook(body: bytes, headers: Mapping[str, str], now: datetime, store: Store,
@@ -117,7 +117,7 @@ def generic_webhook(body: bytes, headers: Mapping[str, str], now: datetime, stor
         lead = keep_what_is_valid(webhook.parse_generic(body, headers["webhook-id"]), settings.default_region)
     except Malformed as unreadable:
         lead = kept_unread("webhook", headers["webhook-id"], body, unreadable)
-    return accept(lead, store, now, notifier, rep_links(settings, base_url))
+    return accept(lead, store, now, notifier, rep_links(settings, base_url, store))
 
 
 def kept_unread(source: Source, ref: str, body: bytes, unreadable: Malformed) -> LeadInput:
@@ -128,6 +128,6 @@ def kept_unread(source: Source, ref: str, body: bytes, unreadable: Malformed) ->
     return lead.model_copy(update={"set_aside": [*lead.set_aside, aside], "needs_review": True})
 
 
-def rep_links(settings: Settings, base_url: str) -> RepLinks:
+def rep_links(settings: Settings, base_url: str, store: Store) -> RepLinks:
     """Lead-page links for the emails a submission may cause (a returning person's owner is told)."""
-    return RepLinks(settings.public_base_url or base_url, settings.rep_link_key_list())
+    return RepLinks(settings.public_base_url or base_url, store)

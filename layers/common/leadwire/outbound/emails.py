@@ -15,16 +15,20 @@ from leadwire.pages.lead_view import LeadView, person_name, view
 from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
-__all__ = ["new_owner", "nurture", "opt_in_request", "person_name", "reminder", "returned", "taken_away"]
+__all__ = ["LEAD_HEADER", "new_owner", "nurture", "opt_in_request", "person_name", "reminder", "returned",
+           "taken_away"]
+
+LEAD_HEADER = "X-Leadwire-Lead"  # on every email to a rep: the id of the lead it is about
 
 
 def _to_rep(kind: str, subject: str, template: str, lead: LeadRecord, rep: Rep, config: Config, now: datetime,
             page_url: str | None, **values: Any) -> Email:
-    """An email to a rep from `pages/templates/email/<template>.txt|.html`: the lead page link first."""
+    """An email to a rep from `pages/templates/email/<template>.txt|.html`: the lead page link first, and the lead's
+    id in a header for mail rules and scripts (the link's token names nothing)."""
     card = view(lead, rep.timezone, config, now)
     context = {"rep": rep, "card": card, "lead": lead, "page_url": page_url, "now": now, **values}
     return Email(to=rep.email, kind=kind, subject=subject, text=render(f"email/{template}.txt", **context),
-                 html=render(f"email/{template}.html", **context))
+                 html=render(f"email/{template}.html", **context), headers={LEAD_HEADER: lead.id})
 
 
 def _about(card: LeadView) -> str:

@@ -29,7 +29,7 @@ class Email:
     text: str
     html: str | None = None
     kind: str = "notice"
-    headers: dict[str, str] = field(default_factory=dict)  # extra headers: List-Unsubscribe on nurture email
+    headers: dict[str, str] = field(default_factory=dict)  # List-Unsubscribe on nurture email, the lead to a rep
     to_person: bool = False  # to the person a lead is (not a rep): under the daily cap per address
 
 

@@ -43,7 +43,7 @@ class Assigner:
         self.notifier = notifier
         self.base_url = base_url
         self.config = config if config is not None else load_config(store)[1]
-        # Without keys (a caller that passes none) emails go out without the lead-page link.
+        # Without links (a caller that passes none) emails go out without the lead-page link.
         self.links = (links or RepLinks(base_url)).lasting(self.config.followup.rep_link_days)
         self.leads = LeadRepository(store, planner(self.config))
         self.delivery = Delivery(store, notifier)

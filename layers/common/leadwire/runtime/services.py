@@ -25,10 +25,9 @@ def settings() -> Settings:
     return get_settings()
 
 
-def rep_links(base_url: str | None = None) -> RepLinks:
-    """Lead-page links under the stack's keys, at `base_url` (default: the configured public URL)."""
-    current = get_settings()
-    return RepLinks(current.public_base_url if base_url is None else base_url, current.rep_link_key_list())
+def rep_links(base_url: str | None = None, kept_in: Store | None = None) -> RepLinks:
+    """Lead-page links at `base_url` (default: the configured public URL), kept in the stack's table (or `kept_in`)."""
+    return RepLinks(get_settings().public_base_url if base_url is None else base_url, kept_in or store())
 
 
 def reset() -> None:

@@ -84,9 +84,6 @@ class Settings:
     typeform_secret: Secret = NO_SECRET
     webhook_secrets: Secret = NO_SECRET
     unsubscribe_secret: Secret = NO_SECRET
-    rep_link_keys: Secret = NO_SECRET  # space-separated; the first signs, every one is accepted
-    # The signing secret's (the only secret assign reads): space-separated, the first signs rep links.
-    link_signing_keys: Secret = NO_SECRET
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -119,17 +116,6 @@ class Settings:
         """A platform secret that may hold several values (space-separated) while it is being rotated."""
         value = getattr(self, name)
         return value.get_secret_value().split() if isinstance(value, Secret) else []
-
-    def rep_link_key_list(self) -> tuple[str, ...]:
-        """The keys of rep links, the signing one first: those of the signing secret (`LINK_SIGNING_KEYS`), then
-        the owner's `REP_LINK_KEYS` of the main secret or, until they set any, one derived from the generated
-        UNSUBSCRIBE_SECRET (so links signed before the signing secret existed stay valid where they are read)."""
-        signing = tuple(self.link_signing_keys.get_secret_value().split())
-        keys = tuple(self.rep_link_keys.get_secret_value().split())
-        root = self.unsubscribe_secret.get_secret_value()
-        if not keys and root:
-            keys = (hmac.new(root.encode(), b"leadwire rep-link key v1", hashlib.sha256).hexdigest(),)
-        return tuple(dict.fromkeys(signing + keys))
 
 
 _FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(Settings))
@@ -169,21 +155,18 @@ def _settings_with(values: tuple[tuple[str, str], ...]) -> Settings:
     return Settings.from_values({**_environment(), **dict(values)})
 
 
-# Each function is given only the secrets it uses: the main one (API keys, webhook secrets, the unsubscribe secret)
-# by intake and follow-up, the signing one (rep-link keys) by intake, follow-up and assign; score reads none.
-SECRET_ARN_VARIABLES = ("LEADWIRE_SECRET_ARN", "LEADWIRE_SIGNING_SECRET_ARN")
+# Only the functions that check what comes in (intake) and send what the person may answer (follow-up) are given the
+# secret (API keys, platform and webhook secrets, the unsubscribe secret); the others read none.
+SECRET_ARN_VARIABLE = "LEADWIRE_SECRET_ARN"
 
 
 def get_settings() -> Settings:
-    """Settings from the environment, and from the stack's secrets this function may read (re-read every few
+    """Settings from the environment, and from the stack's secret when this function may read it (re-read every few
     minutes)."""
-    arns = [arn for arn in (os.environ.get(name, "") for name in SECRET_ARN_VARIABLES) if arn]
-    if not arns:
+    arn = os.environ.get(SECRET_ARN_VARIABLE, "")
+    if not arn:
         return _environment_settings()
-    values: dict[str, str] = {}
-    for arn in arns:
-        values.update(_secret_values(arn))
-    return _settings_with(tuple(sorted(values.items())))
+    return _settings_with(tuple(sorted(_secret_values(arn).items())))
 
 
 def forget_settings() -> None:

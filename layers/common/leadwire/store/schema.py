@@ -335,8 +335,13 @@ def stuck_marker(created_at: str, lead_id: str) -> Key:
     return {"pk": STUCK_PARTITION, "sk": f"{created_at}#{lead_id}"}
 
 
-# --- counters that expire (template.yaml: TimeToLiveSpecification) --------------------------------------------------
+# --- counters and links that expire (template.yaml: TimeToLiveSpecification) ----------------------------------------
 TTL_ATTRIBUTE = "expires_at"  # epoch seconds; DynamoDB deletes the item some time after
+
+
+def rep_link(token_digest: str) -> Key:
+    """A lead-page link, by the SHA-256 of its token (followup/rep_links): the token itself is never stored."""
+    return {"pk": f"LINK#{token_digest}", "sk": "LINK"}
 
 
 def rate_counter(name: str, subject: str, window: str) -> Key:
