@@ -447,3 +447,42 @@ def test_a_rep_opens_the_email_link_on_a_phone_clicks_contacted_and_gets_no_remi
     reminder_at = datetime.fromisoformat(lead["assigned_at"].replace("Z", "+00:00")) + timedelta(minutes=16)
     stack.sweep(reminder_at.isoformat())
     assert emails_about(stack.outbox()[seen:], lead_id, owner_email) == []
+
+
+NEW_LINK_SCREENSHOT = SCREENSHOTS / "lead-page-new-link.png"
+
+
+def test_a_rep_with_a_dead_link_taps_once_on_a_phone_and_gets_a_new_one_by_email(stack, open_browser):
+    # Given a link from before stored links (its signing key is gone) to a lead a rep owns
+    who = person(name="Lena Voss", company="Voss Dental", email=f"lena.{uuid.uuid4().hex[:6]}@voss-dental.example")
+    lead_id = stack.request("POST", "/leads", {**who, "job_title": "Owner"}, auth=False).json()["id"]
+    lead = stored_lead(stack, who["email"])
+    owner_email = TEAM[lead["owner"]]["email"]
+    wait_for(lambda: emails_about(stack.outbox(), lead_id, owner_email), "the owner got no email")
+    seen = len(stack.outbox())
+
+    # When the rep opens it on a phone
+    browser = open_browser(javascript=False)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 700, "deviceScaleFactor": 1, "mobile": True})
+    browser.get(f"{stack.url}/l/{lead_id}.{lead['owner']}.{int(time.time() + 86_400):x}.{'A' * 43}")
+
+    # Then it says why, shows nothing of the person, and offers one button
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This link no longer works"
+    assert "Lena" not in browser.page_source
+    button = browser.find_element(By.CSS_SELECTOR, "button[type='submit']")
+    assert button.text == "Email me a new link" and button.is_displayed()
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    if os.environ.get("LEADWIRE_SCREENSHOTS"):
+        NEW_LINK_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(NEW_LINK_SCREENSHOT))
+
+    # When they tap it
+    button.click()
+
+    # Then the page says a link is on its way, and their inbox has one that opens the lead
+    WebDriverWait(browser, WAIT_S).until(lambda driver: "on its way" in driver.find_element(By.TAG_NAME, "h1").text)
+    mail = wait_for(lambda: emails_about(stack.outbox()[seen:], lead_id, owner_email), "no new link came")[-1]
+    browser.get(next(line.split()[-1] for line in mail["text"].splitlines() if "/l/" in line))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Lena Voss"
+

@@ -195,6 +195,23 @@ def test_a_signed_link_of_an_earlier_version_says_so_and_shows_nothing_personal(
     assert shown(stack, lead["id"])["status"] == "assigned"
 
 
+def test_a_link_that_no_longer_works_emails_its_rep_a_new_one_and_only_them(stack):
+    lead, _ = new_lead(stack)
+    retired = f"/l/{lead['id']}.{lead['owner']}.{int(time.time() + 86_400):x}.{'A' * 43}"
+    seen = len(stack.outbox())
+
+    answer = post(stack, retired, action="new_link")
+
+    assert answer.status == 200 and "on its way" in answer.body.decode() and "Pia" not in answer.body.decode()
+    [mail] = stack.wait_for(lambda: [m for m in stack.outbox()[seen:] if about(m) == lead["id"]])
+    assert mail["to"] == REPS[lead["owner"]] and mail["subject"].startswith("Your new link: Pia Page")
+    fresh = urlsplit(LINK.search(mail["text"]).group(1)).path
+    assert page(stack, fresh).status == 200 and "Pia Page" in page(stack, fresh).body.decode()
+    # A made-up token gets the same answer, and nobody an email
+    assert post(stack, "/l/" + "A" * 24, action="new_link").status == 200
+    assert len(stack.outbox()) == seen + 1
+
+
 @pytest.mark.parametrize("headers", [{"sec-fetch-site": "cross-site"}, {"origin": "https://evil.example"},
                                      {"sec-fetch-site": "same-site", "origin": "https://sub.page.example"}])
 def test_a_cross_site_post_is_refused(stack, headers):

@@ -8,8 +8,8 @@ import pytest
 
 from leadwire.errors import Conflict
 from leadwire.followup import plan
-from leadwire.followup.rep_links import RepLinks
-from leadwire.owner.rep_actions import NowElsewhere, RepAction, act, open_link, rep_actor
+from leadwire.followup.rep_links import LinkExpired, RepLinks
+from leadwire.owner.rep_actions import NowElsewhere, RepAction, act, open_link, rep_actor, send_new_link
 from leadwire.pages.lead_page import lead_page
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
@@ -132,3 +132,58 @@ def test_the_page_shows_the_deadline_in_the_reps_time_zone_and_in_words(table, n
     assert "by 11:15 CEST</strong>, in 12 minutes" in page.html  # assigned 09:00 UTC, SLA 15 minutes
     assert 'href="tel:+49301234567"' in page.html and 'href="mailto:dana@fox-builders.example"' in page.html
     assert "<script" not in page.html and page.headers["Cache-Control"] == "no-store"
+
+
+# --- a new link, asked for from one that no longer works -----------------------------------------------------
+def test_an_expired_link_gets_the_rep_a_new_one_at_their_own_address(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+    old, later = token_from(notifier), T + timedelta(days=31)
+    with pytest.raises(LinkExpired):
+        open_link(table, RepLinks(BASE_URL, table), old, later)
+
+    assert send_new_link(table, notifier, RepLinks(BASE_URL, table), old, later)
+
+    mail = notifier.emails[-1]
+    assert (mail.to, mail.subject, mail.headers) == (f"{owner}@team.example", "Your new link: Dana Fox (Fox Builders)",
+                                                     {"X-Leadwire-Lead": lead_id})
+    link, lead = open_link(table, RepLinks(BASE_URL, table), token_from(notifier), later)
+    assert (link.rep_id, lead.id) == (owner, lead_id)
+
+
+def test_a_signed_link_of_an_earlier_release_gets_its_rep_a_new_one(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+
+    assert send_new_link(table, notifier, RepLinks(BASE_URL, table), f"{lead_id}.{owner}.tmq2q0.{'A' * 43}", T)
+
+    assert notifier.emails[-1].to == f"{owner}@team.example"
+    assert open_link(table, RepLinks(BASE_URL, table), token_from(notifier), T)[1].id == lead_id
+
+
+@pytest.mark.parametrize("token", ["A" * 24, "made-up", "0123456789abcdef0123.anna.tmq2q0." + "A" * 43])
+def test_a_token_we_did_not_make_sends_nothing(table, notifier, team, token):
+    owned(table, notifier)
+    sent = len(notifier.emails)
+
+    assert not send_new_link(table, notifier, RepLinks(BASE_URL, table), token, T)
+    assert len(notifier.emails) == sent
+
+
+def test_a_lead_now_with_someone_else_sends_its_old_rep_nothing(table, notifier, team):
+    lead_id, owner = owned(table, notifier)
+    old = token_from(notifier)
+    other = next(rep for rep in team if rep != owner)
+    Assigner(table, notifier, BASE_URL).reassign(stored(table, lead_id), T, to=other, actor="api")
+    sent = len(notifier.emails)
+
+    assert not send_new_link(table, notifier, RepLinks(BASE_URL, table), old, T + timedelta(days=31))
+    assert len(notifier.emails) == sent
+
+
+def test_at_most_three_new_links_a_day_for_one_lead_and_rep(table, notifier, team):
+    owned(table, notifier)
+    old, links = token_from(notifier), RepLinks(BASE_URL, table)
+
+    asked = [send_new_link(table, notifier, links, old, T + timedelta(days=31, minutes=minute)) for minute in range(5)]
+
+    assert asked == [True, True, True, False, False]
+    assert send_new_link(table, notifier, links, old, T + timedelta(days=32))

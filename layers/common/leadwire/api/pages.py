@@ -35,12 +35,10 @@ def _links() -> RepLinks:
 def _refused(error: Exception) -> Page:
     """The plain page for a link that cannot be used, and nothing personal on it."""
     if isinstance(error, LinkRetired):
-        return lead_page.notice(403, "This link no longer works",
-                                "It is from an earlier version of leadwire. The next email about this lead has a new "
-                                "link.")
+        return lead_page.notice(403, "This link no longer works", "It is from an earlier version of leadwire.",
+                                new_link=True)
     if isinstance(error, LinkExpired):
-        return lead_page.notice(403, "This link has expired",
-                                "Lead links work for a limited time. The next email about this lead has a new one.")
+        return lead_page.notice(403, "This link has expired", "Lead links work for a limited time.", new_link=True)
     if isinstance(error, LeadNotFound):
         return lead_page.notice(404, "This lead is gone", "It was removed, so there is nothing to show.")
     return lead_page.notice(403, "This link is not valid", "Check that you opened the whole link from the email.")
@@ -83,12 +81,18 @@ def post_lead_action(token: str) -> Response[Any]:
     store, at, links = services.store(), now(router), _links()
     if not same_site(headers(router), links.base_url):
         return _answer(lead_page.notice(403, "Refused", "This form can only be sent from the lead's own page."))
+    form = dict(parse_qsl(body(router).decode("utf-8", "replace")))
+    if form.get("action") == lead_page.NEW_LINK:
+        rep_actions.send_new_link(store, services.notifier(), links, token, at)
+        return _answer(lead_page.notice(200, "A new link is on its way",
+                                        "If this link was sent to you, a new one is on its way to the email address "
+                                        "leadwire has for you. Nothing else was changed."))
     try:
         link, lead = rep_actions.open_link(store, links, token, at)
     except (LinkInvalid, LinkExpired, LeadNotFound) as error:
         return _answer(_refused(error))
     try:
-        request = rep_actions.RepAction.model_validate(dict(parse_qsl(body(router).decode("utf-8", "replace"))))
+        request = rep_actions.RepAction.model_validate(form)
         done = rep_actions.act(store, services.notifier(), links, lead, rep_actions.rep_actor(link), request, at)
     except ValidationError:
         return _answer(_show(token, problem="That action is not one this page knows.", status=422))

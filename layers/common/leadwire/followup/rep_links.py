@@ -83,13 +83,26 @@ class RepLinks:
         """What a token opens; LinkInvalid unless we made it, LinkExpired once its time is up."""
         if _SIGNED.match(token):
             raise LinkRetired("this link is from an earlier version of leadwire")
-        item = self.store.get(schema.rep_link(_digest(token))) if self.store and _TOKEN.match(token) else None
+        item = self._stored(token)
         if item is None:
             raise LinkInvalid("this link is not valid")
         link = RepLink(str(item["lead_id"]), str(item["rep_id"]), parse_iso(str(item["valid_until"])))
         if now >= link.expires_at:
             raise LinkExpired("this link has expired")
         return link
+
+    def made_for(self, token: str) -> tuple[str, str] | None:
+        """The lead and the rep a token was made for, whether or not it still works: a stored link's (an expired
+        one until the table drops it), or the ids an earlier release's signed token spells out, which nothing can
+        check any more (so they only ever lead to a new link sent to that rep's own address)."""
+        if _SIGNED.match(token):
+            lead_id, rep_id = token.split(".")[:2]
+            return lead_id, rep_id
+        item = self._stored(token)
+        return (str(item["lead_id"]), str(item["rep_id"])) if item else None
+
+    def _stored(self, token: str) -> dict[str, object] | None:
+        return self.store.get(schema.rep_link(_digest(token))) if self.store and _TOKEN.match(token) else None
 
     def lasting(self, days: int) -> RepLinks:
         return RepLinks(self.base_url, self.store, days)

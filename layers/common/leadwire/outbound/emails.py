@@ -15,8 +15,8 @@ from leadwire.pages.lead_view import LeadView, person_name, view
 from leadwire.pages.render import render
 from leadwire.routing.reps import Rep
 
-__all__ = ["LEAD_HEADER", "new_owner", "nurture", "opt_in_request", "person_name", "reminder", "returned",
-           "taken_away"]
+__all__ = ["LEAD_HEADER", "new_link", "new_owner", "nurture", "opt_in_request", "person_name", "reminder",
+           "returned", "taken_away"]
 
 LEAD_HEADER = "X-Leadwire-Lead"  # on every email to a rep: the id of the lead it is about
 
@@ -66,6 +66,13 @@ def returned(lead: LeadRecord, rep: Rep, messages: list[str], config: Config, no
     latest = messages[-1] if messages else ""
     return _to_rep("owner_returned", f"{card.who} came back: {_first_line(latest) or 'another submission'}",
                    "returned", lead, rep, config, now, page_url, messages=messages)
+
+
+def new_link(lead: LeadRecord, rep: Rep, config: Config, now: datetime, page_url: str | None) -> Email:
+    """The rep asked for a new link from one that no longer works."""
+    card = view(lead, rep.timezone, config, now)
+    return _to_rep("owner_new_link", f"Your new link: {card.who}", "new_link", lead, rep, config, now, page_url,
+                   days=config.followup.rep_link_days)
 
 
 def _first_line(text: str, limit: int = 80) -> str:

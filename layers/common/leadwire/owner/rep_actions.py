@@ -1,12 +1,14 @@
 """What a rep does about a lead from its page (or an owner from the command line): contacted, no answer, a note,
-not a fit, won, lost, give it back. One use case per action, each harmless when repeated (a double click)."""
+not a fit, won, lost, give it back. One use case per action, each harmless when repeated (a double click). And from
+a link that no longer works: ask for a new one, sent to the rep's own address."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
+from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field
 
 from leadwire.clock import iso
@@ -15,12 +17,18 @@ from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLink, RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.model import Model
+from leadwire.outbound import emails
+from leadwire.outbound.delivery import Delivery
 from leadwire.outbound.notify import Notifier
 from leadwire.owner.leads import move_status
 from leadwire.routing.assignment import Assigner
-from leadwire.store import timeline
+from leadwire.store import limits, outbox, timeline
+from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository
+from leadwire.store.reps import load_rep
 from leadwire.store.table import Store
+
+logger = Logger(child=True)
 
 Action = Literal["contacted", "no_answer", "note", "not_a_fit", "won", "lost", "give_back"]
 ACTIONS: tuple[str, ...] = ("contacted", "no_answer", "note", "not_a_fit", "won", "lost", "give_back")
@@ -139,3 +147,25 @@ def _why_not(store: Store, lead_id: str, actor: Actor) -> str:
     if not belongs(lead, actor):
         raise NowElsewhere()
     return "already"
+
+
+NEW_LINKS_PER_DAY = 3  # per lead and rep: a link forwarded or left open in a tab cannot flood the rep's inbox
+
+
+def send_new_link(store: Store, notifier: Notifier, links: RepLinks, token: str, now: datetime) -> bool:
+    """Email a new link to the rep a link that no longer works was made for, at the address leadwire has for them
+    (never to whoever asks), while the lead is still theirs; False when nothing was sent: not a link of ours, the
+    lead gone or someone else's, or NEW_LINKS_PER_DAY sent today already."""
+    made_for = links.made_for(token)
+    lead = LeadRepository(store).get(made_for[0]) if made_for else None
+    rep = load_rep(store, made_for[1]) if made_for else None
+    if lead is None or rep is None or lead.owner != rep.id:
+        return False
+    window, forget_at = now.strftime("%Y-%m-%d"), int((now + timedelta(days=2)).timestamp())
+    if limits.count(store, "new_link", f"{lead.id}.{rep.id}", window, forget_at) > NEW_LINKS_PER_DAY:
+        return False
+    config = load_config(store)[1]
+    url = links.lasting(config.followup.rep_link_days).url(lead.id, rep.id, now)
+    Delivery(store, notifier).later_now(outbox.intents(lead.id, now, emails.new_link(lead, rep, config, now, url)))
+    logger.info("new lead-page link sent", extra={"lead_id": lead.id, "rep_id": rep.id})
+    return True

@@ -55,9 +55,13 @@ def _page(status: int, template: str, **values: Any) -> Page:
     return Page(status, render(template, css=stylesheet(), **values))
 
 
-def notice(status: int, title: str, message: str) -> Page:
-    """A plain page with nothing personal: a bad, expired or used-up link, a refused post."""
-    return _page(status, "notice.html", title=title, message=message)
+NEW_LINK = "new_link"  # the action of the button on a link that no longer works
+
+
+def notice(status: int, title: str, message: str, new_link: bool = False) -> Page:
+    """A plain page with nothing personal: a bad, expired or used-up link, a refused post; with `new_link`, a
+    button that asks for a new link by email."""
+    return _page(status, "notice.html", title=title, message=message, new_link=NEW_LINK if new_link else None)
 
 
 def elsewhere(status: int = 200) -> Page:
