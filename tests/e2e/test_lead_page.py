@@ -1,4 +1,4 @@
-"""The rep's lead page over HTTP through the local stack: the signed link from the email, each action, and every
+"""The rep's lead page over HTTP through the local stack: the link from the email, each action, and every
 way a link can be refused."""
 
 from __future__ import annotations
