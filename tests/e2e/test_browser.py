@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -481,7 +481,8 @@ def test_a_rep_with_a_dead_link_taps_once_on_a_phone_and_gets_a_new_one_by_email
     button.click()
 
     # Then the page says a link is on its way, and their inbox has one that opens the lead
-    WebDriverWait(browser, WAIT_S).until(lambda driver: "on its way" in driver.find_element(By.TAG_NAME, "h1").text)
+    after = WebDriverWait(browser, WAIT_S, ignored_exceptions=[StaleElementReferenceException])  # the old page's h1
+    after.until(lambda driver: "on its way" in driver.find_element(By.TAG_NAME, "h1").text)
     mail = wait_for(lambda: emails_about(stack.outbox()[seen:], lead_id, owner_email), "no new link came")[-1]
     browser.get(next(line.split()[-1] for line in mail["text"].splitlines() if "/l/" in line))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Lena Voss"
