@@ -10,12 +10,15 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from leadwire.intake import doors
+from leadwire.followup.rep_links import RepLinks
+from leadwire.intake import doors, enrichment
 from leadwire.intake.dedupe import Accepted
+from leadwire.routing.assignment import Assigner
 from leadwire.runtime.settings import Settings
+from leadwire.scoring.rescore import rescore
 from leadwire.store import schema, timeline
 from tests.fakes import FakeGraph
-from tests.unit.services.conftest import BASE_URL, T, stored, submit
+from tests.unit.services.conftest import BASE_URL, T, default_config, stored, submit
 
 APP_SECRET = "meta-app-secret"
 
@@ -98,6 +101,46 @@ def test_a_repeated_notification_is_a_duplicate_before_anything_is_fetched(table
 
     assert isinstance(again[0], Accepted) and again[0].outcome == "duplicate"
     assert again[0].lead_id == first[0].lead_id and graph.calls == ["61"]
+
+
+def test_the_owner_of_a_lead_a_meta_lead_joins_hears_the_person_came_back(table, notifier, team):
+    # Given a person who filled in the website form, and the rep who has their lead
+    known = submit(table, email="lee@meta.example", first_name="Lee", company="Park & Co")
+    rescore(known, table, notifier, T)
+    owner = Assigner(table, notifier, BASE_URL).assign(known, T)
+    sent = len(notifier.emails)
+
+    # When their Meta lead arrives and joins it
+    graph = FakeGraph(leads={"81": graph_lead("81", "lee@meta.example")})
+    body, headers = notification("81")
+    doors.meta_notification(body, headers, T + timedelta(hours=1), table, meta_settings(), graph, notifier, BASE_URL)
+
+    # Then the owner is told, once, as for any return, with a link to the lead's page
+    [told] = notifier.emails[sent:]
+    assert told.to == f"{owner}@team.example" and told.subject == "Lee Park (Park & Co) came back: another submission"
+    assert told.headers == {"X-Leadwire-Lead": known} and f"{BASE_URL}/l/" in told.text
+    assert [event["lead_id"] for event in notifier.published("lead.returned")] == [known]
+    doors.meta_notification(body, headers, T + timedelta(hours=2), table, meta_settings(), graph, notifier, BASE_URL)
+    assert len(notifier.emails) == sent + 1
+
+
+def test_a_meta_lead_the_sweep_fills_in_later_tells_the_owner_too(table, notifier, team):
+    # Given a known, assigned person, and their Meta lead stored pending (the Graph API did not answer in time)
+    known = submit(table, email="lee@meta.example", first_name="Lee", company="Park & Co")
+    rescore(known, table, notifier, T)
+    owner = Assigner(table, notifier, BASE_URL).assign(known, T)
+    body, headers = notification("82")
+    [pending] = doors.meta_notification(body, headers, T, table, meta_settings(), FakeGraph(), notifier, BASE_URL)
+    sent = len(notifier.emails)
+
+    # When the sweep's retry gets the answers
+    graph = FakeGraph(leads={"82": graph_lead("82", "lee@meta.example")})
+    assert enrichment.enrich(stored(table, pending.lead_id), T + timedelta(minutes=2), table, meta_settings(),
+                             default_config(), graph, notifier, RepLinks(BASE_URL, table))
+
+    # Then the pending lead joined the person's, and its owner is told
+    assert stored(table, known).merged_from == [pending.lead_id]
+    assert [email.to for email in notifier.emails[sent:]] == [f"{owner}@team.example"]
 
 
 def test_the_config_is_read_once_for_a_notification_of_several_changes(table, monkeypatch):

@@ -216,7 +216,7 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         opt_in_url=lambda lead_id: opt_in.link(settings.public_base_url, secret, lead_id),
         reassign=lambda lead, at: assigner.reassign(lead, at),
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
-        enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config),
+        enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config, notifier, links),
     )
     from leadwire.intake import reconcile  # the Graph API's parsers, loaded by the sweep only
     from leadwire.outbound import conversions
@@ -241,7 +241,8 @@ def _part(run: Callable[[], Any]) -> Any:
         return {"error": type(error).__name__}
 
 
-def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config) -> bool:
+def _enrich(lead: LeadRecord, at: datetime, store: Store, settings: Settings, config: Config, notifier: Notifier,
+            links: RepLinks) -> bool:
     from leadwire.intake import enrichment  # the parsers of every source, needed only when a Meta lead waits
 
-    return enrichment.enrich(lead, at, store, settings, config)
+    return enrichment.enrich(lead, at, store, settings, config, notifier=notifier, links=links)

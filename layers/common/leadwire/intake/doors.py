@@ -88,7 +88,7 @@ def meta_notification(body: bytes, headers: Mapping[str, str], now: datetime, st
             logger.warning("Meta change not stored", extra={"index": index, "reason": refused.message})
             results.append(Unreadable(index, refused.message))
     created = [item.lead_id for item in results if isinstance(item, Accepted) and item.outcome == "created"]
-    enrichment.enrich_now(created, now, store, settings, config, graph)
+    enrichment.enrich_now(created, now, store, settings, config, graph, notifier, links)
     return results
 
 

@@ -3,7 +3,7 @@ one total deadline, or from later sweeps with backoff."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,10 +13,13 @@ from leadwire.clock import iso
 from leadwire.config import Config
 from leadwire.errors import LeadwireError, ValidationFailed
 from leadwire.followup.plan import planner
+from leadwire.followup.rep_links import RepLinks
+from leadwire.intake import returning
 from leadwire.intake.normalize import keep_what_is_valid
 from leadwire.intake.sources import meta
 from leadwire.lead import CLOSED_STATUSES, LeadInput, LeadRecord, RawLead
 from leadwire.outbound.graph import GraphClient, LeadSource, leads_within
+from leadwire.outbound.notify import Notifier
 from leadwire.runtime.settings import Settings
 from leadwire.store import timeline
 from leadwire.store.leads import LeadRepository, email_keys
@@ -51,12 +54,18 @@ def _ref(lead: LeadRecord) -> meta.MetaLeadRef:
     return meta.MetaLeadRef(leadgen_id=lead.source_ref or "", **known)
 
 
+Told = Callable[[LeadRecord], None]  # tells the owner of a lead that its person came back
+
+
 def enrich_now(lead_ids: Sequence[str], now: datetime, store: Store, settings: Settings, config: Config,
-               graph: LeadSource | None = None) -> int:
+               graph: LeadSource | None = None, notifier: Notifier | None = None,
+               links: RepLinks | None = None) -> int:
     """Right after a notification's leads were stored pending: fetch them all at once under one total deadline
     (`meta_graph_timeout_s`). A lead answered in time is filled in; one that failed or was late stays as stored and
-    the sweep fetches it at its first retry. The number filled in."""
+    the sweep fetches it at its first retry. The number filled in. With a `notifier`, the owner of a lead that a Meta
+    lead joins hears that the person came back, as for any return."""
     leads = LeadRepository(store, planner(config))
+    told = _teller(leads, now, config, notifier, links)
     waiting = [lead for lead in (leads.get(lead_id) for lead_id in lead_ids) if lead and lead.pending_enrichment]
     answers = leads_within(graph or graph_client(settings), [lead.source_ref or "" for lead in waiting],
                            settings.meta_graph_timeout_s)
@@ -64,12 +73,12 @@ def enrich_now(lead_ids: Sequence[str], now: datetime, store: Store, settings: S
     for lead in waiting:
         found = _valid(_mapped(answers.get(lead.source_ref or ""), lead), settings)
         if found is not None:
-            filled += _fill(lead, found, now, leads)
+            filled += _fill(lead, found, now, leads, told)
     return filled
 
 
 def enrich(lead: LeadRecord, now: datetime, store: Store, settings: Settings, config: Config,
-           graph: LeadSource | None = None) -> bool:
+           graph: LeadSource | None = None, notifier: Notifier | None = None, links: RepLinks | None = None) -> bool:
     """Retry a pending Meta lead; on failure back off exponentially (capped) so it is never dropped."""
     source = graph or graph_client(settings)
     payload = leads_within(source, [lead.source_ref or ""], settings.meta_graph_timeout_s).get(lead.source_ref or "")
@@ -79,7 +88,14 @@ def enrich(lead: LeadRecord, now: datetime, store: Store, settings: Settings, co
         attempts = lead.enrich_attempts + 1
         leads.enrichment_failed(lead, attempts, iso(now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF)))
         return False
-    return _fill(lead, found, now, leads)
+    return _fill(lead, found, now, leads, _teller(leads, now, config, notifier, links))
+
+
+def _teller(leads: LeadRepository, now: datetime, config: Config, notifier: Notifier | None,
+            links: RepLinks | None) -> Told | None:
+    if notifier is None:
+        return None
+    return lambda known: returning.announce(leads, notifier, known, None, now, links, config)
 
 
 def _valid(raw: RawLead | None, settings: Settings) -> LeadInput | None:
@@ -89,15 +105,19 @@ def _valid(raw: RawLead | None, settings: Settings) -> LeadInput | None:
         return None  # an answer with no way to reach the person: ask again later, as for a failed call
 
 
-def _fill(lead: LeadRecord, found: LeadInput, now: datetime, leads: LeadRepository) -> bool:
+def _fill(lead: LeadRecord, found: LeadInput, now: datetime, leads: LeadRepository, told: Told | None) -> bool:
     """The person's answers onto the pending lead. When their email is already another open lead's, the answers
-    are that person's: the pending lead (never scored nor assigned) joins it, as the identity rules want."""
+    are that person's: the pending lead (never scored nor assigned) joins it, as the identity rules want, and
+    `told` tells that lead's owner."""
     at = iso(now)
     known = next((other for key in email_keys(found.email)
                   if (other_id := leads.owner_if_there(key)) and other_id != lead.id
                   and (other := leads.get(other_id)) is not None), None)
     if known is not None and known.status not in CLOSED_STATUSES:
-        return _join(known, lead, found, at, leads)
+        joined = _join(known, lead, found, at, leads)
+        if joined and told is not None:
+            told(known)
+        return joined
     entry = timeline.entry(lead.id, at, "enriched", "intake" if lead.enrich_attempts == 0 else "followup",
                            attempts=lead.enrich_attempts + 1)
     try:
