@@ -113,6 +113,16 @@ def test_a_key_with_more_than_the_key_attributes_is_refused(table: Table) -> Non
         table.get(lead(status="new"))
 
 
+@pytest.mark.parametrize(("name", "limit"), [("pk", 2048), ("sk", 1024)])
+def test_a_key_longer_than_dynamodbs_limit_is_refused_and_one_at_the_limit_is_not(table: Table, name: str,
+                                                                                     limit: int) -> None:
+    at_limit = {**lead(), name: "é" * (limit // 2)}  # two bytes each in UTF-8: the limit counts bytes
+    table.put(at_limit)
+    assert table.get(key(at_limit)) == at_limit
+    with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError on DynamoDB, ValueError in memory
+        table.put({**lead(), name: "é" * (limit // 2) + "x"})
+
+
 def test_next_number_counts_from_zero_per_key(table: Table) -> None:
     counter = {"pk": "COUNTER#routing", "sk": "round_robin#pool"}
     other = {"pk": "COUNTER#routing", "sk": "round_robin#other"}

@@ -47,6 +47,10 @@ INDEXES = {
     "due": Index("due_shard", "due_at", ()),
 }
 KEY_ATTRIBUTES = frozenset(TABLE_KEYS).union(*((index.hash_key, index.range_key) for index in INDEXES.values()))
+# DynamoDB's limits on a key attribute's UTF-8 bytes: partition keys 2,048, sort keys 1,024 (indexes' too)
+KEY_BYTES = {TABLE_KEYS[0]: 2048, TABLE_KEYS[1]: 1024,
+             **{name: limit for index in INDEXES.values()
+                for name, limit in ((index.hash_key, 2048), (index.range_key, 1024))}}
 _UPDATE = "MemoryUpdate"  # where a fake update action keeps its Update, beside the request DynamoDB would get
 _MAX_TRANSACTION = 100
 
@@ -199,10 +203,13 @@ def _wire_identity(key: Mapping[str, Wire]) -> tuple[str, str]:
 
 
 def _checked(item: Item) -> Item:
-    """Refuse what DynamoDB refuses: a key attribute (of the table or an index) that is not a non-empty string."""
+    """Refuse what DynamoDB refuses: a key attribute (of the table or an index) that is not a non-empty string, or
+    longer than its limit (KEY_BYTES)."""
     for name in KEY_ATTRIBUTES.intersection(item):
         if not (set(item[name]) == {"S"} and item[name]["S"]):
             raise ValueError(f"key attribute {name} must be a non-empty string, not {item[name]}")
+        if len(item[name]["S"].encode()) > KEY_BYTES[name]:
+            raise ValueError(f"key attribute {name} is longer than DynamoDB's {KEY_BYTES[name]} bytes")
     return item
 
 
