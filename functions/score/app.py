@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from leadwire.outbound.delivery import Delivery
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime import services
 from leadwire.runtime.entry import lambda_entry
@@ -21,9 +22,10 @@ def score_batch(event: dict[str, Any], context: LambdaContext, store: Store | No
                 notifier: Notifier | None = None) -> dict[str, Any]:
     store, notifier = store or services.store(), notifier or services.notifier()
     versioned = load_config(store)  # one config read per batch: every record in it is scored by the same rules
+    delivery = Delivery(store, notifier)  # and one read of the subscriptions its events fan out to
 
     def score(record: Record) -> None:
-        rescore.rescore(lead_id_of(record), store, notifier, record_time(record), versioned)
+        rescore.rescore(lead_id_of(record), store, notifier, record_time(record), versioned, delivery)
 
     return each_record(event, score)
 

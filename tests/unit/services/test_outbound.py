@@ -107,8 +107,24 @@ def test_an_event_delivered_again_is_fanned_out_once(table, notifier, team):
     intent = {"intent_id": written["event_id"], "created_at": written["event_at"], "lead_id": lead_id}
     event = Event(written["event_type"], json.loads(written["facts"]))
 
-    assert fan_out(table, intent, event, T + timedelta(minutes=3)) == 0
+    assert fan_out(table, intent, event, T + timedelta(minutes=3), stored_subscriptions.load_all(table)) == 0
     assert len(deliveries(table)) == 1
+
+
+def test_a_batch_reads_the_subscriptions_once_for_all_its_events(table, notifier, team, monkeypatch):
+    subscribe(table)
+    leads = [submit(table, email=f"p{number}@batch.example", first_name="Pat", company="Batch Co") for number in
+             range(3)]
+    for lead_id in leads:
+        rescore(lead_id, table, notifier, T)
+    reads = []
+    load_all = stored_subscriptions.load_all
+    monkeypatch.setattr(stored_subscriptions, "load_all", lambda store: reads.append(1) or load_all(store))
+
+    assigner = Assigner(table, notifier, BASE_URL)  # what the assign function makes for one batch
+    assert all(assigner.assign(lead_id, T) for lead_id in leads)
+
+    assert len(reads) == 1 and len(deliveries(table)) == 3  # every lead.assigned fanned out, from one read
 
 
 def test_events_go_only_to_active_subscriptions_that_want_them(table, notifier, team):

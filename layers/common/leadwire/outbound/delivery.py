@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
 from leadwire.outbound.notify import Email, Event, NotDelivered, Notifier, count, hand_to
-from leadwire.store import limits, outbox, timeline
+from leadwire.store import limits, outbox, subscriptions, timeline
 from leadwire.store.table import Store
 
 logger = Logger(child=True)
@@ -34,6 +34,7 @@ class Delivery:
         self.store = store
         self.notifier = notifier
         self.senders = dict(senders or {})
+        self._subscribed: list[dict[str, Any]] | None = None
 
     def now(self, intents: list[dict[str, Any]]) -> None:
         """Deliver what a change just wrote; what fails stays in the outbox for the sweep (never raised: the change
@@ -90,11 +91,18 @@ class Delivery:
                     continue
                 if isinstance(message, Event):
                     fan_out(self.store, {**intent, "intent_id": outbox.message_id(intent, number)}, message,
-                            now or parse_iso(intent["created_at"]))
+                            now or parse_iso(intent["created_at"]), self.subscribed())
                 hand_to(self.notifier, message)
             except Exception as error:
                 raise _Undelivered(type(error).__name__, number) from error
         self._forget(intent)
+
+    def subscribed(self) -> list[dict[str, Any]]:
+        """The owner's subscriptions, read once for every event this Delivery carries: one batch of a stream, one
+        request, one sweep (as the config is), so a subscription changed meanwhile counts from the next one."""
+        if self._subscribed is None:
+            self._subscribed = subscriptions.load_all(self.store)
+        return self._subscribed
 
     def _forget(self, intent: dict[str, Any]) -> None:
         """Every message left: delete the intent, trying again after a transient failure (left in the outbox, its

@@ -13,9 +13,11 @@ from leadwire.store import subscriptions
 from leadwire.store.table import Store
 
 
-def fan_out(store: Store, intent: dict[str, Any], event: Event, now: datetime) -> int:
-    """How many deliveries this event gained (the outbox intent that carries it gives its id and instant)."""
-    wanted = [subscription for subscription in subscriptions.load_all(store)
+def fan_out(store: Store, intent: dict[str, Any], event: Event, now: datetime,
+            subscribed: list[dict[str, Any]]) -> int:
+    """How many deliveries this event gained (the outbox intent that carries it gives its id and instant), among
+    `subscribed`, the owner's subscriptions as read for the batch or request this event belongs to."""
+    wanted = [subscription for subscription in subscribed
               if subscription.get("active") and event.detail_type in subscription.get("events", [])]
     facts = {"id": intent["intent_id"], "type": event.detail_type, "at": intent["created_at"],
              "facts": event.detail, "lead_id": intent.get("lead_id")}

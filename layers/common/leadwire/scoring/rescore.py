@@ -23,9 +23,10 @@ logger = Logger(child=True)
 
 
 def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
-            versioned: tuple[int, Config] | None = None) -> bool:
+            versioned: tuple[int, Config] | None = None, delivery: Delivery | None = None) -> bool:
     """Score the lead if its inputs changed since the last scoring; True when this call wrote the score.
-    `versioned` is the config in force with its version, when the caller already read it (once per batch)."""
+    `versioned` is the config in force with its version, and `delivery` the outbox's for the batch, when the caller
+    has them (once per batch)."""
     version, config = versioned or configs.load_config(store)
     leads = LeadRepository(store, planner(config))
     lead = leads.get(lead_id)
@@ -54,7 +55,7 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
     except ChangedMeanwhile:
         logger.info("inputs changed while scoring; the newer change will be scored", extra={"lead_id": lead_id})
         return False
-    Delivery(store, notifier).now(told)
+    (delivery or Delivery(store, notifier)).now(told)
     logger.info("lead scored", extra={"lead_id": lead_id, "stage": result.stage})
     return True
 
