@@ -31,6 +31,7 @@ logger = Logger(child=True)
 FIRST_RETRY = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 SAME_EMAIL_LATER = "same email, Meta answers arrived later"
+Told = Callable[[LeadRecord], None]  # tells the owner of a lead that its person came back
 
 
 def graph_client(settings: Settings) -> GraphClient:
@@ -52,9 +53,6 @@ def _ref(lead: LeadRecord) -> meta.MetaLeadRef:
     kept = lead.fields.get("meta_ref") if isinstance(lead.fields.get("meta_ref"), dict) else {}
     known = {name: str(value) for name, value in kept.items() if name in meta.MetaLeadRef.__dataclass_fields__}
     return meta.MetaLeadRef(leadgen_id=lead.source_ref or "", **known)
-
-
-Told = Callable[[LeadRecord], None]  # tells the owner of a lead that its person came back
 
 
 def enrich_now(lead_ids: Sequence[str], now: datetime, store: Store, settings: Settings, config: Config,
