@@ -246,8 +246,8 @@ def count(stack: RunningStack, people: list[Person]) -> dict[str, Any]:
     by_platform_id = {lead.get("source_ref"): lead for lead in leads if lead.get("source") == "meta"}
     told: Counter[tuple[str, str]] = Counter()
     for email in stack.outbox():
-        if email["subject"].startswith("New lead:") and lead_id_of(email):
-            told[(lead_id_of(email), email["to"])] += 1
+        if email["subject"].startswith("New lead:") and (lead_id := lead_id_of(email)):
+            told[(lead_id, email["to"])] += 1
 
     figures = Counter({"not_accepted": 0, "lost": 0, "stored_twice": 0, "without_owner": 0, "never_told": 0,
                        "told_twice": 0, "stuck": 0, "pending_enrichment": 0})

@@ -103,11 +103,18 @@ def test_a_repeated_notification_is_a_duplicate_before_anything_is_fetched(table
     assert again[0].lead_id == first[0].lead_id and graph.calls == ["61"]
 
 
-def test_the_owner_of_a_lead_a_meta_lead_joins_hears_the_person_came_back(table, notifier, team):
-    # Given a person who filled in the website form, and the rep who has their lead
+def assigned_person(table, notifier) -> tuple[str, str]:
+    """A person who filled in the website form, whose lead a rep has: the lead and the rep."""
     known = submit(table, email="lee@meta.example", first_name="Lee", company="Park & Co")
     rescore(known, table, notifier, T)
     owner = Assigner(table, notifier, BASE_URL).assign(known, T)
+    assert owner
+    return known, owner
+
+
+def test_the_owner_of_a_lead_a_meta_lead_joins_hears_the_person_came_back(table, notifier, team):
+    # Given a person who filled in the website form, and the rep who has their lead
+    known, owner = assigned_person(table, notifier)
     sent = len(notifier.emails)
 
     # When their Meta lead arrives and joins it
@@ -126,9 +133,7 @@ def test_the_owner_of_a_lead_a_meta_lead_joins_hears_the_person_came_back(table,
 
 def test_a_meta_lead_the_sweep_fills_in_later_tells_the_owner_too(table, notifier, team):
     # Given a known, assigned person, and their Meta lead stored pending (the Graph API did not answer in time)
-    known = submit(table, email="lee@meta.example", first_name="Lee", company="Park & Co")
-    rescore(known, table, notifier, T)
-    owner = Assigner(table, notifier, BASE_URL).assign(known, T)
+    known, owner = assigned_person(table, notifier)
     body, headers = notification("82")
     [pending] = doors.meta_notification(body, headers, T, table, meta_settings(), FakeGraph(), notifier, BASE_URL)
     sent = len(notifier.emails)

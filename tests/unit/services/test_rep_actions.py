@@ -17,10 +17,14 @@ from leadwire.store import timeline
 from tests.unit.services.conftest import BASE_URL, T, default_config, stored, submit
 
 
+def links(table) -> RepLinks:
+    return RepLinks(BASE_URL, table)
+
+
 def owned(table, notifier) -> tuple[str, str]:
     lead_id = submit(table, first_name="Dana", last_name="Fox", company="Fox Builders", phone="+49301234567")
     rescore(lead_id, table, notifier, T)
-    owner = Assigner(table, notifier, BASE_URL, links=RepLinks(BASE_URL, table)).assign(lead_id, T)
+    owner = Assigner(table, notifier, BASE_URL, links=links(table)).assign(lead_id, T)
     assert owner
     return lead_id, owner
 
@@ -32,14 +36,14 @@ def token_from(notifier) -> str:
 
 def do(table, notifier, token: str, minutes: float = 5, **form: str) -> str:
     now = T + timedelta(minutes=minutes)
-    link, lead = open_link(table, RepLinks(BASE_URL, table), token, now)
-    return act(table, notifier, RepLinks(BASE_URL, table), lead, rep_actor(link), RepAction.model_validate(form), now)
+    link, lead = open_link(table, links(table), token, now)
+    return act(table, notifier, links(table), lead, rep_actor(link), RepAction.model_validate(form), now)
 
 
 def test_the_assignment_email_links_to_the_page_of_that_lead_for_that_rep(table, notifier, team):
     lead_id, owner = owned(table, notifier)
 
-    link, lead = open_link(table, RepLinks(BASE_URL, table), token_from(notifier), T)
+    link, lead = open_link(table, links(table), token_from(notifier), T)
 
     assert (link.lead_id, link.rep_id, lead.id) == (lead_id, owner, lead_id)
     assert notifier.emails[-1].text.lstrip().startswith(f"Open the lead, record the call: {BASE_URL}/l/")
@@ -139,24 +143,24 @@ def test_an_expired_link_gets_the_rep_a_new_one_at_their_own_address(table, noti
     lead_id, owner = owned(table, notifier)
     old, later = token_from(notifier), T + timedelta(days=31)
     with pytest.raises(LinkExpired):
-        open_link(table, RepLinks(BASE_URL, table), old, later)
+        open_link(table, links(table), old, later)
 
-    assert send_new_link(table, notifier, RepLinks(BASE_URL, table), old, later)
+    assert send_new_link(table, notifier, links(table), old, later)
 
     mail = notifier.emails[-1]
     assert (mail.to, mail.subject, mail.headers) == (f"{owner}@team.example", "Your new link: Dana Fox (Fox Builders)",
                                                      {"X-Leadwire-Lead": lead_id})
-    link, lead = open_link(table, RepLinks(BASE_URL, table), token_from(notifier), later)
+    link, lead = open_link(table, links(table), token_from(notifier), later)
     assert (link.rep_id, lead.id) == (owner, lead_id)
 
 
 def test_a_signed_link_of_an_earlier_release_gets_its_rep_a_new_one(table, notifier, team):
     lead_id, owner = owned(table, notifier)
 
-    assert send_new_link(table, notifier, RepLinks(BASE_URL, table), f"{lead_id}.{owner}.tmq2q0.{'A' * 43}", T)
+    assert send_new_link(table, notifier, links(table), f"{lead_id}.{owner}.tmq2q0.{'A' * 43}", T)
 
     assert notifier.emails[-1].to == f"{owner}@team.example"
-    assert open_link(table, RepLinks(BASE_URL, table), token_from(notifier), T)[1].id == lead_id
+    assert open_link(table, links(table), token_from(notifier), T)[1].id == lead_id
 
 
 @pytest.mark.parametrize("token", ["A" * 24, "made-up", "0123456789abcdef0123.anna.tmq2q0." + "A" * 43])
@@ -164,7 +168,7 @@ def test_a_token_we_did_not_make_sends_nothing(table, notifier, team, token):
     owned(table, notifier)
     sent = len(notifier.emails)
 
-    assert not send_new_link(table, notifier, RepLinks(BASE_URL, table), token, T)
+    assert not send_new_link(table, notifier, links(table), token, T)
     assert len(notifier.emails) == sent
 
 
@@ -175,15 +179,15 @@ def test_a_lead_now_with_someone_else_sends_its_old_rep_nothing(table, notifier,
     Assigner(table, notifier, BASE_URL).reassign(stored(table, lead_id), T, to=other, actor="api")
     sent = len(notifier.emails)
 
-    assert not send_new_link(table, notifier, RepLinks(BASE_URL, table), old, T + timedelta(days=31))
+    assert not send_new_link(table, notifier, links(table), old, T + timedelta(days=31))
     assert len(notifier.emails) == sent
 
 
 def test_at_most_three_new_links_a_day_for_one_lead_and_rep(table, notifier, team):
     owned(table, notifier)
-    old, links = token_from(notifier), RepLinks(BASE_URL, table)
+    old, kept = token_from(notifier), links(table)
 
-    asked = [send_new_link(table, notifier, links, old, T + timedelta(days=31, minutes=minute)) for minute in range(5)]
+    asked = [send_new_link(table, notifier, kept, old, T + timedelta(days=31, minutes=minute)) for minute in range(5)]
 
     assert asked == [True, True, True, False, False]
-    assert send_new_link(table, notifier, links, old, T + timedelta(days=32))
+    assert send_new_link(table, notifier, kept, old, T + timedelta(days=32))

@@ -91,13 +91,13 @@ class Delivery:
                     continue
                 if isinstance(message, Event):
                     fan_out(self.store, {**intent, "intent_id": outbox.message_id(intent, number)}, message,
-                            now or parse_iso(intent["created_at"]), self.subscribed())
+                            now or parse_iso(intent["created_at"]), self._subscriptions())
                 hand_to(self.notifier, message)
             except Exception as error:
                 raise _Undelivered(type(error).__name__, number) from error
         self._forget(intent)
 
-    def subscribed(self) -> list[dict[str, Any]]:
+    def _subscriptions(self) -> list[dict[str, Any]]:
         """The owner's subscriptions, read once for every event this Delivery carries: one batch of a stream, one
         request, one sweep (as the config is), so a subscription changed meanwhile counts from the next one."""
         if self._subscribed is None:
