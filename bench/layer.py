@@ -4,7 +4,7 @@ whether it carries bytecode the runtime can use.
 `sam build` (make template) leaves it in .aws-sam/build/CommonLayer; without that, the layer's own Makefile target
 builds it into bench/results/layer (pip fetches arm64 wheels, no Docker and no SAM needed).
 `python -m bench.layer --check-bytecode <layer dir>` (scripts/template-check.sh) fails unless every module of the
-layer has a Python 3.13 .pyc beside it that the runtime will use as it is.
+layer has a Python 3.13 .pyc beside it that the runtime will use as it is, and every template its compiled module.
 """
 
 from __future__ import annotations
@@ -86,6 +86,15 @@ def bytecode(folder: Path) -> dict[str, Any]:
     return {"modules": len(sources), "compiled_for_313": len(sources) - len(problems), "problems": problems}
 
 
+def uncompiled_templates(folder: Path) -> list[str]:
+    """The templates of the layer's `leadwire/pages/templates` without their module in `leadwire/pages/compiled`."""
+    from jinja2 import ModuleLoader
+
+    pages = folder / "leadwire" / "pages"
+    names = sorted(path.relative_to(pages / "templates").as_posix() for path in (pages / "templates").rglob("*.*"))
+    return [name for name in names if not (pages / "compiled" / ModuleLoader.get_module_filename(name)).is_file()]
+
+
 def measure() -> dict[str, Any]:
     folder, origin = built_layer()
     packages: dict[str, int] = {}
@@ -112,6 +121,9 @@ def main() -> None:
     parser.add_argument("--require", action="store_true", help="fail when the layer has no bytecode at all")
     args = parser.parse_args()
     folder = args.check_bytecode / "python"
+    if uncompiled := uncompiled_templates(folder):
+        raise SystemExit(f"layer templates: {len(uncompiled)} not compiled into leadwire/pages/compiled: "
+                         + ", ".join(uncompiled[:20]))
     found = bytecode(folder)
     if found["modules"] and not found["compiled_for_313"] and not args.require:
         print(f"layer bytecode: none in {folder} (built without a Python 3.13)")

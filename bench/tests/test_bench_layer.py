@@ -1,11 +1,14 @@
-"""The layer bytecode check: a module counts only with a Python 3.13, unchecked-hash .pyc beside it."""
+"""The layer checks: a module counts only with a Python 3.13, unchecked-hash .pyc beside it; every template has its
+compiled module."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 
-from bench.layer import PYTHON_313_MAGIC, PYTHON_313_TAG, UNCHECKED_HASH_FLAGS, bytecode
+from jinja2 import ModuleLoader
+
+from bench.layer import PYTHON_313_MAGIC, PYTHON_313_TAG, UNCHECKED_HASH_FLAGS, bytecode, uncompiled_templates
 
 
 def module(folder: Path, name: str, magic: bytes | None = PYTHON_313_MAGIC, flags: int = UNCHECKED_HASH_FLAGS) -> None:
@@ -43,6 +46,21 @@ def test_missing_bytecode_another_pythons_magic_and_timestamp_pycs_are_each_name
     assert (found["modules"], found["compiled_for_313"]) == (4, 1)
     assert sorted(problem.split(":")[0] for problem in found["problems"]) == [
         "__pycache__/other.cpython-313.pyc", "__pycache__/stamped.cpython-313.pyc", "bare.py"]
+
+
+def test_a_template_without_its_compiled_module_is_named(tmp_path: Path) -> None:
+    # Given a layer whose build compiled the templates, then lost one of them
+    pages = tmp_path / "leadwire" / "pages"
+    for name in ("email/new_owner.txt", "email/new_owner.html", "lead.html"):
+        (pages / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
+        (pages / "templates" / name).write_text("{{ lead.id }}\n")
+    compiled = pages / "compiled"
+    compiled.mkdir()
+    for name in ("email/new_owner.txt", "lead.html"):
+        (compiled / ModuleLoader.get_module_filename(name)).write_text("")
+
+    # Then the check names the one left
+    assert uncompiled_templates(tmp_path) == ["email/new_owner.html"]
 
 
 def test_the_runtime_rehearsal_runs_isolated_without_writing_bytecode_on_lambdas_path(tmp_path: Path) -> None:
