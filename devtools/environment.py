@@ -17,4 +17,5 @@ LOCAL_ENV = {
     "ALLOW_LOCAL_RECEIVERS": "true",
     "POWERTOOLS_SERVICE_NAME": "leadwire", "POWERTOOLS_METRICS_NAMESPACE": "leadwire",
     "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as template.yaml deploys it
 }

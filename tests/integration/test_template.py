@@ -72,7 +72,7 @@ ROUTES = {
 ENVIRONMENT = {
     "TABLE_NAME", "EVENT_BUS_NAME", "SENDER_EMAIL", "META_GRAPH_URL", "META_DATASET_ID", "DEFAULT_REGION",
     "PUBLIC_BASE_URL", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
-    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_METRICS_DISABLED", "PYDANTIC_DISABLE_PLUGINS",
 }
 SECRET_KEYS = {
     "LEADWIRE_API_KEYS", "META_APP_SECRET", "META_VERIFY_TOKEN", "META_PAGE_TOKEN", "GOOGLE_ADS_KEY",
@@ -386,6 +386,7 @@ def test_every_function_gets_the_planned_environment(function_id: str) -> None:
     assert set(environment) - ({"REDIRECT_ORIGINS"} if function_id == "IntakeFunction" else set()) - set(secrets) \
         == ENVIRONMENT
     assert environment["POWERTOOLS_SERVICE_NAME"] == environment["POWERTOOLS_METRICS_NAMESPACE"] == "leadwire"
+    assert environment["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
     assert secrets == {name: {"Ref": SECRET_ARNS[name]} for name in SECRETS_READ[function_id]}
 
 
