@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from leadwire.routing.reps import Rep, RepIn, is_working, local_time, parse_range
+from leadwire.routing import reps
+from leadwire.routing.reps import STORED, Rep, RepIn, is_working, local_time, parse_range
 from leadwire.runtime.http import validation_details
 
 NINE_TO_FIVE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -118,6 +119,21 @@ def test_a_stored_rep_keeps_its_counters_and_drops_the_table_keys() -> None:
     # Then
     assert (stored.id, stored.open_leads, stored.assigned_total, stored.capacity) == ("anna", 4, 17, 5)
     assert "pk" not in stored.model_dump()
+
+
+def test_a_stored_rep_is_read_without_checking_its_email_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the email check (which loads the email validator, 20-30 ms of a cold start) and a rep as the table has it
+    checked: list[str] = []
+    monkeypatch.setattr(reps, "normalize_email", lambda value: checked.append(value) or value.lower())
+    item = {"pk": "REPS", "sk": "REP#anna", "id": "anna", **rep_body()}
+
+    # When the store reads it, and when the owner sends it
+    stored = Rep.model_validate(item, context=STORED)
+    sent = RepIn.model_validate(rep_body(email="Anna@Example.com"))
+
+    # Then only what the owner sent was checked (and normalised); the stored email was checked when it was written
+    assert checked == ["Anna@Example.com"]
+    assert (stored.email, sent.email) == ("anna@example.com", "anna@example.com")
 
 
 @pytest.mark.parametrize("rep_id", ["Anna", "-anna", "anna berg", "a" * 65, ""])

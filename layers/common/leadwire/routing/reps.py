@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from leadwire.errors import ValidationFailed
 from leadwire.intake.normalize import normalize_email
@@ -18,6 +18,11 @@ REP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# What the store hands back was checked when it was written: `Rep.model_validate(item, context=STORED)` does not
+# check the email again (the email validator compiles its grammar on first use, 20-30 ms of a cold start that
+# assigns or reminds and has no address to check).
+STORED = {"stored": True}
 
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _MINUTES_PER_DAY = 24 * 60
@@ -85,7 +90,9 @@ class RepIn(Model):
 
     @field_validator("email")
     @classmethod
-    def _valid_email(cls, value: str) -> str:
+    def _valid_email(cls, value: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get("stored"):
+            return value
         try:
             return normalize_email(value)
         except ValidationFailed as error:

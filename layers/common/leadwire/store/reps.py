@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from leadwire.routing.reps import Rep, RepIn
+from leadwire.routing.reps import STORED, Rep, RepIn
 from leadwire.store import schema
 from leadwire.store.table import ConditionFailed, Store, Update
 
@@ -13,12 +13,13 @@ rep_key = schema.rep
 
 
 def load_reps(store: Store) -> list[Rep]:
-    return [Rep.model_validate(item) for item in store.query_all(schema.REPS_PARTITION, schema.REP_PREFIX)]
+    items = store.query_all(schema.REPS_PARTITION, schema.REP_PREFIX)
+    return [Rep.model_validate(item, context=STORED) for item in items]
 
 
 def load_rep(store: Store, rep_id: str) -> Rep | None:
     item = store.get(rep_key(rep_id))
-    return Rep.model_validate(item) if item else None
+    return Rep.model_validate(item, context=STORED) if item else None
 
 
 def save_rep(store: Store, rep_id: str, rep: RepIn, at: str) -> Rep:
@@ -26,7 +27,7 @@ def save_rep(store: Store, rep_id: str, rep: RepIn, at: str) -> Rep:
     fields: dict[str, Any] = {**rep.model_dump(mode="json"), "id": rep_id, "updated_at": at}
     update = Update().set(**fields).set_if_absent(open_leads=0, assigned_total=0)
     stored = store.update(rep_key(rep_id), update, return_new=True)
-    return Rep.model_validate(stored)
+    return Rep.model_validate(stored, context=STORED)
 
 
 def counters_action(store: Store, rep_id: str, open_leads: int, assigned: int = 0) -> dict[str, Any]:
