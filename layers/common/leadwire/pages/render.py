@@ -3,8 +3,8 @@ this module. Times are shown in the reader's time zone and in words.
 
 The layer build compiles the templates into Python modules (`python -m leadwire.pages.render <folder>`, run by
 layers/common/Makefile into `compiled/`), which the runtime's bytecode step then compiles too: a cold start that
-sends an email loads its templates instead of lexing, parsing and compiling them (35-50 ms of an assignment's first
-event). A checkout has no `compiled/` and reads the templates themselves, so an edit shows at once."""
+sends an email loads its templates instead of lexing, parsing and compiling them (20-45 ms of the first event of
+assign and follow-up). A checkout has no `compiled/` and reads the templates themselves, so an edit shows at once."""
 
 from __future__ import annotations
 
