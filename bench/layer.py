@@ -1,8 +1,9 @@
 """The built CommonLayer (arm64, Python 3.13): its size unzipped, as Lambda's 250 MB limit counts it, and zipped, and
 whether it carries bytecode the runtime can use.
 
-`sam build` (make template) leaves it in .aws-sam/build/CommonLayer; without that, the layer's own Makefile target
-builds it into bench/results/layer (pip fetches arm64 wheels, no Docker and no SAM needed).
+`sam build` (make template) leaves it in .aws-sam/build/CommonLayer; when that is missing or older than the layer's
+sources, the layer's own Makefile target builds it into bench/results/layer (pip fetches arm64 wheels, no Docker and
+no SAM needed).
 `python -m bench.layer --check-bytecode <layer dir>` (scripts/template-check.sh) fails unless every module of the
 layer has a Python 3.13 .pyc beside it that the runtime will use as it is, and every template its compiled module.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SAM_BUILD = ROOT / ".aws-sam" / "build" / "CommonLayer"
 OWN_BUILD = ROOT / "bench" / "results" / "layer"
+SOURCES = ROOT / "layers" / "common"
 MB = 1024 * 1024
 # importlib.util.MAGIC_NUMBER of CPython 3.13 (3571): the first four bytes of every .pyc that 3.13 will load.
 PYTHON_313_MAGIC = (3571).to_bytes(2, "little") + b"\r\n"
@@ -46,20 +49,28 @@ def zipped_bytes(folder: Path) -> int:
 
 
 def build(target: Path = OWN_BUILD) -> Path:
-    """Run the layer's Makefile target as `sam build` would, with this interpreter's pip."""
-    target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["make", "-C", str(ROOT / "layers" / "common"), "build-CommonLayer", f"ARTIFACTS_DIR={target}",
+    """Run the layer's Makefile target as `sam build` would, with this interpreter's pip, into a clean folder."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    subprocess.run(["make", "-C", str(SOURCES), "build-CommonLayer", f"ARTIFACTS_DIR={target}",
                     f"PYTHON={sys.executable}"], check=True, stdout=subprocess.DEVNULL, env=os.environ.copy())
     return target
 
 
+def newest_source(sources: Path) -> float:
+    """When the layer's sources (code, templates, requirements, Makefile) last changed."""
+    return max(path.stat().st_mtime for path in _files(sources))
+
+
 def built_layer() -> tuple[Path, str]:
-    """The folder of the built layer and how it was found."""
-    if (SAM_BUILD / "python").is_dir():
-        return SAM_BUILD, "sam build (.aws-sam/build/CommonLayer)"
-    if (OWN_BUILD / "python").is_dir():
-        return OWN_BUILD, "layers/common/Makefile into bench/results/layer"
-    return build(), "layers/common/Makefile into bench/results/layer (built now)"
+    """The folder of a built layer no older than its sources, and how it was found: `sam build`'s, else the bench's
+    own, else one built now (a layer built before the last change would describe code that is gone)."""
+    changed = newest_source(SOURCES)
+    for folder, origin in ((SAM_BUILD, "sam build (.aws-sam/build/CommonLayer)"),
+                           (OWN_BUILD, "layers/common/Makefile into bench/results/layer")):
+        if (folder / "python").is_dir() and (folder / "python").stat().st_mtime >= changed:
+            return folder, origin
+    return build(), "layers/common/Makefile into bench/results/layer (built now: none was as new as its sources)"
 
 
 def layer_packages() -> set[str]:

@@ -4,10 +4,13 @@ compiled module."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
+import pytest
 from jinja2 import ModuleLoader
 
+from bench import layer
 from bench.layer import PYTHON_313_MAGIC, PYTHON_313_TAG, UNCHECKED_HASH_FLAGS, bytecode, uncompiled_templates
 
 
@@ -61,6 +64,30 @@ def test_a_template_without_its_compiled_module_is_named(tmp_path: Path) -> None
 
     # Then the check names the one left
     assert uncompiled_templates(tmp_path) == ["email/new_owner.html"]
+
+
+def test_a_built_layer_older_than_its_sources_is_not_measured_but_built_again(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given sources changed at t=200, a sam build from t=100 and the bench's own build from t=300
+    sources, sam, own = tmp_path / "src", tmp_path / "sam", tmp_path / "own"
+    for folder, moment in ((sources, 200), (sam / "python", 100), (own / "python", 300)):
+        folder.mkdir(parents=True)
+        (folder / "file.py").write_text("")
+        for path in (folder / "file.py", folder):
+            os.utime(path, (moment, moment))
+    built: list[Path] = []
+    monkeypatch.setattr(layer, "SOURCES", sources)
+    monkeypatch.setattr(layer, "SAM_BUILD", sam)
+    monkeypatch.setattr(layer, "OWN_BUILD", own)
+    monkeypatch.setattr(layer, "build", lambda: built.append(own) or own)
+
+    # Then the stale sam build is passed over for the bench's newer one
+    assert layer.built_layer() == (own, "layers/common/Makefile into bench/results/layer")
+
+    # And once the sources change again, neither will do: the layer is built afresh
+    os.utime(sources / "file.py", (400, 400))
+    folder, origin = layer.built_layer()
+    assert (folder, built) == (own, [own]) and "built now" in origin
 
 
 def test_the_runtime_rehearsal_runs_isolated_without_writing_bytecode_on_lambdas_path(tmp_path: Path) -> None:
