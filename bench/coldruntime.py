@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.coldstart import capture_scenarios, child_env
+from bench.cost import cpu_slowdown
 from bench.imports import ImportNode, by_package, parse, top_imports
 from bench.layer import ROOT, built_layer, bytecode
 from bench.progress import say
@@ -55,11 +56,13 @@ def runtime_sys_path(function_dir: Path, layer_dir: Path, boto3_dir: Path) -> li
 
 
 def runtime_env(base: dict[str, str], endpoint_url: str, secret_arn: str = "",
-                secret_variables: Sequence[str] = ()) -> dict[str, str]:
+                secret_variables: Sequence[str] = (), function_name: str = "") -> dict[str, str]:
     """The function's environment, every AWS call sent to the moto server, the secret ARN in the variables the
-    template gives this function; PYTHON* variables would be ignored anyway."""
+    template gives this function, and the function's name as Lambda sets it (the handlers build their clients at
+    import when it is there: `services.prime`); PYTHON* variables would be ignored anyway."""
     env = {name: value for name, value in base.items() if not name.startswith("PYTHON")}
-    return {**env, "AWS_ENDPOINT_URL": endpoint_url, **dict.fromkeys(secret_variables, secret_arn)}
+    named = {"AWS_LAMBDA_FUNCTION_NAME": function_name} if function_name else {}
+    return {**env, "AWS_ENDPOINT_URL": endpoint_url, **dict.fromkeys(secret_variables, secret_arn), **named}
 
 
 def read_only_copy(source: Path, target: Path, keep_bytecode: bool = True) -> Path:
@@ -188,6 +191,12 @@ def summarise(runs_of: list[dict[str, float]], floor_ms: float, floor_cpu_ms: fl
             "goal_met": ms / floor_ms <= GOAL_RATIO}
 
 
+def on_lambda_ms(import_ms: float, first_event_ms: float, memory_mb: int) -> float:
+    """The cold start on Lambda, estimated: the import runs in the init phase, which on-demand functions get a full
+    vCPU for, and the first event at the memory's share of one (`bench.cost.cpu_slowdown`)."""
+    return round(import_ms + first_event_ms * cpu_slowdown(memory_mb), 1)
+
+
 def _profile(trees: list[list[ImportNode]]) -> dict[str, Any]:
     runs = [dict(by_package(roots, count=10_000)) for roots in trees]
     packages = {package for run in runs for package in run}
@@ -236,7 +245,8 @@ def measure(runs: int = 7) -> dict[str, Any]:
                 if kind == "no_bytecode" and round_number > BEFORE_RUNS:
                     continue
                 arn = server.seed(scenarios[name])
-                env = runtime_env(base, server.url, arn, scenarios[name]["secret_variables"])
+                env = runtime_env(base, server.url, arn, scenarios[name]["secret_variables"],
+                                  scenarios[name]["function"])
                 samples[kind][name].append(run(python, spec, env, folder))
             say(f"cold start (runtime): round {round_number}/{runs} (floor {floors[-1]:.0f} ms, "
                 + ", ".join(f"{name} {cold_ms(samples['built'][name][-1]):.0f} ms" for name in scenarios) + ")")
@@ -268,6 +278,10 @@ def measure(runs: int = 7) -> dict[str, Any]:
     functions = {name: {**summarise(samples["built"][name], floor_ms, floor_cpu_ms),
                         "layer_without_bytecode_ms": summarise(samples["no_bytecode"][name], floor_ms)["ms"]}
                  for name in scenarios}
+    for name, found in functions.items():
+        memory_mb = int(scenarios[name]["memory_mb"])
+        found.update(memory_mb=memory_mb,
+                     on_lambda_ms=on_lambda_ms(found["import_ms"], found["first_event_ms"], memory_mb))
     return {"coldstart_runtime": {
         "python": f"{version} ({python})", "flags": "-I -B", "layer": origin,
         "layer_bytecode": {"modules": compiled["modules"], "compiled_for_python_313": compiled["compiled_for_313"]},

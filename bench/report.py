@@ -64,12 +64,17 @@ def _coldstart_runtime(result: dict[str, Any]) -> list[str]:
                     f"read-only layer, median of {runs} (goal <= {goal}x floor)")
     rows = [[name, f["import_ms"], f["first_event_ms"], f["ms"], runtime["floor_ms"], f"{f['ratio']:.2f}x",
              "yes" if f["goal_met"] else "NO", f.get("cpu_ms", "-"), f.get("floor_cpu_ms", "-"),
-             f"{f['cpu_ratio']:.2f}x" if "cpu_ratio" in f else "-", f["layer_without_bytecode_ms"]]
+             f"{f['cpu_ratio']:.2f}x" if "cpu_ratio" in f else "-", f["layer_without_bytecode_ms"],
+             f.get("on_lambda_ms", "-")]
             for name, f in functions.items()]
     lines += columns(rows, ["function", "import ms", "1st event ms", "total ms", "floor ms", "ratio", "goal met",
-                            "cpu ms", "floor cpu", "cpu ratio", "no-.pyc layer ms"])
+                            "cpu ms", "floor cpu", "cpu ratio", "no-.pyc layer ms", "on Lambda ms"])
     compiled = runtime["layer_bytecode"]
     lines.append("  cpu = the same in CPU time of the function's process (steadier than wall time on a shared machine)")
+    memory = next(iter(functions.values())).get("memory_mb")
+    if memory:
+        lines.append(f"  on Lambda = estimated at {memory} MB: the import in the init phase, on a full vCPU, and the "
+                     f"first event at {memory}/1769 of one")
     lines.append(f"  floor = python3.13 -I -B importing boto3 + one DynamoDB client; moto server time left out; layer: "
                  f"{runtime['layer']}, {compiled['compiled_for_python_313']} of {compiled['modules']} modules with "
                  "3.13 bytecode")

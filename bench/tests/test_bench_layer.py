@@ -96,12 +96,13 @@ def test_the_runtime_rehearsal_runs_isolated_without_writing_bytecode_on_lambdas
     command = child_command("/py313", tmp_path / "spec.json", tmp_path / "out.json")
     path = runtime_sys_path(Path("/var/task"), Path("/opt"), Path("/var/runtime"))
     env = runtime_env({"TABLE_NAME": "leads", "PYTHONPATH": "/repo"}, "http://127.0.0.1:5000", "arn:secret",
-                      ["LEADWIRE_SECRET_ARN"])
+                      ["LEADWIRE_SECRET_ARN"], "IntakeFunction")
 
     assert command[:3] == ["/py313", "-I", "-B"]
     assert path == ["/var/task", "/opt/python", "/var/runtime"]  # the function, the layer, then the runtime's boto3
     assert env == {"TABLE_NAME": "leads", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
-                   "LEADWIRE_SECRET_ARN": "arn:secret"}  # the secret, when the template gives it one
+                   "LEADWIRE_SECRET_ARN": "arn:secret",  # the secret, when the template gives it one
+                   "AWS_LAMBDA_FUNCTION_NAME": "IntakeFunction"}  # as Lambda names it: the handler primes
 
 
 def test_the_rehearsal_layer_is_a_read_only_copy_with_or_without_its_bytecode(tmp_path: Path) -> None:
@@ -139,3 +140,12 @@ def test_the_rehearsal_summary_sets_wall_and_cpu_time_beside_their_floors() -> N
     assert (found["cpu_ms"], found["floor_cpu_ms"], found["cpu_ratio"]) == (340.0, 220.0, 1.55)
     assert found["runs_ms"] == [360.0, 400.0, 580.0]
     assert "cpu_ms" not in summarise(runs[:1], 250.0)  # without a CPU floor, no CPU figures
+
+
+def test_on_lambda_the_import_runs_on_a_full_vcpu_and_the_first_event_on_the_memorys_share() -> None:
+    from bench.coldruntime import on_lambda_ms
+
+    # 256 MB is 256/1769 of a vCPU: the first event's 100 ms take 691 ms, the import's 300 ms stay 300
+    assert on_lambda_ms(300.0, 100.0, 256) == 991.0
+    # from 1,769 MB on, a full vCPU for both
+    assert on_lambda_ms(300.0, 100.0, 1769) == on_lambda_ms(300.0, 100.0, 3008) == 400.0

@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.api.app import answer, openapi_document
+from leadwire.runtime import services
 from leadwire.runtime.entry import lambda_entry
 
 __all__ = ["lambda_handler", "openapi_document"]
@@ -23,6 +24,8 @@ def answer_request(event: dict[str, Any], context: LambdaContext,
 
 
 lambda_handler = lambda_entry(answer_request, correlation_paths.API_GATEWAY_HTTP)  # the logger and metrics around it
+
+services.prime("table", "models")  # on Lambda, built in the init phase, which has a full vCPU
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()
