@@ -29,7 +29,7 @@ def sweep(event: dict[str, Any], context: LambdaContext, store: Store | None = N
 
 lambda_handler = lambda_entry(sweep)  # the logger and metrics around it
 
-services.prime("table", "email", "events", "models")  # on Lambda, built in the init phase, which has a full vCPU
+services.prime("table", "email", "events", "models", "templates")  # on Lambda only: the init phase has a full vCPU
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

@@ -26,7 +26,7 @@ def import_batch(event: dict[str, Any], context: LambdaContext, store: Store | N
 
 lambda_handler = lambda_entry(import_batch)  # the logger and metrics around it
 
-services.prime("table", "models")  # on Lambda, built in the init phase, which has a full vCPU
+services.prime("table", "models", "forms")  # on Lambda only: the init phase has a full vCPU
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

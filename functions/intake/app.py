@@ -25,7 +25,7 @@ def answer_request(event: dict[str, Any], context: LambdaContext,
 
 lambda_handler = lambda_entry(answer_request, correlation_paths.API_GATEWAY_HTTP)  # the logger and metrics around it
 
-services.prime("table", "models")  # on Lambda, built in the init phase, which has a full vCPU
+services.prime("table", "models", "forms")  # on Lambda only: the init phase has a full vCPU
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

@@ -27,7 +27,7 @@ def deliver_batch(event: dict[str, Any], context: LambdaContext, dispatcher: Dis
 
 lambda_handler = lambda_entry(deliver_batch)  # the logger and metrics around it
 
-services.prime("table")  # on Lambda, built in the init phase, which has a full vCPU
+services.prime("table")  # on Lambda only: the init phase has a full vCPU
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

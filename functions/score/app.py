@@ -32,7 +32,7 @@ def score_batch(event: dict[str, Any], context: LambdaContext, store: Store | No
 
 lambda_handler = lambda_entry(score_batch)  # the logger and metrics around it
 
-services.prime("table", "events", "models")  # on Lambda, built in the init phase, which has a full vCPU
+services.prime("table", "events", "models")  # on Lambda only: the init phase has a full vCPU
 
 gc.freeze()  # everything imported above lives as long as the container: keep it out of every collection
 gc.enable()

@@ -6,10 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
-from pydantic_core import SchemaValidator
 
 from leadwire.config import Config
-from leadwire.lead import LeadRecord
+from leadwire.intake import normalize
+from leadwire.lead import LeadInput, LeadRecord, RawLead
+from leadwire.pages import render
 from leadwire.runtime import services
 
 LAMBDA = "AWS_LAMBDA_FUNCTION_NAME"  # set by Lambda in every function's environment
@@ -39,12 +40,21 @@ def test_elsewhere_nothing_is_built_before_it_is_needed(primed: list[str], monke
     assert primed == []
 
 
-def test_priming_the_models_builds_their_validators(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(LAMBDA, "ScoreFunction")
+def test_the_models_the_forms_and_the_templates_are_built_by_what_builds_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given every builder the primers call, recording instead of building
+    monkeypatch.setenv(LAMBDA, "IntakeFunction")
+    built: list[str] = []
+    for model in (Config, LeadRecord, RawLead, LeadInput):
+        monkeypatch.setattr(model, "model_rebuild", lambda force, name=model.__name__: built.append(f"{name}:{force}"))
+    monkeypatch.setattr(normalize, "load_checkers", lambda: built.append("checkers"))
+    monkeypatch.setattr(render, "environment", lambda: built.append("jinja2"))
 
-    services.prime("models")
+    # When the models, the forms and the templates are primed
+    services.prime("models", "forms", "templates")
 
-    assert all(isinstance(model.__pydantic_validator__, SchemaValidator) for model in (Config, LeadRecord))
+    # Then each validator is built now (force: not deferred again), and so are the checkers and jinja2
+    assert built == ["Config:True", "LeadRecord:True", "checkers", "RawLead:True", "LeadInput:True", "jinja2"]
 
 
 def test_an_unknown_part_is_a_mistake_said_at_import(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -188,6 +188,12 @@ def _names(raw: RawLead, problems: _Problems) -> tuple[str | None, str | None]:
     return given, family or None
 
 
+def load_checkers() -> None:
+    """Import the email validator and phonenumbers now rather than on the first address (`services.prime`)."""
+    import email_validator  # noqa: F401
+    import phonenumbers  # noqa: F401
+
+
 def _email(text: str | None) -> str | None:
     address = _line(text, MAX_LENGTHS["email"])
     if address is None:

@@ -8,8 +8,10 @@ from functools import cache
 
 from leadwire.config import Config
 from leadwire.followup.rep_links import RepLinks
-from leadwire.lead import LeadRecord
+from leadwire.intake import normalize
+from leadwire.lead import LeadInput, LeadRecord, RawLead
 from leadwire.outbound.notify import AwsNotifier
+from leadwire.pages import render
 from leadwire.runtime.settings import Settings, forget_settings, get_settings
 from leadwire.store.table import Store
 
@@ -40,16 +42,20 @@ _PRIMERS: dict[str, Callable[[], object]] = {
     "email": lambda: notifier().ses,
     "events": lambda: notifier().events,
     "models": lambda: [model.model_rebuild(force=True) for model in (Config, LeadRecord)],
+    # what a lead's doors check on every submission: its address and phone, and the shapes it goes through
+    "forms": lambda: [normalize.load_checkers(), *(model.model_rebuild(force=True) for model in (RawLead, LeadInput))],
+    "templates": lambda: render.environment(),  # jinja2, for the emails
 }
 
 
 def prime(*parts: str) -> None:
     """On Lambda, build at import what every first event builds anyway: boto3's clients ("table", "email",
-    "events"; the table's reads the stack's secret when the function has one) and the validators of the models
-    every event reads ("models"). Lambda runs the init phase, the import, on a full vCPU and an event on the
-    memory's share of one (at 256 MB a seventh), so work moved from the first event into init takes a seventh of
-    the time. Elsewhere (tests, the local stack, the bench's in-process runs) nothing is built early: clients made
-    before moto starts would talk to AWS."""
+    "events"; the table's reads the stack's secret when the function has one), the validators of the models every
+    event reads ("models"), what checks a submission ("forms") and jinja2 for the emails ("templates").
+
+    Lambda runs the init phase, the import, on a full vCPU and an event on the memory's share of one (at 256 MB a
+    seventh), so work moved from the first event into init takes a seventh of the time. Elsewhere (tests, the local
+    stack, the bench's in-process runs) nothing is built early: clients made before moto starts would talk to AWS."""
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         for part in parts:
             _PRIMERS[part]()
