@@ -28,7 +28,7 @@ from typing import Any
 from bench.coldstart import capture_scenarios, child_env
 from bench.cost import cpu_slowdown
 from bench.imports import ImportNode, by_package, parse, top_imports
-from bench.layer import ROOT, built_layer, bytecode
+from bench.layer import ROOT, build, built_layer, bytecode
 from bench.progress import say
 
 GOAL_RATIO = 1.3
@@ -100,11 +100,8 @@ def layer_for_this_machine(target: Path) -> tuple[Path, str]:
     if arch in ("aarch64", "arm64"):
         return built_layer()
     say(f"cold start (runtime): building the layer for {arch} with layers/common/Makefile (as sam build does)")
-    target.mkdir(parents=True)
-    subprocess.run(["make", "-C", str(ROOT / "layers" / "common"), "build-CommonLayer", f"ARTIFACTS_DIR={target}",
-                    f"PYTHON={sys.executable}", f"PLATFORM=manylinux2014_{arch}"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return target, f"layers/common/Makefile for manylinux2014_{arch} (sam build's recipe, this machine's wheels)"
+    return build(target, f"manylinux2014_{arch}"), \
+        f"layers/common/Makefile for manylinux2014_{arch} (sam build's recipe, this machine's wheels)"
 
 
 def function_dir(code_dir: str, name: str, target: Path) -> Path:

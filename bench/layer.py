@@ -48,12 +48,14 @@ def zipped_bytes(folder: Path) -> int:
     return buffer.tell()
 
 
-def build(target: Path = OWN_BUILD) -> Path:
-    """Run the layer's Makefile target as `sam build` would, with this interpreter's pip, into a clean folder."""
+def build(target: Path = OWN_BUILD, platform: str | None = None) -> Path:
+    """Run the layer's Makefile target as `sam build` would, with this interpreter's pip, into a clean folder (for
+    Lambda's arm64, or for `platform`, a pip platform tag)."""
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     subprocess.run(["make", "-C", str(SOURCES), "build-CommonLayer", f"ARTIFACTS_DIR={target}",
-                    f"PYTHON={sys.executable}"], check=True, stdout=subprocess.DEVNULL, env=os.environ.copy())
+                    f"PYTHON={sys.executable}", *([f"PLATFORM={platform}"] if platform else [])],
+                   check=True, stdout=subprocess.DEVNULL, env=os.environ.copy())
     return target
 
 

@@ -6,12 +6,12 @@ import os
 from collections.abc import Callable
 from functools import cache
 
+from pydantic import BaseModel
+
 from leadwire.config import Config
 from leadwire.followup.rep_links import RepLinks
-from leadwire.intake import normalize
-from leadwire.lead import LeadInput, LeadRecord, RawLead
+from leadwire.lead import LeadRecord
 from leadwire.outbound.notify import AwsNotifier
-from leadwire.pages import render
 from leadwire.runtime.settings import Settings, forget_settings, get_settings
 from leadwire.store.table import Store
 
@@ -36,15 +36,36 @@ def rep_links(base_url: str | None = None, kept_in: Store | None = None) -> RepL
     return RepLinks(get_settings().public_base_url if base_url is None else base_url, kept_in or store())
 
 
-# What a handler may build at import, by name (`prime`).
+def _validators(*models: type[BaseModel]) -> None:
+    """Build the models' validators now (they are deferred to first use: `leadwire.model`)."""
+    for model in models:
+        model.model_rebuild(force=True)
+
+
+def _forms() -> None:
+    """What a lead's doors check on every submission: its address and phone, and the shapes it goes through."""
+    from leadwire.intake import normalize
+    from leadwire.lead import LeadInput, RawLead
+
+    normalize.load_checkers()
+    _validators(RawLead, LeadInput)
+
+
+def _templates() -> None:
+    from leadwire.pages import render
+
+    render.environment()  # jinja2, for the emails
+
+
+# What a handler may build at import, by name (`prime`); each imports only what its part needs, so a handler that
+# does not ask for a part does not load it.
 _PRIMERS: dict[str, Callable[[], object]] = {
     "table": lambda: store(),
     "email": lambda: notifier().ses,
     "events": lambda: notifier().events,
-    "models": lambda: [model.model_rebuild(force=True) for model in (Config, LeadRecord)],
-    # what a lead's doors check on every submission: its address and phone, and the shapes it goes through
-    "forms": lambda: [normalize.load_checkers(), *(model.model_rebuild(force=True) for model in (RawLead, LeadInput))],
-    "templates": lambda: render.environment(),  # jinja2, for the emails
+    "models": lambda: _validators(Config, LeadRecord),
+    "forms": _forms,
+    "templates": _templates,
 }
 
 
