@@ -129,3 +129,20 @@ def index_write_units(before: Item | None, after: Item | None, index: Index, tab
     if old != new:
         return write_units(item_size(old), item_size(new))
     return 0
+
+
+def size_profile(items: list[Item], top: int = 5) -> dict[str, Any]:
+    """How big these items are against the 1 KB write unit: median and largest size, the share of them over one
+    unit (each write of those costs 2 units or more, twice that in a transaction) and the attributes that weigh
+    most (mean bytes, name included)."""
+    if not items:
+        return {"items": 0}
+    sizes = sorted(item_size(item) for item in items)
+    weights: dict[str, int] = {}
+    for item in items:
+        for name, value in item.items():
+            weights[name] = weights.get(name, 0) + len(name.encode()) + value_size(value)
+    heaviest = sorted(weights.items(), key=lambda pair: (-pair[1], pair[0]))[:top]
+    return {"items": len(sizes), "median_bytes": sizes[(len(sizes) - 1) // 2], "max_bytes": sizes[-1],
+            "over_one_unit_share": round(sum(size > WRITE_UNIT_BYTES for size in sizes) / len(sizes), 3),
+            "heaviest_attributes": {name: round(weight / len(items), 1) for name, weight in heaviest}}

@@ -208,7 +208,18 @@ def write_findings(usage: dict[str, Any], items: list[LineItem]) -> list[str]:
         f"without DynamoDB the rest of the headline is ${rest:.2f} per million leads, so the $6 goal leaves "
         f"{max(0.0, (GOAL_USD_PER_MILLION - rest) / PRICES['dynamodb_write_request_unit'].usd / 1_000_000):.1f} "
         "write units per lead (reads aside)",
+        *lead_item_finding(usage["lead_item_size"]),
     ]
+
+
+def lead_item_finding(lead: dict[str, Any]) -> list[str]:
+    """How close the lead item is to the next write unit, and what in it weighs most."""
+    if not lead.get("items"):
+        return []
+    return [f"lead item once assigned: median {lead['median_bytes']} bytes, largest {lead['max_bytes']}; "
+            f"{lead['over_one_unit_share']:.0%} are over 1 KB, so each of their writes costs 2 units (4 in a "
+            "transaction). Heaviest attributes (mean bytes): "
+            + ", ".join(f"{name} {weight:g}" for name, weight in lead["heaviest_attributes"].items())]
 
 
 def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
@@ -255,6 +266,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "capacity_units_per_lead": pipeline_usage["capacity_per_lead"],
         "capacity_units_per_lead_by_operation": pipeline_usage["capacity_per_lead_by_operation"],
         "write_units_per_lead_by_item": pipeline_usage["write_units_per_lead_by_item"],
+        "lead_item_size": pipeline_usage["lead_item_size"],
         "lambda_per_lead": {load.name: {"invocations": round(load.invocations_per_lead, 3),
                                         "billed_ms_per_invocation": load.billed_ms, "memory_mb": load.memory_mb,
                                         "gb_seconds": round(load.gb_seconds_per_lead(), 6),

@@ -1,5 +1,6 @@
 """What one lead makes AWS do, counted on the real code path: requests by operation, DynamoDB read and write units
-(table and GSIs), stream records per consumer, emails, domain events, and the bytes a lead keeps in the table.
+(table and GSIs), stream records per consumer, emails, domain events, the bytes a lead keeps in the table, and how
+big its lead item is once assigned (against the 1 KB write unit).
 
 A run in this process through the harness (no threads, so one write at a time): before each DynamoDB write the items
 it touches are read with a client of their own (not counted), after it again, and the units follow from the item
@@ -17,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.capacity import Index, index_write_units, indexes_of, item_size, read_units, write_units
+from bench.capacity import Index, index_write_units, indexes_of, item_size, read_units, size_profile, write_units
 from bench.harness import Harness, Invoke
 from bench.leads import TEAM, website_lead
 from bench.progress import say
@@ -267,6 +268,7 @@ def measure(leads: int = LEADS) -> dict[str, Any]:
     pipeline = snapshot(counter, meter, deliveries, PIPELINE, leads)
     pipeline["stored_bytes_per_lead"] = round((stored_bytes(harness.table_items(), indexes, key_names)
                                                - stored_before) / leads, 1)
+    pipeline["lead_item_size"] = size_profile([item for item in harness.table_items() if item["sk"]["S"] == "LEAD"])
     pipeline["outbox"] = dict(Counter(email_kind(mail.subject) for mail in harness.aws.outbox))
 
     say("usage: follow-up sweeps at +1, +16 and +61 minutes, as if nobody acted on the leads")

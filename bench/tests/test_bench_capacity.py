@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bench.capacity import Index, index_write_units, indexes_of, item_size, read_units, value_size, write_units
+from bench.capacity import (
+    Index,
+    index_write_units,
+    indexes_of,
+    item_size,
+    read_units,
+    size_profile,
+    value_size,
+    write_units,
+)
 from devtools.template import load_template
 
 TABLE_KEYS = ("pk", "sk")
@@ -103,3 +112,21 @@ def test_a_steady_stream_sends_evenly_at_the_rate_for_the_duration() -> None:
 
     assert len(times) == 600
     assert (times[0], times[1], times[-1]) == (100.0, 100.1, 100.0 + 59.9)
+
+
+def test_a_size_profile_counts_the_items_over_one_write_unit_and_what_weighs_most() -> None:
+    small = {"pk": {"S": "LEAD#a"}, "sk": {"S": "LEAD"}}  # 2 + 6 + 2 + 4 = 14 bytes
+    large = {**small, "message": {"S": "x" * 1100}}  # 14 + 7 + 1100 = 1121 bytes
+    profile = size_profile([small, large, dict(small)], top=2)
+    assert profile["items"] == 3
+    assert profile["median_bytes"] == 14
+    assert profile["max_bytes"] == 1121
+    assert profile["over_one_unit_share"] == round(1 / 3, 3)
+    assert profile["heaviest_attributes"] == {"message": round(1107 / 3, 1), "pk": 8.0}
+
+
+def test_an_item_of_exactly_one_write_unit_is_not_over_it() -> None:
+    exact = {"pk": {"S": "x" * (1024 - 2)}}
+    assert item_size(exact) == 1024
+    assert size_profile([exact])["over_one_unit_share"] == 0.0
+    assert size_profile([]) == {"items": 0}
