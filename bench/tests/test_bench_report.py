@@ -27,7 +27,7 @@ def test_the_access_log_line_follows_the_template_format() -> None:
     assert line.endswith("}\n")
 
 
-def test_thelead_item_finding_names_its_size_the_share_over_1_kb_and_the_heaviest_attributes() -> None:
+def test_the_lead_item_finding_names_its_size_the_share_over_1_kb_and_the_heaviest_attributes() -> None:
     profile = {"items": 4, "median_bytes": 980, "max_bytes": 1063, "over_one_unit_share": 0.5,
                "heaviest_attributes": {"score_reasons": 123.5, "consent": 50.0}}
     finding, = lead_item_finding(profile)
