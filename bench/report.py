@@ -169,12 +169,7 @@ def _requests(result: dict[str, Any]) -> list[str]:
 
     rows = [[name, units.get("writes", "-"), units.get("wru", "-"), units.get("wru_gsi", 0)]
             for name, units in sorted(items.items(), key=lambda pair: -weight(pair[1])) if weight(units) > 0]
-    lines += columns(rows, ["function: item", "writes", "WRU table", "WRU GSI"])
-    lead = result.get("lead_item_size") or {}
-    if lead.get("items"):
-        lines.append(f"  lead item once assigned: median {lead['median_bytes']} bytes, largest {lead['max_bytes']}, "
-                     f"{lead['over_one_unit_share']:.0%} over the 1 KB write unit")
-    return lines
+    return lines + columns(rows, ["function: item", "writes", "WRU table", "WRU GSI"])
 
 
 def _cost(result: dict[str, Any]) -> list[str]:
