@@ -9,8 +9,6 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from leadwire.outbound.emails import LEAD_HEADER
-
 TEAM: dict[str, dict[str, Any]] = {
     "anna": {"name": "Anna Berg", "email": "anna@shop.example", "timezone": "Europe/Berlin", "languages": ["de", "en"]},
     "ben": {"name": "Ben Ode", "email": "ben@shop.example", "timezone": "America/New_York", "languages": ["en"]},
@@ -59,4 +57,8 @@ def phone(number: int, run: str) -> str:
 
 def lead_id_of(email: dict[str, Any]) -> str | None:
     """The lead an email of the local outbox is about: every email to a rep names it in a header."""
+    # Imported here: the bench sets the functions' environment before it imports any of their code, as Lambda does
+    # (importing this module must not make Powertools objects first, without their namespace).
+    from leadwire.outbound.emails import LEAD_HEADER
+
     return email.get("headers", {}).get(LEAD_HEADER)

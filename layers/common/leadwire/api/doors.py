@@ -5,31 +5,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from leadwire.api.request import base_url, body, headers, json_answer, now, query, source_ip
 from leadwire.followup import opt_in, unsubscribe
 from leadwire.intake import doors
 from leadwire.intake.dedupe import Accepted
-from leadwire.runtime import services
+from leadwire.runtime import metrics, services
 from leadwire.store.config import load_config
 
 router = Router()
-metrics = Metrics()  # shares the handler's metric set
 THANKS_PAGE = ("<!doctype html><meta charset=utf-8><title>Thank you</title>"
                "<p>Thank you. Your message has been received, and someone will be in touch soon.</p>")
 
 
 def stored(accepted: Accepted) -> Response[Any]:
     """201 for a new lead, 200 when the person was already known; counted by outcome and, when new, by source."""
-    metrics.add_metric(name=f"Leads{accepted.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    metrics.count(f"Leads{accepted.outcome.capitalize()}")
     if accepted.outcome == "created":
-        with single_metric(name="LeadsReceived", unit=MetricUnit.Count, value=1) as by_source:
-            by_source.add_dimension(name="source", value=accepted.source)
+        metrics.count_by("LeadsReceived", "source", accepted.source)
     status = 201 if accepted.outcome == "created" else 200
     return json_answer(status, {"id": accepted.lead_id, "status": accepted.outcome})
 
@@ -39,7 +35,7 @@ def post_website_lead() -> Response[Any]:
     result = doors.website_form(body(router), headers(router), query(router), now(router), services.store(),
                                 services.settings(), services.notifier(), base_url(router), source_ip(router))
     if result.accepted is None:
-        metrics.add_metric(name="LeadsSpam", unit=MetricUnit.Count, value=1)
+        metrics.count("LeadsSpam")
     if result.next_url:
         return Response(303, "text/plain", "", {"Location": result.next_url})
     if result.accepted is None:  # the honeypot was filled: answer as if accepted

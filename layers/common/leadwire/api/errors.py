@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.metrics import MetricUnit
 
 from leadwire.api.request import json_answer
 from leadwire.errors import LeadwireError, Malformed, NotFound, ValidationFailed
+from leadwire.runtime import metrics
 from leadwire.runtime.http import validation_details
 
 logger = Logger(child=True)
-metrics = Metrics()  # shares the handler's metric set
 
 
 def domain_error(error: LeadwireError) -> Response[Any]:
     if error.status >= 400:
-        metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
+        metrics.count("RequestsRejected")
     logger.info("request refused", extra={"status": error.status, "error": error.code})
     return json_answer(error.status, error.body(), error.headers() or None)
 

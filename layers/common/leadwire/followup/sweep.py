@@ -22,8 +22,9 @@ from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails
 from leadwire.outbound.delivery import Delivery
-from leadwire.outbound.notify import Email, Event, Message, Notifier, count
+from leadwire.outbound.notify import Email, Event, Message, Notifier
 from leadwire.routing.assignment import Assigner
+from leadwire.runtime.metrics import count
 from leadwire.runtime.settings import Settings
 from leadwire.scoring import rescore
 from leadwire.store import outbox, schema, subscriptions, timeline

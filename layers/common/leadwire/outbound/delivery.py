@@ -14,7 +14,8 @@ from aws_lambda_powertools import Logger
 
 from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
-from leadwire.outbound.notify import Email, Event, NotDelivered, Notifier, count, hand_to
+from leadwire.outbound.notify import Email, Event, NotDelivered, Notifier, hand_to
+from leadwire.runtime.metrics import count
 from leadwire.store import limits, outbox, subscriptions, timeline
 from leadwire.store.table import Store
 

@@ -21,9 +21,9 @@ from leadwire.clock import parse_iso
 from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
 from leadwire.outbound import receivers, slack, webhooks
-from leadwire.outbound.notify import count
 from leadwire.owner.subscriptions import signing_secrets
 from leadwire.pages.lead_view import person_name, view
+from leadwire.runtime.metrics import count
 from leadwire.store import subscriptions
 from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository

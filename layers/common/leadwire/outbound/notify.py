@@ -6,20 +6,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
+
+from leadwire.runtime.metrics import count
 
 logger = Logger(child=True)
-metrics = Metrics()  # shares the handler's metric set; flushed as EMF when the handler returns
 
 # Each domain event is also a CloudWatch metric, so the dashboard and alarms see what the bus sees.
 EVENT_METRICS = {"lead.qualified": "LeadsQualified", "lead.assigned": "LeadsAssigned",
                  "lead.unassigned": "LeadsUnassigned", "lead.sla_breached": "SlaBreaches", "lead.stale": "LeadsStale",
                  "lead.erased": "LeadsErased"}
-
-
-def count(name: str, value: float = 1, unit: str = MetricUnit.Count) -> None:
-    metrics.add_metric(name=name, unit=unit, value=value)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from leadwire.config import Config
 from leadwire.followup.plan import planner
 from leadwire.followup.rep_links import RepLinks
 from leadwire.lead import LeadRecord
-from leadwire.outbound import emails, notify
+from leadwire.outbound import emails
 from leadwire.outbound.delivery import Delivery
 from leadwire.outbound.notify import Event, Message, Notifier
 from leadwire.routing.reps import Rep
 from leadwire.routing.strategies import Decision, choose_rep, company_domain, pick_pool, pool_key
+from leadwire.runtime import metrics
 from leadwire.scoring.score import stage_rank
 from leadwire.store import outbox, reps, timeline
 from leadwire.store.config import load_config
@@ -132,7 +133,7 @@ class Assigner:
             return False
         self._count(decision.rep_id, previous)
         self.delivery.now(told)  # only the writer that won gets here, so each assignment is announced once
-        notify.count("TimeToAssign", round((now - parse_iso(lead.created_at)).total_seconds(), 3), MetricUnit.Seconds)
+        metrics.count("TimeToAssign", round((now - parse_iso(lead.created_at)).total_seconds(), 3), MetricUnit.Seconds)
         logger.info("lead assigned", extra={"lead_id": lead.id, "strategy": decision.strategy})
         return True
 

@@ -1,1 +1,1 @@
-"""What a Lambda handler needs around the domain: settings, services, HTTP and stream events."""
+"""What a Lambda handler needs around the domain: settings, services, metrics, HTTP and stream events."""

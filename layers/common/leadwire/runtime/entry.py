@@ -1,22 +1,24 @@
 """What every handler wraps its delegate in: Powertools' logger (the Lambda context on every line, nothing of one
-invocation kept for the next) and its metrics (flushed once per invocation)."""
+invocation kept for the next) and the custom metrics (flushed once per invocation, when they are on)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadwire.runtime import metrics
 
 Handler = Callable[[dict[str, Any], LambdaContext], Any]
 
 
 def lambda_entry(delegate: Handler, correlation_id_path: str | None = None) -> Handler:
     """The function Lambda calls: `delegate` with the logger and metrics around it."""
-    logger, metrics = Logger(), Metrics()
+    logger = Logger()
 
-    @metrics.log_metrics
+    @metrics.flushed
     @logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
         return delegate(event, context)
