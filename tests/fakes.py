@@ -1,5 +1,5 @@
 """In-memory doubles of what leadwire talks to, for the service tests: the table (the store package's own
-MemoryTable), a notifier that records, and a Graph API that answers from a dict."""
+MemoryTable), a notifier that records, an SES client that records, and a Graph API that answers from a dict."""
 
 from __future__ import annotations
 
@@ -29,6 +29,17 @@ class RecordingNotifier:
 
     def published(self, detail_type: str) -> list[dict[str, Any]]:
         return [detail for kind, detail in self.events if kind == detail_type]
+
+
+class RecordingSes:
+    """The SES v2 client's send_email, for the notifier itself: keeps every request."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def send_email(self, **request: Any) -> dict[str, str]:
+        self.calls.append(request)
+        return {"MessageId": "m-1"}
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The custom metrics: the basic tier (POWERTOOLS_METRICS_DISABLED) prints no EMF line at all, each of which would be
-a custom metric CloudWatch bills; the full tier prints what the functions count when the handler returns."""
+a custom metric CloudWatch bills; the full tier prints what the functions count when the handler returns; and a
+count that fails never makes what it counts look undone."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 from aws_lambda_powertools import Metrics
 
 from devtools.lambdas import Context
+from leadwire.outbound.notify import AwsNotifier, Email
 from leadwire.runtime import metrics
 from leadwire.runtime.entry import lambda_entry
+from tests.fakes import RecordingSes
 
 
 def handler(monkeypatch: pytest.MonkeyPatch, disabled: str) -> Any:
@@ -60,3 +63,25 @@ def test_the_full_tier_prints_what_an_invocation_counted(
     assert [(line["source"], line["LeadsReceived"]) for line in by_source] == [("website", [1.0])]
     assert [line["EmailsSent"] for line in lines if "EmailsSent" in line] == [[1.0]]
     assert {line["_aws"]["CloudWatchMetrics"][0]["Namespace"] for line in lines} == {"leadwire"}
+
+
+def test_an_email_sent_stays_sent_when_its_count_cannot_be_recorded(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # Given metrics on, but made without a namespace (Powertools then refuses to print a metric at its 100th value)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    monkeypatch.setattr(metrics, "_metrics", Metrics())
+    Metrics().clear_metrics()
+    ses = RecordingSes()
+    notifier = AwsNotifier("leads@example.com", "bus", ses=ses, events=object())
+
+    # When 100 emails are sent, each counted
+    for number in range(100):
+        notifier.send(Email(to=f"rep{number}@shop.example", subject="New lead", text="A new lead is yours."))
+
+    # Then each went to SES once and none raised (a raise would have the outbox send it again); the log says why
+    # the hundredth count is missing
+    assert len(ses.calls) == 100
+    warnings = [record for record in caplog.records if record.getMessage() == "metric not recorded"]
+    assert [(record.metric, record.error) for record in warnings] == [("EmailsSent", "SchemaValidationError")]
+    Metrics().clear_metrics()

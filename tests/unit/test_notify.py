@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from leadwire.lead import LeadRecord
 from leadwire.outbound import emails
 from leadwire.outbound.notify import AwsNotifier, Email
+from tests.fakes import RecordingSes
 
 UNSUBSCRIBE = "https://leads.example.test/unsubscribe?t=a1.sig"
-
-
-class RecordingSes:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def send_email(self, **request: Any) -> dict[str, str]:
-        self.calls.append(request)
-        return {"MessageId": "m-1"}
 
 
 def test_nurture_email_carries_one_click_unsubscribe_headers_through_ses_v2() -> None:

@@ -3,31 +3,47 @@
 The basic tier turns them off with POWERTOOLS_METRICS_DISABLED, which Powertools honours only in the flush at the end
 of an invocation: its `single_metric` prints at once regardless, and a metric that reaches 100 values (which, never
 flushed, each does over a warm container's invocations) is printed on the spot. Every EMF line printed becomes a
-custom metric, billed, that the basic tier promises not to have; so when metrics are off nothing is added at all."""
+custom metric, billed, that the basic tier promises not to have; so when metrics are off nothing is added at all.
+
+A count comes after what it counts (an email SES took, an event the bus took): one that fails is logged, never
+raised, or the sender would think the email unsent and send it again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
+logger = Logger(child=True)
 _metrics = Metrics()  # every instance shares one metric set (each reads its namespace from the environment)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def count(name: str, value: float = 1, unit: str = MetricUnit.Count) -> None:
-    if not is_metrics_disabled():
+    if is_metrics_disabled():
+        return
+    try:
         _metrics.add_metric(name=name, unit=unit, value=value)
+    except Exception as error:
+        _not_recorded(name, error)
 
 
 def count_by(name: str, dimension: str, value: str) -> None:
     """One more of `name` under a dimension of its own (a lead by its source), sent at once as its own EMF line."""
-    if not is_metrics_disabled():
+    if is_metrics_disabled():
+        return
+    try:
         with single_metric(name=name, unit=MetricUnit.Count, value=1) as metric:
             metric.add_dimension(name=dimension, value=value)
+    except Exception as error:
+        _not_recorded(name, error)
+
+
+def _not_recorded(name: str, error: Exception) -> None:
+    logger.warning("metric not recorded", extra={"metric": name, "error": type(error).__name__})
 
 
 def flushed(handler: Handler) -> Handler:
