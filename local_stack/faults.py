@@ -27,6 +27,12 @@ from urllib.parse import urlsplit
 from urllib.request import ProxyHandler, Request, build_opener
 
 KINDS = ("ses", "events", "dynamodb", "graph")
+# every failure a kind can meet (which of them a call can meet depends on its operation: `_failures`)
+FAILURES = {"ses": ("Throttling", "TooManyRequestsException", "MessageRejected"),
+            "events": ("FailedEntry", "ThrottlingException"),
+            "dynamodb": ("ProvisionedThroughputExceededException", "InternalServerError",
+                         "InternalServerError (applied)", "TransactionConflict"),
+            "graph": ("500", "timeout")}
 # botocore's service name → the kind of fault that applies to its calls
 SERVICES = {"ses": "ses", "sesv2": "ses", "events": "events", "dynamodb": "dynamodb"}
 
@@ -45,18 +51,22 @@ class FaultPlan:
 
     rates: dict[str, float] = field(default_factory=dict)
     seed: int | None = None
+    scripted: tuple[Scripted, ...] = ()  # single faults at chosen places, met before any drawn at random
 
     @classmethod
     def from_json(cls, body: Any) -> FaultPlan:
-        """`{"ses": 0.1, "events": 0.1, "dynamodb": 0.1, "graph": 0.1, "seed": 7}`; `{}` is no faults."""
+        """`{"ses": 0.1, "events": 0.1, "dynamodb": 0.1, "graph": 0.1, "seed": 7}`; `{}` is no faults. `"next":
+        [{"kind": "dynamodb", "failure": "InternalServerError (applied)", "operation": "TransactWriteItems"}]`
+        fails the next such call (`count` of them; `operation` left out: any call of the kind)."""
         if not isinstance(body, dict):
             raise FaultSpecError([{"field": "body", "reason": "must be a JSON object"}])
         details, rates = [], {}
+        scripted = _scripted(body.get("next", []), details)
         for name, value in body.items():
-            if name == "seed":
+            if name in ("seed", "next"):
                 continue
             if name not in KINDS:
-                details.append({"field": name, "reason": f"unknown; one of {', '.join(KINDS)} or seed"})
+                details.append({"field": name, "reason": f"unknown; one of {', '.join(KINDS)}, seed or next"})
             elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
                 details.append({"field": name, "reason": "must be a number from 0 to 1"})
             elif value:
@@ -66,7 +76,7 @@ class FaultPlan:
             details.append({"field": "seed", "reason": "must be an integer"})
         if details:
             raise FaultSpecError(details)
-        return cls(rates, seed)
+        return cls(rates, seed, scripted)
 
     @classmethod
     def from_text(cls, text: str) -> FaultPlan:
@@ -84,7 +94,48 @@ class FaultPlan:
         return cls.from_json(body)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.rates, **({"seed": self.seed} if self.seed is not None else {})}
+        return {**self.rates, **({"seed": self.seed} if self.seed is not None else {}),
+                **({"next": [scripted.as_dict() for scripted in self.scripted]} if self.scripted else {})}
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """`count` faults of `kind` (on calls of `operation` only, when given) that fail with `failure`."""
+
+    kind: str
+    failure: str
+    operation: str | None = None
+    count: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "failure": self.failure, "count": self.count,
+                **({"operation": self.operation} if self.operation else {})}
+
+
+def _scripted(entries: Any, details: list[dict[str, str]]) -> tuple[Scripted, ...]:
+    """The `next` list of `FaultPlan.from_json`; what is wrong with it goes to `details`, by field."""
+    if not isinstance(entries, list):
+        details.append({"field": "next", "reason": "must be a list of {kind, failure, operation, count}"})
+        return ()
+    found = []
+    for index, entry in enumerate(entries):
+        where = f"next[{index}]"
+        if not isinstance(entry, dict) or set(entry) - {"kind", "failure", "operation", "count"}:
+            details.append({"field": where, "reason": "must be an object of kind, failure, operation and count"})
+            continue
+        kind, failure = entry.get("kind"), entry.get("failure")
+        operation, count = entry.get("operation"), entry.get("count", 1)
+        if kind not in KINDS:
+            details.append({"field": f"{where}.kind", "reason": f"one of {', '.join(KINDS)}"})
+        elif failure not in FAILURES[kind]:
+            details.append({"field": f"{where}.failure", "reason": f"one of {', '.join(FAILURES[kind])}"})
+        elif operation is not None and not isinstance(operation, str):
+            details.append({"field": f"{where}.operation", "reason": "an API operation's name, as TransactWriteItems"})
+        elif isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
+            details.append({"field": f"{where}.count", "reason": "a whole number from 1 to 100"})
+        else:
+            found.append(Scripted(kind, failure, operation, count))
+    return tuple(found)
 
 
 class Faults:
@@ -101,7 +152,9 @@ class Faults:
                             for kind in KINDS}
             self.calls: Counter[str] = Counter()
             self.injected: Counter[str] = Counter()
-            self._scripted: list[tuple[str, str | None, str]] = []
+            self._scripted: list[tuple[str, str | None, str]] = [
+                (scripted.kind, scripted.operation, scripted.failure)
+                for scripted in plan.scripted for _ in range(scripted.count)]
 
     def fail_next(self, kind: str, failure: str, operation: str | None = None, count: int = 1) -> None:
         """The next `count` calls of `kind` (of `operation` only, when given) fail with `failure`, one of the

@@ -104,6 +104,12 @@ def test_the_settings_are_checked_and_the_environment_form_reads_the_same():
     assert [detail["field"] for detail in refused.value.details] == ["dynamo", "ses", "seed"]
     with pytest.raises(FaultSpecError):
         FaultPlan.from_text("ses")
+    with pytest.raises(FaultSpecError) as refused:
+        FaultPlan.from_json({"next": [{"kind": "dynamo", "failure": "InternalServerError"},
+                                      {"kind": "dynamodb", "failure": "Throttling"},
+                                      {"kind": "ses", "failure": "Throttling", "count": 0}, "x"]})
+    assert [detail["field"] for detail in refused.value.details] == [
+        "next[0].kind", "next[1].failure", "next[2].count", "next[3]"]
 
 
 # --- the findings, replayed with one injected fault at the place it names -----------------------------------
