@@ -274,6 +274,65 @@ def test_an_invalid_email_is_explained_beside_the_field_and_keeps_what_was_typed
     assert stored_lead(stack, "dana.fixed@fox-builders.example")["company"] == "Fox Builders"
 
 
+def test_sending_again_after_a_500_that_had_stored_the_form_stores_it_once(stack, open_browser):
+    # Given the demo page, a person who filled in the form, and the intake's write about to be done but answered 500
+    browser = open_browser()
+    browser.get(stack.url + "/")
+    who = person(name="Rae Retry", email=f"rae.{uuid.uuid4().hex[:8]}@example.org")
+    fill(browser, who)
+    next_write_stored_but_answered_500(stack)
+
+    # When they send it, are told it did not go through, and press Send again without changing a thing
+    submit(browser)
+    status_text(browser, "did not go through")
+    assert browser.find_element(By.ID, "lw-email").get_attribute("value") == who["email"]
+    submit(browser)
+
+    # Then the page thanks them, and one lead holds one submission: the resend was known for the same form
+    status_text(browser, "Thank you")
+    assert injected_and_off(stack) == {"dynamodb.InternalServerError (applied)": 1}
+    lead = stored_lead(stack, who["email"])
+    assert lead["touches"] == 1 and lead["message"] == who["message"]
+    assert len(stack.request("GET", f"/leads/{lead['id']}/submissions").json()["items"]) == 1
+
+
+def test_a_form_changed_before_it_is_sent_again_keeps_both_messages(stack, open_browser):
+    # Given a form whose first sending was stored but answered 500
+    browser = open_browser()
+    browser.get(stack.url + "/")
+    who = person(name="Rae Edit", email=f"rae.{uuid.uuid4().hex[:8]}@example.org")
+    fill(browser, who)
+    next_write_stored_but_answered_500(stack)
+    submit(browser)
+    status_text(browser, "did not go through")
+
+    # When the person adds to the message before sending again
+    browser.find_element(By.ID, "lw-message").send_keys(" Before March, please.")
+    submit(browser)
+
+    # Then the second is another filling-in, not a repeat: the lead keeps both messages, the latest shown
+    status_text(browser, "Thank you")
+    assert injected_and_off(stack) == {"dynamodb.InternalServerError (applied)": 1}
+    lead = stored_lead(stack, who["email"])
+    submissions = stack.request("GET", f"/leads/{lead['id']}/submissions").json()["items"]
+    assert lead["touches"] == 2 and lead["message"].endswith("Before March, please.")
+    assert len(submissions) == 2
+
+
+def next_write_stored_but_answered_500(stack: Any) -> None:
+    """The next transaction is done, then answered 500; the stream drained first, so that it is the form's."""
+    stack.drain()
+    fault = {"kind": "dynamodb", "failure": "InternalServerError (applied)", "operation": "TransactWriteItems"}
+    assert stack.request("POST", "/_local/faults", {"next": [fault]}).status == 200
+
+
+def injected_and_off(stack: Any) -> dict[str, int]:
+    """The faults injected so far; none from now on."""
+    injected = stack.request("GET", "/_local/faults").json()["injected"]
+    assert stack.request("POST", "/_local/faults", {}).status == 200
+    return injected
+
+
 def test_a_filled_honeypot_looks_accepted_but_stores_nothing(stack, open_browser):
     # Given a bot that fills every field it finds, the hidden honeypot included
     browser = open_browser()

@@ -26,9 +26,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 def submitted(stack, number: int) -> str:
-    """A website lead, sent again as a browser's user would while the stack answers 5xx."""
+    """A website lead, sent again as the snippet's user would while the stack answers 5xx: with the same
+    `_submission` token, so that a 500 which had stored it makes no second submission."""
     body = {"first_name": "Kim", "last_name": f"Fault{number}", "company": f"Fault {number} Ltd",
-            "email": f"kim.fault{number}@fault-{number}.example"}
+            "email": f"kim.fault{number}@fault-{number}.example", "_submission": f"fault-test-lead-{number:06d}"}
     for _ in range(20):
         answer = stack.request("POST", "/leads", body, auth=False)
         if answer.status in (200, 201):

@@ -140,3 +140,40 @@ def test_a_single_conflict_on_the_rescore_transaction_still_scores_the_lead():
     lead = LeadRepository(store).get(lead_id)
     assert session.faults.status()["injected"] == {"dynamodb.TransactionConflict": 1}
     assert scored and lead is not None and lead.score_due is None and lead.stage == "mql"
+
+
+def test_a_form_sent_again_after_a_500_that_had_stored_it_is_stored_once(intake_app, monkeypatch):
+    # Given the functions' DynamoDB answering the next transaction with a 500 after doing it (AWS says a 500 may
+    # leave a write applied), and a website form filled in once: the snippet's `_submission` token
+    from leadwire.runtime import services
+    from leadwire.store import timeline
+    from leadwire.store.leads import LeadRepository
+    from tests.integration.conftest import api_event, call
+
+    session = faulty({"next": [{"kind": "dynamodb", "failure": "InternalServerError (applied)",
+                                "operation": "TransactWriteItems"}]})
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)  # the session every client of the functions comes from
+    services.reset()
+    form = {"first_name": "Kim", "email": "kim@shop.example", "message": "Call me after 5",
+            "_submission": "3q2-7wAAAAAAAAAAAAAAAA"}
+
+    # When the browser sends it, gets a 500 (the function fails: API Gateway answers 500), and the person presses
+    # Send again
+    with pytest.raises(ClientError, match="InternalServerError"):
+        call(intake_app, api_event("POST", "/leads", body=form, key=None))
+    again = call(intake_app, api_event("POST", "/leads", body=form, key=None))
+
+    # Then the second answer names the lead the first stored, as a redelivery: one submission, no return
+    assert session.faults.status()["injected"] == {"dynamodb.InternalServerError (applied)": 1}
+    assert (again[0], again[1]["status"]) == (200, "duplicate")
+    store = services.store()
+    lead = LeadRepository(store).get(again[1]["id"])
+    assert lead is not None and lead.touches == 1 and lead.message == "Call me after 5"
+    assert len(LeadRepository(store).submissions_after(lead.id, None)) == 1
+    assert [event["type"] for event in timeline.events(store, lead.id)] == []
+
+    # And the same person filling the form in again (another token) is a return, kept as its own submission
+    later = call(intake_app, api_event("POST", "/leads", key=None, body={
+        **form, "message": "Still keen", "_submission": "another-filling-in-0001"}))
+    assert (later[0], later[1]) == (200, {"id": lead.id, "status": "merged"})
+    assert len(LeadRepository(store).submissions_after(lead.id, None)) == 2

@@ -1,7 +1,9 @@
 """The website form: a browser's (or a script's) POST, as JSON, urlencoded or multipart, into a RawLead.
 
 Formspree's conventions hold: `_gotcha` is a honeypot, `_next` the page to send the person to, other
-`_`-prefixed names steer the form and are not stored. Repeated names (checkboxes) become lists, in order.
+`_`-prefixed names steer the form and are not stored. `_submission` is what the snippet sends to tell a form filled
+in once from one filled in again: a random token, the same when the same form is sent again (after an answer that
+never came, say), so a resend is a redelivery and is stored once. Repeated names (checkboxes) become lists, in order.
 Values are kept exactly as sent, CRLF line breaks included; normalize stores every line break as "\\n"."""
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ REFERRER_NAMES = ("referrer", "referer", "document_referrer")
 LANDING_NAMES = ("landing_page", "_landing", "landing_page_url", "page_url")
 CONSENT_TEXT_NAMES = ("consent_text", "_consent_text")
 _REPLY_TO = "_replyto"  # Formspree's name for the reply address: the person's email
+SUBMISSION = "_submission"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # the snippet's is 22 characters: 16 random bytes, base64url
 
 # `; name=value` or `; name="quoted value"` parameters of a Content-Type or Content-Disposition header.
 _PARAMETER = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
@@ -49,7 +53,7 @@ def parse_form(body: bytes, content_type: str | None, headers: Mapping[str, str]
     landing_page = _first_text(form, LANDING_NAMES) or referer
     lead, fields = split_lead_fields(_person_pairs(visible, controls))
     raw = RawLead(
-        source="website", **lead, fields={**_query_fields(query), **fields},
+        source="website", source_ref=_submission_token(controls), **lead, fields={**_query_fields(query), **fields},
         utm=_utm(visible, query, landing_page, referer),
         consent=_consent(_lowered(visible).get("consent"), _first_text(form, CONSENT_TEXT_NAMES), received_at),
         referrer=_first_text(visible, REFERRER_NAMES) or referer,
@@ -244,6 +248,12 @@ def _consent(answer: Any, consent_text: str | None, received_at: str) -> Consent
         return Consent(marketing=is_yes(answer.get("marketing")), text=text_of(answer.get("text")) or consent_text,
                        captured_at=received_at)
     return Consent(marketing=is_yes(answer), text=consent_text, captured_at=received_at)
+
+
+def _submission_token(controls: Mapping[str, Any]) -> str | None:
+    """The form's `_submission` token; anything else in its place is no token (and never a reason to refuse)."""
+    token = text_of(controls.get(SUBMISSION))
+    return token if token and _TOKEN.fullmatch(token) else None
 
 
 def _is_filled(honeypot: Any) -> bool:
