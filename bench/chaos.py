@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.leads import lead_id_of
+from bench.leads import lead_id_of, submission_token
 from bench.progress import say
 from bench.report import columns
 from leadwire.clock import iso
@@ -73,7 +73,8 @@ class Person:
 
 # --- the doors, as each platform uses them -------------------------------------------------------------------------
 def _website(stack: RunningStack, person: Person) -> int:
-    body = {"name": person.name, "email": person.email, "company": "Chaos Works", "message": "Please call me."}
+    body = {"name": person.name, "email": person.email, "company": "Chaos Works", "message": "Please call me.",
+            "_submission": submission_token(person.number, f"chaos-{person.run}")}  # the same on every retry
     return stack.request("POST", "/leads", body, auth=False).status
 
 
@@ -249,8 +250,8 @@ def count(stack: RunningStack, people: list[Person]) -> dict[str, Any]:
         if email["subject"].startswith("New lead:") and (lead_id := lead_id_of(email)):
             told[(lead_id, email["to"])] += 1
 
-    figures = Counter({"not_accepted": 0, "lost": 0, "stored_twice": 0, "without_owner": 0, "never_told": 0,
-                       "told_twice": 0, "stuck": 0, "pending_enrichment": 0})
+    figures = Counter({"not_accepted": 0, "lost": 0, "stored_twice": 0, "kept_twice": 0, "without_owner": 0,
+                       "never_told": 0, "told_twice": 0, "stuck": 0, "pending_enrichment": 0})
     retried = 0
     for person in people:
         retried += person.attempts > 1
@@ -266,6 +267,7 @@ def count(stack: RunningStack, people: list[Person]) -> dict[str, Any]:
             continue
         figures["stored_twice"] += len(stored) > 1
         lead = stored[0]
+        figures["kept_twice"] += lead["touches"] > 1  # one thing sent, taken as a second submission
         figures["stuck"] += bool(lead.get("stuck"))
         owner = lead.get("owner")
         if not owner:
@@ -282,7 +284,8 @@ def count(stack: RunningStack, people: list[Person]) -> dict[str, Any]:
 
 
 FIGURES = (("leads sent", "leads"), ("not accepted (the client gave up)", "not_accepted"),
-           ("lost (a 2xx, no lead)", "lost"), ("stored twice", "stored_twice"), ("without an owner", "without_owner"),
+           ("lost (a 2xx, no lead)", "lost"), ("stored twice", "stored_twice"),
+           ("a retry kept as another submission", "kept_twice"), ("without an owner", "without_owner"),
            ("owners never told", "never_told"), ("owners told twice", "told_twice"), ("stuck", "stuck"),
            ("Meta leads still pending", "pending_enrichment"), ("leads that needed a client retry", "clients_retried"),
            ("sweeps", "sweeps"), ("sweeps that failed as a whole (the next one ran)", "sweeps_crashed"),

@@ -6,6 +6,8 @@ mail, most with a phone, some senior, half with marketing consent: the mix a sma
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import zlib
 from typing import Any
 
@@ -40,6 +42,7 @@ def website_lead(number: int, run: str = "a") -> dict[str, Any]:
         "utm_source": ("google", "newsletter", "linkedin")[number % 3],
         "utm_medium": ("cpc", "email", "social")[number % 3],
         "utm_campaign": "spring-offer",
+        "_submission": submission_token(number, run),
     }
     if number % 4 != 3:
         body["phone"] = phone(number, run)
@@ -47,6 +50,12 @@ def website_lead(number: int, run: str = "a") -> dict[str, Any]:
         body["consent"] = "yes"
         body["consent_text"] = "Yes, send me news and offers by email."
     return body
+
+
+def submission_token(number: int, run: str) -> str:
+    """What the snippet sends with each filling-in of the form: 16 bytes, base64url (here derived, not random)."""
+    digest = hashlib.sha256(f"{run}:{number}".encode()).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def phone(number: int, run: str) -> str:

@@ -26,6 +26,7 @@ def test_no_lead_is_left_behind_when_a_tenth_of_every_call_fails():
     assert figures["not_accepted"] == 0
     assert figures["lost"] == 0
     assert figures["stored_twice"] == 0
+    assert figures["kept_twice"] == 0
     assert figures["without_owner"] == 0
     assert figures["never_told"] == 0
     assert figures["stored"] == figures["leads"]
