@@ -109,6 +109,66 @@ def test_a_returning_person_is_news_to_the_owner(table, notifier, team):
     assert [event["type"] for event in timeline.events(table, lead_id)] == ["returned", "returned"]
 
 
+def test_a_return_is_announced_by_the_sweep_when_what_follows_the_merge_fails(table, notifier, team, settings,
+                                                                               monkeypatch):
+    # Given an assigned lead, and the owner's record unreadable for a moment right after the person's next form
+    # (its token the same on the resend)
+    from leadwire.clock import iso
+    from leadwire.followup.sweep import run_sweep
+    from leadwire.intake import returning
+
+    lead_id = send(table, notifier, email="dana@fox.example", first_name="Dana", message="Kitchen").lead_id
+    assigned(table, notifier, lead_id)
+    owner = stored(table, lead_id).owner
+    notifier.emails.clear()
+    reads = []
+
+    def unreadable(store, rep_id):
+        reads.append(rep_id)
+        raise TimeoutError("the table did not answer")
+
+    monkeypatch.setattr(returning, "load_rep", unreadable)
+
+    # When the person comes back, the client sends the same form again, and the owner's record reads again
+    back = send(table, notifier, minutes=10, email="dana@fox.example", message="Also the bathroom",
+                source_ref="dana-second-form-0001")
+    again = send(table, notifier, minutes=11, email="dana@fox.example", message="Also the bathroom",
+                 source_ref="dana-second-form-0001")
+    monkeypatch.undo()
+    assert reads == [owner] and notifier.sent_to(f"{owner}@team.example") == []
+
+    # Then the merge was answered as stored, the resend as a duplicate, and the next sweep tells the owner, once
+    assert (back.outcome, again.outcome) == ("merged", "duplicate")
+    for minutes in (13, 20):
+        run_sweep((T + timedelta(minutes=minutes)).isoformat(), table, notifier, settings, lambda: 60_000)
+    [told] = [email for email in notifier.sent_to(f"{owner}@team.example") if "came back" in email.subject]
+    assert told.subject == "Dana came back: Also the bathroom" and "Kitchen" not in told.text
+    assert len(notifier.published("lead.returned")) == 1
+    assert stored(table, lead_id).owner_told_at == iso(T + timedelta(minutes=13))
+
+
+def test_two_senders_of_one_return_announce_it_once(table, notifier, team):
+    # Given a return stored without a notifier at hand (its announcement waits in the outbox)
+    from leadwire.config import default_config
+    from leadwire.intake import returning
+    from leadwire.store import outbox
+
+    lead_id = send(table, notifier, email="dana@fox.example", first_name="Dana", message="Kitchen").lead_id
+    assigned(table, notifier, lead_id)
+    notifier.emails.clear()
+    send(table, None, minutes=10, email="dana@fox.example", message="Also the bathroom")
+    [waiting] = [intent for intent in outbox.due(table, T + timedelta(hours=1)) if intent["kind"] == returning.KIND]
+
+    # When the intake's sender and a sweep's both take it
+    sender = returning.ReturnSender(table, notifier, RepLinks(BASE_URL, table), default_config())
+    for _ in range(2):
+        sender(waiting, T + timedelta(minutes=12))
+
+    # Then the owner is told once, and the event published once
+    assert [email.subject for email in notifier.emails] == ["Dana came back: Also the bathroom"]
+    assert len(notifier.published("lead.returned")) == 1
+
+
 def test_a_lost_lead_reopens_for_its_last_owner_and_a_won_lead_stays_won(table, notifier, team):
     lost = send(table, notifier, email="lou@lost.example").lead_id
     won = send(table, notifier, email="wyn@won.example", first_name="Wyn").lead_id

@@ -219,12 +219,13 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
         assign=lambda lead_id, at: assigner.assign(lead_id, at),
         enrich=lambda lead, at: _enrich(lead, at, store, settings, assigner.config, notifier, links),
     )
-    from leadwire.intake import reconcile  # the Graph API's parsers, loaded by the sweep only
+    from leadwire.intake import reconcile, returning  # the Graph API's parsers, loaded by the sweep only
     from leadwire.outbound import conversions
 
     # Each part on its own: one that fails (the table throttled, say) is reported and the others still run.
-    # What an earlier sender could not deliver, and the lead stages going back to Meta:
-    senders = {conversions.KIND: conversions.sender(store, settings)}
+    # What an earlier sender could not deliver, returns not yet announced, and the lead stages going back to Meta:
+    senders = {conversions.KIND: conversions.sender(store, settings),
+               returning.KIND: returning.ReturnSender(store, notifier, links, assigner.config)}
     outbox_report = _part(lambda: Delivery(store, notifier, senders).retry_due(now))
     webhooks_due = _part(lambda: subscriptions.wake_due(store, now))  # the outbound function makes these attempts
     polled = _part(lambda: reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links))

@@ -27,7 +27,7 @@ from leadwire.intake import returning
 from leadwire.intake.enrichment import FIRST_RETRY
 from leadwire.lead import REOPENED_BY_RETURN, LeadInput, LeadRecord, PossibleDuplicate
 from leadwire.outbound.notify import Notifier
-from leadwire.store import schema, sources, timeline
+from leadwire.store import outbox, schema, sources, timeline
 from leadwire.store.config import load_config
 from leadwire.store.leads import LeadRepository, Merge, email_keys, phone_keys, ref_keys
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
@@ -218,19 +218,19 @@ def _merge(known: LeadRecord, lead: LeadInput, leads: LeadRepository, now: datet
                            outcome="merged", submission=submission_id, reopened=merge.reopen_from,
                            other_values=sorted(set(merge.changes.get("other_values", {})) - set(known.other_values)),
                            **_recovered(lead))
+    returned = lead.source not in NOT_A_RETURN
     event = timeline.event_item(known.id, f"returned-{submission_id}", "returned", at,
-                                {"submission": submission_id, "source": lead.source}) \
-        if lead.source not in NOT_A_RETURN else None
+                                {"submission": submission_id, "source": lead.source}) if returned else None
+    news = [returning.intent(known, merge.reopen_from, now)] if returned else []  # announced even if what follows fails
     try:
         leads.merge(known, lead, merge, at, entry, submission, event,
-                    also=_source_counts(lead, leads.store, now, config))
+                    also=[*_source_counts(lead, leads.store, now, config), *outbox.put_actions(leads.store, news)])
     except AlreadyExists:
         logger.info("duplicate delivery", extra={"source": lead.source})
         return Accepted(known.id, "duplicate", lead.source)
     leads.claim_person(known.id, None, merge.fill.get("phone"))  # a phone it lacked, unless another lead has it
     logger.info("lead merged", extra={"lead_id": known.id, "source": lead.source, "reopened": bool(merge.reopen_from)})
-    if notifier is not None and event is not None:
-        returning.announce(leads, notifier, known, merge.reopen_from, now, links, config)
+    returning.announce_now(leads.store, notifier, links, config, news)
     return Accepted(known.id, "merged", lead.source)
 
 

@@ -21,7 +21,7 @@ from leadwire.lead import CLOSED_STATUSES, LeadInput, LeadRecord, RawLead
 from leadwire.outbound.graph import GraphClient, LeadSource, leads_within
 from leadwire.outbound.notify import Notifier
 from leadwire.runtime.settings import Settings
-from leadwire.store import timeline
+from leadwire.store import outbox, timeline
 from leadwire.store.leads import LeadRepository, email_keys
 from leadwire.store.outcomes import ChangedMeanwhile
 from leadwire.store.table import Store
@@ -31,7 +31,7 @@ logger = Logger(child=True)
 FIRST_RETRY = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 SAME_EMAIL_LATER = "same email, Meta answers arrived later"
-Told = Callable[[LeadRecord], None]  # tells the owner of a lead that its person came back
+Told = Callable[[list[dict[str, Any]]], None]  # announces the return intents just stored (a person came back)
 
 
 def graph_client(settings: Settings) -> GraphClient:
@@ -60,10 +60,10 @@ def enrich_now(lead_ids: Sequence[str], now: datetime, store: Store, settings: S
                links: RepLinks | None = None) -> int:
     """Right after a notification's leads were stored pending: fetch them all at once under one total deadline
     (`meta_graph_timeout_s`). A lead answered in time is filled in; one that failed or was late stays as stored and
-    the sweep fetches it at its first retry. The number filled in. With a `notifier`, the owner of a lead that a Meta
-    lead joins hears that the person came back, as for any return."""
+    the sweep fetches it at its first retry. The number filled in. The owner of a lead that a Meta lead joins hears
+    that the person came back, as for any return (at once with a `notifier`, else from the sweep)."""
     leads = LeadRepository(store, planner(config))
-    told = _teller(leads, now, config, notifier, links)
+    told = _teller(leads, config, notifier, links)
     waiting = [lead for lead in (leads.get(lead_id) for lead_id in lead_ids) if lead and lead.pending_enrichment]
     answers = leads_within(graph or graph_client(settings), [lead.source_ref or "" for lead in waiting],
                            settings.meta_graph_timeout_s)
@@ -86,14 +86,11 @@ def enrich(lead: LeadRecord, now: datetime, store: Store, settings: Settings, co
         attempts = lead.enrich_attempts + 1
         leads.enrichment_failed(lead, attempts, iso(now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF)))
         return False
-    return _fill(lead, found, now, leads, _teller(leads, now, config, notifier, links))
+    return _fill(lead, found, now, leads, _teller(leads, config, notifier, links))
 
 
-def _teller(leads: LeadRepository, now: datetime, config: Config, notifier: Notifier | None,
-            links: RepLinks | None) -> Told | None:
-    if notifier is None:
-        return None
-    return lambda known: returning.announce(leads, notifier, known, None, now, links, config)
+def _teller(leads: LeadRepository, config: Config, notifier: Notifier | None, links: RepLinks | None) -> Told:
+    return lambda news: returning.announce_now(leads.store, notifier, links, config, news)
 
 
 def _valid(raw: RawLead | None, settings: Settings) -> LeadInput | None:
@@ -103,18 +100,19 @@ def _valid(raw: RawLead | None, settings: Settings) -> LeadInput | None:
         return None  # an answer with no way to reach the person: ask again later, as for a failed call
 
 
-def _fill(lead: LeadRecord, found: LeadInput, now: datetime, leads: LeadRepository, told: Told | None) -> bool:
+def _fill(lead: LeadRecord, found: LeadInput, now: datetime, leads: LeadRepository, told: Told) -> bool:
     """The person's answers onto the pending lead. When their email is already another open lead's, the answers
-    are that person's: the pending lead (never scored nor assigned) joins it, as the identity rules want, and
-    `told` tells that lead's owner."""
+    are that person's: the pending lead (never scored nor assigned) joins it, as the identity rules want, with the
+    return to announce to that lead's owner, which `told` announces."""
     at = iso(now)
     known = next((other for key in email_keys(found.email)
                   if (other_id := leads.owner_if_there(key)) and other_id != lead.id
                   and (other := leads.get(other_id)) is not None), None)
     if known is not None and known.status not in CLOSED_STATUSES:
-        joined = _join(known, lead, found, at, leads)
-        if joined and told is not None:
-            told(known)
+        news = [returning.intent(known, None, now)]
+        joined = _join(known, lead, found, at, leads, news)
+        if joined:
+            told(news)
         return joined
     entry = timeline.entry(lead.id, at, "enriched", "intake" if lead.enrich_attempts == 0 else "followup",
                            attempts=lead.enrich_attempts + 1)
@@ -131,7 +129,8 @@ def _fill(lead: LeadRecord, found: LeadInput, now: datetime, leads: LeadReposito
     return True
 
 
-def _join(known: LeadRecord, lead: LeadRecord, found: LeadInput, at: str, leads: LeadRepository) -> bool:
+def _join(known: LeadRecord, lead: LeadRecord, found: LeadInput, at: str, leads: LeadRepository,
+          news: list[dict[str, Any]]) -> bool:
     from leadwire.owner.join import combined  # imports the intake's dedupe, which imports this module
 
     answered = lead.changed(**found.person_fields(), utm=found.utm, fields={**lead.fields, **found.fields},
@@ -142,7 +141,7 @@ def _join(known: LeadRecord, lead: LeadRecord, found: LeadInput, at: str, leads:
     if answered.consent and not known.consent:
         changes["consent"] = answered.consent
     try:
-        leads.join(known, answered, changes, at, entry)
+        leads.join(known, answered, changes, at, entry, also=outbox.put_actions(leads.store, news))
     except ChangedMeanwhile:
         return False  # the known lead changed under us: the sweep tries again
     logger.info("Meta lead joined the person's lead", extra={"lead_id": known.id})

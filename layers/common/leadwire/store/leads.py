@@ -202,8 +202,10 @@ class LeadRepository:
         except ConditionFailed:
             return  # erased meanwhile: nothing to flag
 
-    def set_owner_told(self, lead_id: str, at: str) -> None:
-        self.store.update(schema.lead(lead_id), Update().set(owner_told_at=at).when("attribute_exists(pk)"))
+    def owner_told_action(self, lead_id: str, at: str) -> dict[str, Any]:
+        """The write that notes when the owner last heard what the person said (with the email that tells them)."""
+        return self.store.update_action(schema.lead(lead_id), Update().set(owner_told_at=at)
+                                        .when("attribute_exists(pk)"))
 
     def submissions(self, lead_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """The lead's submissions, oldest first, one page."""
@@ -457,10 +459,11 @@ class LeadRepository:
         return len(keys)
 
     def join(self, into: LeadRecord, other: LeadRecord, changes: dict[str, Any], at: str,
-             entry: dict[str, Any]) -> None:
+             entry: dict[str, Any], also: Sequence[dict[str, Any]] = ()) -> None:
         """The owner's explicit merge of `other` into `into`: its submissions, events and timeline move, its keys
         point to `into`, then it is deleted. Each step can be repeated, so a merge cut short is finished by the next
-        call; ChangedMeanwhile when `into` changed since it was read."""
+        call; ChangedMeanwhile when `into` changed since it was read. `also` goes with the write that changes
+        `into`, done once."""
         partition = [item for item in self.store.query_all(schema.lead_partition(other.id))
                      if not schema.is_lead_item(item)]
         for item in partition:
@@ -475,7 +478,7 @@ class LeadRepository:
                       .when("#inputs_version = :seen", seen=into.inputs_version))
             try:
                 self.store.transact([self.store.update_action(schema.lead(into.id), update),
-                                     self.store.put_action(entry)])
+                                     self.store.put_action(entry), *also])
             except ConditionFailed as failure:
                 raise ChangedMeanwhile(into.id) from failure
         deletions = [schema.plain_key(item) for item in partition] + [schema.lead(other.id)]

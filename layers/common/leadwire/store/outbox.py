@@ -15,6 +15,7 @@ from typing import Any
 from leadwire.clock import iso
 from leadwire.outbound.notify import Email, Event, Message
 from leadwire.store import packing, schema
+from leadwire.store.outcomes import failed_at
 from leadwire.store.table import ConditionFailed, Store, Update
 
 FIRST_RETRY = timedelta(minutes=2)  # the sender that wrote it delivers it at once; the sweep only if that failed
@@ -86,6 +87,19 @@ def delivered(store: Store, intent: dict[str, Any], *also: dict[str, Any]) -> No
         store.transact([store.delete_action(schema.plain_key(intent)), *(store.put_action(item) for item in also)])
         return
     store.delete(schema.plain_key(intent))
+
+
+def replaced(store: Store, intent: dict[str, Any], items: list[dict[str, Any]], *also: dict[str, Any]) -> bool:
+    """The intent is done by becoming `items` (the intents of its messages), with the actions `also`, in one
+    write; False when another sender had done it first."""
+    try:
+        store.transact([store.delete_action(schema.plain_key(intent), "attribute_exists(pk)"),
+                        *put_actions(store, items), *also])
+    except ConditionFailed as failure:
+        if failed_at(failure, 0):
+            return False
+        raise
+    return True
 
 
 def partly_sent(store: Store, intent: dict[str, Any], sent: int) -> None:
