@@ -83,6 +83,7 @@ class RawLead(Submission):
 
     full_name: str | None = None
     submitted_at: str | None = None
+    resend: str | None = None  # the website form's `_submission` token (see LeadInput)
 
 
 class LeadInput(Submission):
@@ -94,6 +95,9 @@ class LeadInput(Submission):
     typed: dict[str, Any] = Field(default_factory=dict)
     set_aside: list[dict[str, Any]] = Field(default_factory=list)
     needs_review: bool = False
+    # One filling-in of a website form: sent again, it is the same delivery. Its key expires after a day and it is
+    # never stored on the lead (every byte of a lead item over 1 KB costs a write unit per write).
+    resend: str | None = None
 
     def person_fields(self) -> dict[str, Any]:
         """The fields that describe the person, empty ones left out (a merge never overwrites with emptiness)."""

@@ -131,9 +131,9 @@ def test_a_return_is_announced_by_the_sweep_when_what_follows_the_merge_fails(ta
 
     # When the person comes back, the client sends the same form again, and the owner's record reads again
     back = send(table, notifier, minutes=10, email="dana@fox.example", message="Also the bathroom",
-                source_ref="dana-second-form-0001")
+                resend="dana-second-form-0001")
     again = send(table, notifier, minutes=11, email="dana@fox.example", message="Also the bathroom",
-                 source_ref="dana-second-form-0001")
+                 resend="dana-second-form-0001")
     monkeypatch.undo()
     assert reads == [owner] and notifier.sent_to(f"{owner}@team.example") == []
 

@@ -1,7 +1,8 @@
 """Storing a submission exactly once, by the identity rules: a new lead, a merge into the person already known, a
 new lead flagged as a possible duplicate of another, or a repeat.
 
-- The same platform id is the same delivery: nothing new is stored.
+- The same platform id is the same delivery: nothing new is stored; so is a website form sent again with the
+  same `_submission` token (for a day).
 - The same normalised email is the same person: the submission merges into their lead.
 - The same phone is the same person only when the emails do not differ and the names do not clearly differ;
   otherwise the submission becomes a lead of its own and each lead lists the other in `possible_duplicates`.
@@ -29,7 +30,7 @@ from leadwire.lead import REOPENED_BY_RETURN, LeadInput, LeadRecord, PossibleDup
 from leadwire.outbound.notify import Notifier
 from leadwire.store import outbox, schema, sources, timeline
 from leadwire.store.config import load_config
-from leadwire.store.leads import LeadRepository, Merge, email_keys, phone_keys, ref_keys
+from leadwire.store.leads import LeadRepository, Merge, email_keys, phone_keys, ref_keys, resend_keys
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
 from leadwire.store.table import Store
 
@@ -89,7 +90,8 @@ def accept(lead: LeadInput, store: Store, now: datetime, notifier: Notifier | No
 
 
 def _match(lead: LeadInput, leads: LeadRepository) -> _Match:
-    for key in ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []):
+    refs = [lead.source_ref] if lead.source_ref else []
+    for key in [*resend_keys(lead.source, lead.resend), *ref_keys(lead.source, refs)]:
         found = leads.owner_if_there(key)
         if found:
             return _Match(duplicate_of=found)
@@ -149,7 +151,7 @@ def _create(lead: LeadInput, leads: LeadRepository, now: datetime,
                                         submission=timeline.submission_id(submission),
                                         possible_duplicates=[duplicate.model_dump() for duplicate in duplicates],
                                         **_recovered(lead)),
-                 submission, claims, also=_source_counts(lead, leads.store, now, config))
+                 submission, claims, also=_source_counts(lead, leads.store, now, config), resend=lead.resend)
     if flagged:
         other, reason = flagged
         leads.flag_duplicate(other.id, record.id, reason, timeline.entry(

@@ -92,7 +92,8 @@ def normalize(raw: RawLead, default_region: str | None, require_contact: bool = 
         referrer=_cut(raw.referrer, MAX_URL), landing_page=_cut(raw.landing_page, MAX_URL),
         submitted_at=_instant(raw.submitted_at),
         pending_enrichment=raw.pending_enrichment,
-        typed=raw.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
+        resend=raw.resend,
+        typed=raw.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"resend"}),
     )
     if require_contact:
         _require_contact(raw, lead, problems)

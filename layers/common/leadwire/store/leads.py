@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from leadwire.clock import iso
+from leadwire.clock import iso, parse_iso
 from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord, dialable_digits
 from leadwire.store import funnel, outbox, reps, schema, timeline
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone, failed_at
@@ -25,6 +25,7 @@ Counts = dict[str, int]
 Condition = tuple[str, dict[str, Any]]  # a condition expression and its values
 Intents = Sequence[dict[str, Any]]  # outbox intent items (store.outbox.intents), written with the change
 _NOT_THERE = "attribute_not_exists(pk)"
+RESEND_KEPT = timedelta(days=1)  # how long a form sent again is known for the same filling-in
 _SUBSCRIBED = "(attribute_not_exists(#unsubscribed) OR #unsubscribed = :no)"  # not stored while False (`_item`)
 MAX_QUERIES_PER_PAGE = 8
 
@@ -57,6 +58,17 @@ def phone_keys(phone: str | None, phone_raw: str | None = None) -> list[dict[str
 
 def ref_keys(source: str, refs: Iterable[str]) -> list[dict[str, str]]:
     return [schema.platform_ref(source, ref) for ref in refs]
+
+
+def resend_keys(source: str, token: str | None) -> list[dict[str, str]]:
+    return [schema.resend(source, token)] if token else []
+
+
+def _resend_items(lead_id: str, source: str, token: str | None, at: str) -> list[dict[str, Any]]:
+    """The key of a form's filling-in, claimed with the write that stores it; it expires (TTL) a day later, and is
+    not among the lead's claims: a resend comes within minutes, and a lead item over 1 KB costs a unit a write."""
+    expires_at = int((parse_iso(at) + RESEND_KEPT).timestamp())
+    return [{**key, "lead_id": lead_id, schema.TTL_ATTRIBUTE: expires_at} for key in resend_keys(source, token)]
 
 
 @dataclass(frozen=True)
@@ -127,16 +139,19 @@ class LeadRepository:
 
     # --- intake ------------------------------------------------------------------------------------------------
     def create(self, lead: LeadRecord, entry: dict[str, Any], submission: dict[str, Any] | None = None,
-               claims: list[dict[str, str]] | None = None, also: Sequence[dict[str, Any]] = ()) -> None:
+               claims: list[dict[str, str]] | None = None, also: Sequence[dict[str, Any]] = (),
+               resend: str | None = None) -> None:
         """The lead, its platform id and dedupe keys (`claims`, by default every key its fields name), recorded on
-        the lead so erasure finds them, the submission kept whole, its first timeline entry and its funnel count, all
-        at once; AlreadyExists when the platform id or a dedupe key is taken."""
+        the lead so erasure finds them, the key of the form's `resend` token, the submission kept whole, its first
+        timeline entry and its funnel count, all at once; AlreadyExists when one of those keys is taken."""
         if claims is None:
             claims = [*ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []),
                       *person_keys(lead.email, lead.phone, lead.phone_raw)]
         lead = lead.model_copy(update={"claims": claims, "cohort": lead.cohort or funnel.new_cohort_sk(lead)})
         actions = [self.store.put_action(self._item(lead), _NOT_THERE)]
         actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in lead.claims]
+        actions += [self.store.put_action(item, _NOT_THERE)
+                    for item in _resend_items(lead.id, lead.source, resend, lead.created_at)]
         actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
         if submission is not None:
             actions.append(self.store.put_action(submission))
@@ -152,10 +167,11 @@ class LeadRepository:
         """Add a submission to the known lead: fill what it lacks, keep every differing value, count the touch, claim
         the platform id and new keys, keep the submission whole and record the return as an engagement event (`event`,
         None when the submission is no return: an imported list).
-        AlreadyExists when the platform id was seen (a redelivery); ChangedMeanwhile when the lead is not as read or
-        a key it would claim was taken meanwhile; Gone when the lead was erased meanwhile."""
+        AlreadyExists when the platform id or the form's filling-in was seen (a redelivery); ChangedMeanwhile when the
+        lead is not as read or a key it would claim was taken meanwhile; Gone when the lead was erased meanwhile."""
         refs = [lead.source_ref] if lead.source_ref else []
         claims = [*ref_keys(lead.source, refs), *merge.claims]
+        resent = _resend_items(known.id, lead.source, lead.resend, at)
         update = (Update().set_if_absent(**merge.fill)
                   .set(updated_at=at, last_activity_at=at, score_due=1,
                        **{name: _plain(value) for name, value in merge.changes.items()})
@@ -168,14 +184,15 @@ class LeadRepository:
         if merge.reopen_from:
             update.when("#status = :was", was=merge.reopen_from)
         actions = [self.store.update_action(schema.lead(known.id), update)]
+        actions += [self.store.put_action(item, _NOT_THERE) for item in resent]
         actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
         actions += [self.store.put_action(entry), self.store.put_action(submission),
                     *([self.store.put_action(event)] if event is not None else []), *also]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
-            if refs and failed_at(failure, 1):
-                raise AlreadyExists("platform id already seen") from failure
+            if any(failed_at(failure, position) for position in range(1, 1 + len(resent) + len(refs))):
+                raise AlreadyExists("platform id or form already seen") from failure
             if failed_at(failure, 0) and not merge.careful and not merge.reopen_from:
                 raise Gone(known.id) from failure
             raise ChangedMeanwhile(known.id) from failure

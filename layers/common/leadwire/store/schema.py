@@ -114,6 +114,11 @@ def platform_ref(source: str, ref: str) -> Key:
     return {"pk": f"REF#{source}#{ref}", "sk": "KEY"}
 
 
+def resend(source: str, token: str) -> Key:
+    """One filling-in of a form (its `_submission` token), pointing to the lead it went to until it expires."""
+    return {"pk": f"RESEND#{source}#{token}", "sk": "KEY"}
+
+
 REPS_PARTITION = _REPS
 REP_PREFIX = _REP
 

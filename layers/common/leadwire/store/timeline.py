@@ -43,7 +43,8 @@ def submission_item(lead_id: str, at: str, lead: LeadInput, outcome: str) -> dic
     person sent is packed (`store.packing`): the typed and normalised copies repeat each other, and a submission of
     1.1 KB costs four write units in its transaction where one under 1 KB costs two."""
     key = schema.submission(lead_id, at)
-    normalised = lead.model_dump(mode="json", exclude_none=True, exclude={"typed", "set_aside", "needs_review"})
+    normalised = lead.model_dump(mode="json", exclude_none=True,
+                                 exclude={"typed", "set_aside", "needs_review", "resend"})
     kept = {"source": lead.source, "source_ref": lead.source_ref, "typed": lead.typed, "normalised": normalised,
             "utm": lead.utm, "referrer": lead.referrer, "landing_page": lead.landing_page,
             "consent": lead.consent.model_dump(mode="json") if lead.consent else None,

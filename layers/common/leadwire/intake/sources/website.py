@@ -53,12 +53,13 @@ def parse_form(body: bytes, content_type: str | None, headers: Mapping[str, str]
     landing_page = _first_text(form, LANDING_NAMES) or referer
     lead, fields = split_lead_fields(_person_pairs(visible, controls))
     raw = RawLead(
-        source="website", source_ref=_submission_token(controls), **lead, fields={**_query_fields(query), **fields},
+        source="website", **lead, fields={**_query_fields(query), **fields},
         utm=_utm(visible, query, landing_page, referer),
         consent=_consent(_lowered(visible).get("consent"), _first_text(form, CONSENT_TEXT_NAMES), received_at),
         referrer=_first_text(visible, REFERRER_NAMES) or referer,
         landing_page=landing_page,
         submitted_at=received_at,
+        resend=_submission_token(controls),
     )
     return WebsiteSubmission(raw, honeypot=_is_filled(controls.get("_gotcha")), next_url=_next_url(controls),
                              page=referer or landing_page)
