@@ -275,17 +275,11 @@ def test_an_invalid_email_is_explained_beside_the_field_and_keeps_what_was_typed
 
 
 def test_sending_again_after_a_500_that_had_stored_the_form_stores_it_once(stack, open_browser):
-    # Given the demo page, a person who filled in the form, and the intake's write about to be done but answered 500
-    browser = open_browser()
-    browser.get(stack.url + "/")
-    who = person(name="Rae Retry", email=f"rae.{uuid.uuid4().hex[:8]}@example.org")
-    fill(browser, who)
-    next_write_stored_but_answered_500(stack)
-
-    # When they send it, are told it did not go through, and press Send again without changing a thing
-    submit(browser)
-    status_text(browser, "did not go through")
+    # Given a person whose form was stored but answered 500, and still shows what they typed
+    browser, who = refused_after_storing(stack, open_browser, "Rae Retry")
     assert browser.find_element(By.ID, "lw-email").get_attribute("value") == who["email"]
+
+    # When they press Send again without changing a thing
     submit(browser)
 
     # Then the page thanks them, and one lead holds one submission: the resend was known for the same form
@@ -297,16 +291,10 @@ def test_sending_again_after_a_500_that_had_stored_the_form_stores_it_once(stack
 
 
 def test_a_form_changed_before_it_is_sent_again_keeps_both_messages(stack, open_browser):
-    # Given a form whose first sending was stored but answered 500
-    browser = open_browser()
-    browser.get(stack.url + "/")
-    who = person(name="Rae Edit", email=f"rae.{uuid.uuid4().hex[:8]}@example.org")
-    fill(browser, who)
-    next_write_stored_but_answered_500(stack)
-    submit(browser)
-    status_text(browser, "did not go through")
+    # Given a person whose form was stored but answered 500
+    browser, who = refused_after_storing(stack, open_browser, "Rae Edit")
 
-    # When the person adds to the message before sending again
+    # When they add to the message before sending again
     browser.find_element(By.ID, "lw-message").send_keys(" Before March, please.")
     submit(browser)
 
@@ -319,11 +307,20 @@ def test_a_form_changed_before_it_is_sent_again_keeps_both_messages(stack, open_
     assert len(submissions) == 2
 
 
-def next_write_stored_but_answered_500(stack: Any) -> None:
-    """The next transaction is done, then answered 500; the stream drained first, so that it is the form's."""
+def refused_after_storing(stack: Any, open_browser: Callable[..., WebDriver], name: str
+                          ) -> tuple[WebDriver, dict[str, str]]:
+    """The demo page once a person sent the form and the intake's write was done but answered 500 (the stream
+    drained first, so that the next transaction is the form's): the page says it did not go through."""
+    browser = open_browser()
+    browser.get(stack.url + "/")
+    who = person(name=name, email=f"rae.{uuid.uuid4().hex[:8]}@example.org")
+    fill(browser, who)
     stack.drain()
     fault = {"kind": "dynamodb", "failure": "InternalServerError (applied)", "operation": "TransactWriteItems"}
     assert stack.request("POST", "/_local/faults", {"next": [fault]}).status == 200
+    submit(browser)
+    status_text(browser, "did not go through")
+    return browser, who
 
 
 def injected_and_off(stack: Any) -> dict[str, int]:
