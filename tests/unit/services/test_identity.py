@@ -206,6 +206,65 @@ def test_the_owner_joins_two_leads_and_nothing_is_left_behind(table, notifier):
     assert send(table, minutes=90, email="a.berg@home.example").lead_id == anna
 
 
+def test_the_owners_join_is_announced_once_when_the_table_refuses_its_announcement_once(table, notifier,
+                                                                                      monkeypatch):
+    # Given two leads of one person, and a table that times out the first write of an outbox intent
+    anna = send(table, email="anna@office.example", first_name="Anna", phone=PHONE).lead_id
+    other = send(table, minutes=1, email="a.berg@home.example", first_name="Anna", phone=PHONE).lead_id
+    refused = []
+
+    def carries_an_intent(items) -> bool:
+        return any(str(item.get("pk", "")).startswith("OUT#") for item in items)
+
+    def once(write, items_of):
+        def refusing(*args, **kwargs):
+            if not refused and carries_an_intent(items_of(*args)):
+                refused.append(write.__name__)
+                raise TimeoutError("the table did not answer")
+            return write(*args, **kwargs)
+        return refusing
+
+    monkeypatch.setattr(table, "put", once(table.put, lambda item, *_: [item]))
+    monkeypatch.setattr(table, "transact", once(table.transact, lambda actions: [
+        {"pk": action["Put"]["Item"]["pk"]["S"]} for action in actions if "Put" in action]))
+
+    # When the owner joins them, and sends the join again after the error
+    with pytest.raises(TimeoutError):
+        join(table, notifier, anna, other, T + timedelta(hours=1))
+    joined = join(table, notifier, anna, other, T + timedelta(hours=1, minutes=1))
+
+    # Then the leads are one, and the join announced once
+    assert refused and joined["touches"] == 2 and LeadRepository(table).get(other) is None
+    assert [event["merged_from"] for event in notifier.published("lead.merged")] == [other]
+
+
+def test_a_join_cut_short_is_finished_by_the_next_call_and_announced_once(table, notifier, monkeypatch):
+    # Given two leads of one person, and a table that times out the join's deletions once
+    from leadwire.outbound.delivery import Delivery
+
+    anna = send(table, email="anna@office.example", first_name="Anna", phone=PHONE).lead_id
+    other = send(table, minutes=1, email="a.berg@home.example", first_name="Anna", phone=PHONE).lead_id
+    transact, refused = table.transact, []
+
+    def refusing(actions):
+        if not refused and all("Delete" in action for action in actions):
+            refused.append(len(actions))
+            raise TimeoutError("the table did not answer")
+        return transact(actions)
+
+    monkeypatch.setattr(table, "transact", refusing)
+
+    # When the owner joins them, sends the join again after the error, and a sweep delivers what waits
+    with pytest.raises(TimeoutError):
+        join(table, notifier, anna, other, T + timedelta(hours=1))
+    join(table, notifier, anna, other, T + timedelta(hours=1, minutes=1))
+    Delivery(table, notifier).retry_due(T + timedelta(hours=2))
+
+    # Then the other lead is gone, and the join announced once
+    assert refused and LeadRepository(table).get(other) is None
+    assert [event["merged_from"] for event in notifier.published("lead.merged")] == [other]
+
+
 def test_no_merge_into_a_closed_lead(table, notifier, team):
     won = send(table, email="wyn@won.example").lead_id
     other = send(table, email="wyn@home.example").lead_id

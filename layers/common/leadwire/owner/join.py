@@ -39,12 +39,13 @@ def join(store: Store, notifier: Notifier, lead_id: str, from_id: str, now: date
                        [{"field": "id", "reason": f"lead is {into.status}"}])
     at = iso(now)
     entry = timeline.entry(into.id, at, "merged", "api", merged_from=other.id, touches=other.touches)
+    news = outbox.intents(into.id, now, Event("lead.merged", {"lead_id": into.id, "merged_from": other.id}))
     try:
-        leads.join(into, other, combined(into, other), at, entry)
+        merged_now = leads.join(into, other, combined(into, other), at, entry, also=outbox.put_actions(store, news))
     except ChangedMeanwhile as error:
         raise Conflict("the lead changed meanwhile; read it again and retry") from error
-    Delivery(store, notifier).later_now(outbox.intents(into.id, now, Event("lead.merged", {"lead_id": into.id,
-                                                                                         "merged_from": other.id})))
+    if merged_now:
+        Delivery(store, notifier).now(news)
     return load(store, lead_id).shown()
 
 

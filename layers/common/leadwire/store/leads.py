@@ -476,11 +476,11 @@ class LeadRepository:
         return len(keys)
 
     def join(self, into: LeadRecord, other: LeadRecord, changes: dict[str, Any], at: str,
-             entry: dict[str, Any], also: Sequence[dict[str, Any]] = ()) -> None:
+             entry: dict[str, Any], also: Sequence[dict[str, Any]] = ()) -> bool:
         """The owner's explicit merge of `other` into `into`: its submissions, events and timeline move, its keys
         point to `into`, then it is deleted. Each step can be repeated, so a merge cut short is finished by the next
         call; ChangedMeanwhile when `into` changed since it was read. `also` goes with the write that changes
-        `into`, done once."""
+        `into`, done once: True when this call wrote it, False when it finished a merge written before."""
         partition = [item for item in self.store.query_all(schema.lead_partition(other.id))
                      if not schema.is_lead_item(item)]
         for item in partition:
@@ -488,7 +488,8 @@ class LeadRepository:
         keys = [key for key in self._keys_of(other) if self.owner_of(key) == other.id]
         for key in keys:
             self.store.put({**key, "lead_id": into.id})
-        if other.id not in into.merged_from:
+        merging = other.id not in into.merged_from
+        if merging:
             update = (Update().set(updated_at=at, score_due=1, **{k: _plain(v) for k, v in changes.items()})
                       .add(touches=other.touches, inputs_version=1)
                       .append(merged_from=[other.id], claims=keys, refs=other.refs, set_aside=other.set_aside)
@@ -503,6 +504,7 @@ class LeadRepository:
             self.store.transact([self.store.delete_action(key) for key in deletions[start:start + 100]])
         if other.owner and other.status in OPEN_STATUSES:
             reps.release_open_lead(self.store, other.owner)
+        return merging
 
     def _keys_of(self, lead: LeadRecord) -> list[dict[str, str]]:
         known = [*lead.claims, *person_keys(lead.email, lead.phone, lead.phone_raw), *ref_keys(lead.source, lead.refs)]
