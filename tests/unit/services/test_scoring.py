@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from leadwire.config import default_config
 from leadwire.outbound.delivery import Delivery
 from leadwire.outbound.notify import NotDelivered
@@ -81,4 +83,39 @@ def test_a_first_score_whose_event_is_refused_leaves_it_in_the_outbox_for_the_sw
     report = Delivery(table, notifier).retry_due(T + timedelta(hours=1))
 
     assert report["delivered"] == 1
+    assert [detail["lead_id"] for detail in notifier.published("lead.created")] == [lead_id]
+
+
+def test_a_scoring_whose_timeline_entry_failed_writes_it_on_the_records_retry_and_only_once(table, notifier,
+                                                                                               monkeypatch):
+    # Given a lead's first score and a re-score after a demo request, each with a table that times out the write
+    # of its timeline entry once
+    from leadwire.store import timeline
+
+    lead_id = submit(table, job_title="Founder")
+    put, refused, scorings = table.put, [], []
+
+    def refusing_the_entry_once(item, *args, **kwargs):
+        if item.get("kind") == "scored" and len(refused) < len(scorings):
+            refused.append(item["detail"]["score"])
+            raise TimeoutError("the table did not answer")
+        return put(item, *args, **kwargs)
+
+    monkeypatch.setattr(table, "put", refusing_the_entry_once)
+    for minutes in (0, 2):
+        if minutes:
+            record_event(table, lead_id, EngagementIn(id="d1", type="demo_request"), T + timedelta(minutes=1))
+        scorings.append(minutes)
+
+        # When the record fails, then comes again twice (the stream retries it; a later batch repeats it)
+        with pytest.raises(TimeoutError):
+            rescore(lead_id, table, notifier, T + timedelta(minutes=minutes))
+        retried = [rescore(lead_id, table, notifier, T + timedelta(minutes=minutes, seconds=s)) for s in (1, 2)]
+        assert retried == [False, False], "the score was written by the failed attempt"
+
+    # Then each scoring is on the timeline once, with the score it wrote, and the lead was announced once
+    entries = [entry["detail"]["score"] for entry in timeline.read(table, lead_id) if entry["kind"] == "scored"]
+    assert entries == refused and len(set(entries)) == 2
+    assert entries[-1] == stored(table, lead_id).score
+    Delivery(table, notifier).retry_due(T + timedelta(hours=1))
     assert [detail["lead_id"] for detail in notifier.published("lead.created")] == [lead_id]

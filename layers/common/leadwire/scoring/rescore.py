@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -30,8 +31,13 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
     version, config = versioned or configs.load_config(store)
     leads = LeadRepository(store, planner(config))
     lead = leads.get(lead_id)
-    if lead is None or lead.score_due is None:
-        return False  # erased, or a redelivered record whose work is already done
+    if lead is None:
+        return False  # erased
+    if lead.score_due is None:  # a redelivered record whose work is done: its entry too, should writing it have failed
+        if lead.scored_at is not None:
+            store.put(scored_entry(lead.id, lead.inputs_version, lead.scored_at, lead.score, lead.stage,
+                                   [reason.model_dump() for reason in lead.score_reasons], lead.config_version))
+        return False
     # "now" is the latest instant known for this lead, so a replayed sweep far in the future decays as it should.
     now = max(seen_at, parse_iso(lead.score_as_of)) if lead.score_as_of else seen_at
     events = timeline.events(store, lead_id)
@@ -41,8 +47,7 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
     changes = {"score": result.score, "fit": result.fit, "engagement": result.engagement, "stage": result.stage,
                "score_reasons": reasons, "config_version": version, "scored_at": iso(now),
                "score_refresh_at": iso(refresh) if refresh else None, "updated_at": iso(now)}
-    entry = timeline.entry(lead_id, iso(now), "scored", "score", score=result.score, stage=result.stage,
-                           reasons=reasons, config_version=version)
+    entry = scored_entry(lead_id, lead.inputs_version, iso(now), result.score, result.stage, reasons, version)
     was, now_rank = stage_rank(lead.stage), stage_rank(result.stage)
     reached = {stage: 1 for stage in ("mql", "sql") if was < stage_rank(stage) <= now_rank}
     facts = {"lead_id": lead_id, "stage": result.stage, "score": result.score, "source": lead.source}
@@ -58,6 +63,13 @@ def rescore(lead_id: str, store: Store, notifier: Notifier, seen_at: datetime,
     (delivery or Delivery(store, notifier)).now(told)
     logger.info("lead scored", extra={"lead_id": lead_id, "stage": result.stage})
     return True
+
+
+def scored_entry(lead_id: str, inputs_version: int, at: str, score: float, stage: str,
+                 reasons: list[dict[str, Any]], config_version: int | None) -> dict[str, Any]:
+    """The timeline entry of the scoring of these inputs, the same however often it is written."""
+    return timeline.named_entry(lead_id, at, f"scored.{inputs_version}", "scored", "score", score=score, stage=stage,
+                                reasons=reasons, config_version=config_version)
 
 
 def continue_rescore(store: Store, now: datetime, batch: int = 100) -> int:

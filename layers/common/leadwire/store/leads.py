@@ -261,16 +261,18 @@ class LeadRepository:
     # --- scoring -----------------------------------------------------------------------------------------------
     def score(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any], reached: Counts,
               intents: Intents = ()) -> None:
-        """Write a score computed from the lead as read; ChangedMeanwhile when anything changed since (then that
-        write's own stream record, which still carries `score_due`, scores the lead again as it is now)."""
+        """Write a score computed from the lead as read, then its timeline entry; ChangedMeanwhile when anything
+        changed since (then that write's own stream record, which still carries `score_due`, scores the lead again
+        as it is now). The entry is named for the scoring (`rescore.scored_entry`), so the retry of a record whose
+        entry failed writes it again, as one: outside the transaction it costs half."""
         changes = {**changes, "score_due": None, "score_as_of": None, "recovery_attempts": None, "stuck": None}
         condition = _unchanged_since(lead)
         if reached or intents:  # a stage is counted once and a message is stored: with the score, in one transaction
             counted = [funnel.count_action(self.store, lead, **reached)] if reached else []
-            self._transact(lead, changes, condition, entry, *counted, *outbox.put_actions(self.store, list(intents)))
-        else:  # most re-scores: a plain conditional write costs half a transaction; the timeline entry follows it
+            self._transact(lead, changes, condition, None, *counted, *outbox.put_actions(self.store, list(intents)))
+        else:  # most re-scores: a plain conditional write costs half a transaction
             self._write(lead, changes, condition)
-            self.store.put(entry)
+        self.store.put(entry)
 
     def mark_score_due(self, lead_id: str, as_of: str) -> bool:
         """Send the lead back through scoring as of `as_of`; False when it was erased."""
@@ -547,9 +549,9 @@ class LeadRepository:
             raise ChangedMeanwhile(lead.id) from failure
 
     def _transact(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition,
-                  entry: dict[str, Any], *extra: dict[str, Any], add: Counts | None = None) -> None:
+                  entry: dict[str, Any] | None, *extra: dict[str, Any], add: Counts | None = None) -> None:
         actions = [self.store.update_action(schema.lead(lead.id), self._update(lead, changes, condition, add)),
-                   self.store.put_action(entry), *extra]
+                   *([self.store.put_action(entry)] if entry else []), *extra]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:

@@ -47,8 +47,9 @@ def is_lead_item(key: dict[str, object]) -> bool:
     return key.get("sk") == _LEAD_SK
 
 
-def timeline_entry(lead_id: str, at: str) -> Key:
-    return {"pk": lead_partition(lead_id), "sk": f"{_TIMELINE}{at}#{secrets.token_hex(3)}"}
+def timeline_entry(lead_id: str, at: str, name: str | None = None) -> Key:
+    """A timeline entry's key: random after the instant, or `name` for an entry that a retry writes again."""
+    return {"pk": lead_partition(lead_id), "sk": f"{_TIMELINE}{at}#{name or secrets.token_hex(3)}"}
 
 
 def is_event(key: dict[str, object]) -> bool:

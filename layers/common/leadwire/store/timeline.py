@@ -14,6 +14,11 @@ def entry(lead_id: str, at: str, kind: str, actor: str, **detail: Any) -> dict[s
     return {**schema.timeline_entry(lead_id, at), "kind": kind, "at": at, "actor": actor, "detail": detail}
 
 
+def named_entry(lead_id: str, at: str, name: str, kind: str, actor: str, **detail: Any) -> dict[str, Any]:
+    """A timeline item keyed by `name`, which only its change has: written again by a retry, it is still one entry."""
+    return {**schema.timeline_entry(lead_id, at, name), "kind": kind, "at": at, "actor": actor, "detail": detail}
+
+
 def event_item(lead_id: str, event_id: str, kind: str, at: str, detail: dict[str, Any]) -> dict[str, Any]:
     """An engagement event (`email_open`, `demo_request`, ...): a scoring input, stored once per id."""
     return {**schema.event(lead_id, event_id), "event_id": event_id, "type": kind, "at": at, "detail": detail}
