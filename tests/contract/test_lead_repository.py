@@ -165,3 +165,31 @@ def test_empty_defaults_are_not_stored_and_an_unsubscribe_still_happens_once(tab
     assert leads.unsubscribe("a1", iso(T), entry("a1"), unsubscribe) is False
     after = leads.get("a1")
     assert after is not None and after.unsubscribed and not leads.nurture(after, 1, entry("a1"))
+
+
+def test_a_scored_and_assigned_lead_keeps_its_reasons_in_one_string_and_no_reminders_count(table):
+    """The reasons as a list of maps and a reminders count of 0 took one assigned lead in two over the 1 KB unit."""
+    leads = LeadRepository(table, planner(default_config()))
+    leads.create(new_lead("a1"), entry("a1"))
+    reasons = [{"rule": "has-email", "points": 10.0}, {"rule": "senior: \"VP\", CEO", "points": 12.5},
+               {"rule": "engagement:email_open", "points": -2.0}]
+    leads.score(leads.get("a1"), {"score": 20.5, "stage": "lead", "score_reasons": reasons}, entry("a1"), {})  # type: ignore[arg-type]
+    assert leads.hand_over(leads.get("a1"), "anna", "assigned", iso(T), entry("a1"), None)  # type: ignore[arg-type]
+
+    stored = table.get(schema.lead("a1"))
+    assert stored is not None and "reminders_sent" not in stored
+    assert stored["score_reasons"] == '[["has-email",10],["senior: \\"VP\\", CEO",12.5],["engagement:email_open",-2]]'
+    read = leads.get("a1")
+    assert read is not None and read.reminders_sent == 0
+    assert [reason.model_dump() for reason in read.score_reasons] == reasons
+    assert leads.remind(read, 0, entry("a1")) and not leads.remind(read, 0, entry("a1"))
+
+
+def test_a_lead_stored_with_its_reasons_as_maps_reads_the_same(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+    table.put({**table.get(schema.lead("a1")), "score_reasons": [{"rule": "has-email", "points": 10}]})  # type: ignore[dict-item]
+
+    read = leads.get("a1")
+
+    assert read is not None and [(reason.rule, reason.points) for reason in read.score_reasons] == [("has-email", 10)]
