@@ -25,13 +25,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.coldstart import capture_scenarios, child_env
+from bench.coldstart import GOAL_RATIO, capture_scenarios, child_env
 from bench.cost import cpu_slowdown
 from bench.imports import ImportNode, by_package, parse, top_imports
 from bench.layer import ROOT, build, built_layer, bytecode
 from bench.progress import say
 
-GOAL_RATIO = 1.3
 BEFORE_RUNS = 3  # the layer stripped of its bytecode (the "before" row): fewer rounds, it only shows the gap
 IMPORTTIME_RUNS = 1
 CHILD = ROOT / "bench" / "runtimechild.py"

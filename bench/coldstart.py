@@ -25,7 +25,7 @@ from bench.leads import TEAM, website_lead
 from bench.progress import say
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL_RATIO = 1.5
+GOAL_RATIO = 1.3  # issue 17: every function at most 1.3 times its floor (here and as Lambda runs it)
 IMPORTTIME_RUNS = 3
 
 
@@ -193,7 +193,7 @@ def summarise_runs(runs_of: list[dict[str, float]], floor_ms: float) -> dict[str
             "moto_not_counted": median("moto_ms")},
         "clients_created": int(median("clients")), "aws_calls": int(median("calls")),
         "runs_ms": [round(total, 1) for total in totals],
-        "goal_met": ms / floor_ms <= GOAL_RATIO,
+        "goal_ratio": GOAL_RATIO, "goal_met": ms / floor_ms <= GOAL_RATIO,
     }
 
 

@@ -165,7 +165,7 @@ def warm_per_event(warm: dict[str, Any], template: Any) -> dict[str, Any]:
 def coldstart_findings(coldstart: dict[str, Any], imports: dict[str, Any]) -> list[str]:
     findings = []
     for name, figures in coldstart.items():
-        if figures["ratio"] <= 1.5:
+        if figures["goal_met"]:
             continue
         split = figures["first_event_split_ms"]
         profile = imports.get(name, {})
