@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -193,3 +193,29 @@ def test_a_lead_stored_with_its_reasons_as_maps_reads_the_same(table):
     read = leads.get("a1")
 
     assert read is not None and [(reason.rule, reason.points) for reason in read.score_reasons] == [("has-email", 10)]
+
+
+def test_a_submission_carries_the_entry_that_tells_of_it_and_each_reads_as_before(table):
+    # Given a lead created with its submission, a merge of a second one, and a lead stored before submissions
+    # carried their entry (the entry an item of its own)
+    leads = LeadRepository(table)
+    first = LeadInput(source="website", email="ana@shop.example", message="Kitchen")
+    leads.create(new_lead("a1"), entry("a1"), timeline.submission_item("a1", iso(T), first, "created"))
+    second = LeadInput(source="google", source_ref="g-7", email="ana@shop.example", message="Bathroom")
+    known = leads.get("a1")
+    later = iso(T + timedelta(minutes=5))
+    leads.merge(known, second, merge_of(known, second), later,  # type: ignore[arg-type]
+                timeline.entry("a1", later, "merge", "intake", outcome="merged"),
+                timeline.submission_item("a1", later, second, "merged"), None)
+    table.put(timeline.entry("b2", iso(T), "submission", "intake", outcome="created"))
+    table.put(timeline.submission_item("b2", iso(T), first, "created"))
+
+    # Then the lead's partition holds no entry apart from its submissions, the timeline shows one entry for each,
+    # and the submissions show no entry in them
+    partition = list(table.query_all(schema.lead_partition("a1")))
+    assert sorted(item["sk"][:3] for item in partition) == ["LEA", "SUB", "SUB"]
+    for lead_id, kinds in (("a1", ["submission", "merge"]), ("b2", ["submission"])):
+        assert sorted(entry["kind"] for entry in timeline.read(table, lead_id)) == sorted(kinds)
+        submissions = leads.submissions_after(lead_id, None)
+        assert [item["message"] for item in submissions] == ["Kitchen", "Bathroom"][:len(kinds)]
+        assert all({"kind", "actor", "detail"}.isdisjoint(item) for item in submissions)

@@ -153,9 +153,8 @@ class LeadRepository:
         actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in lead.claims]
         actions += [self.store.put_action(item, _NOT_THERE)
                     for item in _resend_items(lead.id, lead.source, resend, lead.created_at)]
-        actions += [self.store.put_action(entry), funnel.count_action(self.store, lead, leads=1)]
-        if submission is not None:
-            actions.append(self.store.put_action(submission))
+        actions += [self.store.put_action(timeline.with_entry(submission, entry) if submission else entry),
+                    funnel.count_action(self.store, lead, leads=1)]
         actions += also  # what counts the lead (its source's counters), moved with it
         try:
             self.store.transact(actions)
@@ -187,7 +186,7 @@ class LeadRepository:
         actions = [self.store.update_action(schema.lead(known.id), update)]
         actions += [self.store.put_action(item, _NOT_THERE) for item in resent]
         actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
-        actions += [self.store.put_action(entry), self.store.put_action(submission),
+        actions += [self.store.put_action(timeline.with_entry(submission, entry)),
                     *([self.store.put_action(event)] if event is not None else []), *also]
         try:
             self.store.transact(actions)

@@ -29,9 +29,9 @@ def events(store: Store, lead_id: str) -> list[dict[str, Any]]:
 
 
 def read(store: Store, lead_id: str) -> list[dict[str, Any]]:
-    """Timeline entries and engagement events, oldest first."""
+    """Timeline entries (a submission's inside it: `with_entry`) and engagement events, oldest first."""
     items = [item for item in store.query_all(schema.lead_partition(lead_id))
-             if not schema.is_lead_item(item) and not schema.is_submission(item)]
+             if not schema.is_lead_item(item) and (not schema.is_submission(item) or "kind" in item)]
     return sorted((_shown(item) for item in items), key=lambda item: item["at"])
 
 
@@ -57,10 +57,20 @@ def submission_item(lead_id: str, at: str, lead: LeadInput, outcome: str) -> dic
     return {**key, "at": at, "outcome": outcome, "kept": packing.pack(as_stored(kept))}
 
 
+def with_entry(submission: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The submission item carrying the timeline entry that tells of it: one item written where two were (each at
+    least a write unit, two in the intake's transaction); `read` shows it as the entry. Submissions stored before
+    have their entry apart."""
+    return {**submission, **{name: entry[name] for name in _ENTRY}}
+
+
+_ENTRY = ("kind", "actor", "detail")
+
+
 def submission_shown(item: dict[str, Any]) -> dict[str, Any]:
     """A submission as the API shows it: its id, instant and outcome, and what was kept (packed, or, for
     submissions stored before packing, as plain attributes)."""
-    shown = {name: value for name, value in item.items() if name not in ("pk", "sk", "kept")}
+    shown = {name: value for name, value in item.items() if name not in ("pk", "sk", "kept", *_ENTRY)}
     return {"id": schema.submission_id(item), **shown, **(packing.unpack(item["kept"]) if "kept" in item else {})}
 
 
