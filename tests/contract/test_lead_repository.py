@@ -177,7 +177,7 @@ def test_a_scored_and_assigned_lead_keeps_its_reasons_in_one_string_and_no_remin
     assert leads.hand_over(leads.get("a1"), "anna", "assigned", iso(T), entry("a1"), None)  # type: ignore[arg-type]
 
     stored = table.get(schema.lead("a1"))
-    assert stored is not None and "reminders_sent" not in stored
+    assert stored is not None and "reminders_sent" not in stored and stored["claims"] == ["EMAIL#ana@shop.example"]
     assert stored["score_reasons"] == '[["has-email",10],["senior: \\"VP\\", CEO",12.5],["engagement:email_open",-2]]'
     read = leads.get("a1")
     assert read is not None and read.reminders_sent == 0
@@ -185,14 +185,22 @@ def test_a_scored_and_assigned_lead_keeps_its_reasons_in_one_string_and_no_remin
     assert leads.remind(read, 0, entry("a1")) and not leads.remind(read, 0, entry("a1"))
 
 
-def test_a_lead_stored_with_its_reasons_as_maps_reads_the_same(table):
+def test_a_lead_stored_with_its_reasons_and_claims_as_maps_reads_the_same_and_is_erased_whole(table):
     leads = LeadRepository(table)
-    leads.create(new_lead("a1"), entry("a1"))
-    table.put({**table.get(schema.lead("a1")), "score_reasons": [{"rule": "has-email", "points": 10}]})  # type: ignore[dict-item]
+    leads.create(new_lead("a1", phone="+4930123456"), entry("a1"))
+    claimed = [schema.email("ana@shop.example"), schema.phone("+4930123456")]
+    table.put({**table.get(schema.lead("a1")), "score_reasons": [{"rule": "has-email", "points": 10}],  # type: ignore[dict-item]
+               "claims": claimed})
 
     read = leads.get("a1")
-
     assert read is not None and [(reason.rule, reason.points) for reason in read.score_reasons] == [("has-email", 10)]
+    assert read.claims == claimed
+    assert leads.park(read, "no score after 4 attempts", entry("a1"))  # its marker is a claim of another kind
+
+    stuck = leads.get("a1")
+    assert stuck is not None and stuck.claims[:2] == claimed and stuck.claims[2]["sk"] != schema.KEY_SK
+    assert leads.erase(stuck) == 6  # the lead, its two entries, both keys and the marker
+    assert [leads.owner_of(key) for key in stuck.claims] == [None, None, None]
 
 
 def test_a_submission_carries_the_entry_that_tells_of_it_and_each_reads_as_before(table):
@@ -219,3 +227,28 @@ def test_a_submission_carries_the_entry_that_tells_of_it_and_each_reads_as_befor
         submissions = leads.submissions_after(lead_id, None)
         assert [item["message"] for item in submissions] == ["Kitchen", "Bathroom"][:len(kinds)]
         assert all({"kind", "actor", "detail"}.isdisjoint(item) for item in submissions)
+
+
+def test_a_form_merged_twice_from_one_read_is_stored_once_and_the_lead_keeps_its_token(table):
+    # Given a lead, and one filling-in of the form that two requests (the first answered 500) merge from one read
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1", resend="first-filling-in-0001"), entry("a1"))
+    known = leads.get("a1")
+    assert known is not None and known.resend == "first-filling-in-0001"
+    form = LeadInput(source="website", email="ana@shop.example", message="Bathroom", resend="second-filling-in-01")
+    later = iso(T + timedelta(minutes=5))
+
+    def merged() -> None:
+        leads.merge(known, form, merge_of(known, form), later,  # type: ignore[arg-type]
+                    timeline.entry("a1", later, "merge", "intake"), timeline.submission_item("a1", later, form,
+                                                                                             "merged"), None)
+
+    # When both write
+    merged()
+    with pytest.raises(ChangedMeanwhile):
+        merged()
+
+    # Then one submission and one touch were added, and the lead keeps the second form's token
+    lead = leads.get("a1")
+    assert lead is not None and lead.touches == 2 and lead.resend == "second-filling-in-01"
+    assert [item["message"] for item in leads.submissions_after("a1", None)] == ["Bathroom"]

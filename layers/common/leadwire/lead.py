@@ -95,8 +95,7 @@ class LeadInput(Submission):
     typed: dict[str, Any] = Field(default_factory=dict)
     set_aside: list[dict[str, Any]] = Field(default_factory=list)
     needs_review: bool = False
-    # One filling-in of a website form: sent again, it is the same delivery. Its key expires after a day and it is
-    # never stored on the lead (every byte of a lead item over 1 KB costs a write unit per write).
+    # One filling-in of a website form: sent again, it is the same delivery (the lead keeps the last one's token).
     resend: str | None = None
 
     def person_fields(self) -> dict[str, Any]:
@@ -183,6 +182,8 @@ class LeadRecord(Lead):
     sla_breached: bool | None = None
     nurture_step: int = 0
     opt_in_asked_at: str | None = None  # the email asking the person to confirm their consent was written
+    # the website form's last filling-in (its `_submission` token): that form sent again is the same delivery
+    resend: str | None = None
     # Meta leads waiting for the Graph API
     enrich_attempts: int = 0
     enrich_next_at: str | None = None

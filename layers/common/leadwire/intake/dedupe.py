@@ -30,7 +30,7 @@ from leadwire.lead import REOPENED_BY_RETURN, LeadInput, LeadRecord, PossibleDup
 from leadwire.outbound.notify import Notifier
 from leadwire.store import outbox, schema, sources, timeline
 from leadwire.store.config import load_config
-from leadwire.store.leads import LeadRepository, Merge, email_keys, phone_keys, ref_keys, resend_keys
+from leadwire.store.leads import LeadRepository, Merge, email_keys, phone_keys, ref_keys
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone
 from leadwire.store.table import Store
 
@@ -91,21 +91,26 @@ def accept(lead: LeadInput, store: Store, now: datetime, notifier: Notifier | No
 
 def _match(lead: LeadInput, leads: LeadRepository) -> _Match:
     refs = [lead.source_ref] if lead.source_ref else []
-    for key in [*resend_keys(lead.source, lead.resend), *ref_keys(lead.source, refs)]:
+    for key in ref_keys(lead.source, refs):
         found = leads.owner_if_there(key)
         if found:
             return _Match(duplicate_of=found)
     for key in email_keys(lead.email):
         known = _lead_at(key, leads)
         if known:
-            return _Match(same=known)
+            return _resent(lead, known) or _Match(same=known)
     for key in phone_keys(lead.phone, lead.phone_raw):
         known = _lead_at(key, leads)
         if known is None:
             continue
         reason = _why_not_the_same(lead, known)
-        return _Match(flagged=(known, reason)) if reason else _Match(same=known)
+        return _resent(lead, known) or (_Match(flagged=(known, reason)) if reason else _Match(same=known))
     return _Match()
+
+
+def _resent(lead: LeadInput, known: LeadRecord) -> _Match | None:
+    """The form's filling-in that `known` was stored from last, sent again (its 500 came after storing it)."""
+    return _Match(duplicate_of=known.id) if lead.resend and known.resend == lead.resend else None
 
 
 def _lead_at(key: dict[str, str], leads: LeadRepository) -> LeadRecord | None:
@@ -144,14 +149,14 @@ def _create(lead: LeadInput, leads: LeadRepository, now: datetime,
     if flagged is None:  # a flagged lead leaves the shared phone to the lead that has it
         claims += phone_keys(lead.phone, lead.phone_raw)
     duplicates = [PossibleDuplicate(id=flagged[0].id, reason=flagged[1])] if flagged else []
-    record = record.model_copy(update={"possible_duplicates": duplicates})
+    record = record.model_copy(update={"possible_duplicates": duplicates, "resend": lead.resend})
     submission = timeline.submission_item(record.id, at, lead, "created")
     leads.create(record, timeline.entry(record.id, at, "submission", "intake", source=lead.source,
                                         source_ref=lead.source_ref, outcome="created",
                                         submission=timeline.submission_id(submission),
                                         possible_duplicates=[duplicate.model_dump() for duplicate in duplicates],
                                         **_recovered(lead)),
-                 submission, claims, also=_source_counts(lead, leads.store, now, config), resend=lead.resend)
+                 submission, claims, also=_source_counts(lead, leads.store, now, config))
     if flagged:
         other, reason = flagged
         leads.flag_duplicate(other.id, record.id, reason, timeline.entry(

@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from leadwire.clock import iso, parse_iso
+from leadwire.clock import iso
 from leadwire.lead import OPEN_STATUSES, LeadInput, LeadRecord, dialable_digits
 from leadwire.store import funnel, outbox, reps, schema, timeline
 from leadwire.store.outcomes import AlreadyExists, ChangedMeanwhile, Gone, failed_at
@@ -26,7 +26,6 @@ Counts = dict[str, int]
 Condition = tuple[str, dict[str, Any]]  # a condition expression and its values
 Intents = Sequence[dict[str, Any]]  # outbox intent items (store.outbox.intents), written with the change
 _NOT_THERE = "attribute_not_exists(pk)"
-RESEND_KEPT = timedelta(days=1)  # how long a form sent again is known for the same filling-in
 _SUBSCRIBED = "(attribute_not_exists(#unsubscribed) OR #unsubscribed = :no)"  # not stored while False (`_item`)
 MAX_QUERIES_PER_PAGE = 8
 
@@ -59,17 +58,6 @@ def phone_keys(phone: str | None, phone_raw: str | None = None) -> list[dict[str
 
 def ref_keys(source: str, refs: Iterable[str]) -> list[dict[str, str]]:
     return [schema.platform_ref(source, ref) for ref in refs]
-
-
-def resend_keys(source: str, token: str | None) -> list[dict[str, str]]:
-    return [schema.resend(source, token)] if token else []
-
-
-def _resend_items(lead_id: str, source: str, token: str | None, at: str) -> list[dict[str, Any]]:
-    """The key of a form's filling-in, claimed with the write that stores it; it expires (TTL) a day later, and is
-    not among the lead's claims: a resend comes within minutes, and a lead item over 1 KB costs a unit a write."""
-    expires_at = int((parse_iso(at) + RESEND_KEPT).timestamp())
-    return [{**key, "lead_id": lead_id, schema.TTL_ATTRIBUTE: expires_at} for key in resend_keys(source, token)]
 
 
 @dataclass(frozen=True)
@@ -140,10 +128,9 @@ class LeadRepository:
 
     # --- intake ------------------------------------------------------------------------------------------------
     def create(self, lead: LeadRecord, entry: dict[str, Any], submission: dict[str, Any] | None = None,
-               claims: list[dict[str, str]] | None = None, also: Sequence[dict[str, Any]] = (),
-               resend: str | None = None) -> None:
-        """The lead, its platform id and dedupe keys (`claims`, by default every key its fields name), recorded on
-        the lead so erasure finds them, the key of the form's `resend` token, the submission kept whole, its first
+               claims: list[dict[str, str]] | None = None, also: Sequence[dict[str, Any]] = ()) -> None:
+        """The lead (with the form's `resend` token, if any), its platform id and dedupe keys (`claims`, by default
+        every key its fields name), recorded on the lead so erasure finds them, the submission kept whole, its first
         timeline entry and its funnel count, all at once; AlreadyExists when one of those keys is taken."""
         if claims is None:
             claims = [*ref_keys(lead.source, [lead.source_ref] if lead.source_ref else []),
@@ -151,8 +138,6 @@ class LeadRepository:
         lead = lead.model_copy(update={"claims": claims, "cohort": lead.cohort or funnel.new_cohort_sk(lead)})
         actions = [self.store.put_action(self._item(lead), _NOT_THERE)]
         actions += [self.store.put_action({**key, "lead_id": lead.id}, _NOT_THERE) for key in lead.claims]
-        actions += [self.store.put_action(item, _NOT_THERE)
-                    for item in _resend_items(lead.id, lead.source, resend, lead.created_at)]
         actions += [self.store.put_action(timeline.with_entry(submission, entry) if submission else entry),
                     funnel.count_action(self.store, lead, leads=1)]
         actions += also  # what counts the lead (its source's counters), moved with it
@@ -167,16 +152,18 @@ class LeadRepository:
         """Add a submission to the known lead: fill what it lacks, keep every differing value, count the touch, claim
         the platform id and new keys, keep the submission whole and record the return as an engagement event (`event`,
         None when the submission is no return: an imported list).
-        AlreadyExists when the platform id or the form's filling-in was seen (a redelivery); ChangedMeanwhile when the
-        lead is not as read or a key it would claim was taken meanwhile; Gone when the lead was erased meanwhile."""
+        AlreadyExists when the platform id was seen (a redelivery); ChangedMeanwhile when the lead is not as read (or
+        holds this form's `resend` token already: the caller reads it again and finds the redelivery) or a key it would
+        claim was taken meanwhile; Gone when the lead was erased meanwhile."""
         refs = [lead.source_ref] if lead.source_ref else []
         claims = [*ref_keys(lead.source, refs), *merge.claims]
-        resent = _resend_items(known.id, lead.source, lead.resend, at)
         update = (Update().set_if_absent(**merge.fill)
                   .set(updated_at=at, last_activity_at=at, score_due=1,
-                       **_stored(merge.changes))
+                       **_stored(merge.changes), **({"resend": lead.resend} if lead.resend else {}))
                   .add(touches=1, inputs_version=1, revision=1)
-                  .append(refs=refs, claims=claims, set_aside=lead.set_aside))
+                  .append(refs=refs, claims=_claims_stored(claims), set_aside=lead.set_aside))
+        if lead.resend:
+            update.when("attribute_not_exists(#resend) OR #resend <> :resend", resend=lead.resend)
         if merge.careful:
             update.when("#inputs_version = :seen", seen=known.inputs_version)
         else:
@@ -184,16 +171,15 @@ class LeadRepository:
         if merge.reopen_from:
             update.when("#status = :was", was=merge.reopen_from)
         actions = [self.store.update_action(schema.lead(known.id), update)]
-        actions += [self.store.put_action(item, _NOT_THERE) for item in resent]
         actions += [self.store.put_action({**key, "lead_id": known.id}, _NOT_THERE) for key in claims]
         actions += [self.store.put_action(timeline.with_entry(submission, entry)),
                     *([self.store.put_action(event)] if event is not None else []), *also]
         try:
             self.store.transact(actions)
         except ConditionFailed as failure:
-            if any(failed_at(failure, position) for position in range(1, 1 + len(resent) + len(refs))):
-                raise AlreadyExists("platform id or form already seen") from failure
-            if failed_at(failure, 0) and not merge.careful and not merge.reopen_from:
+            if any(failed_at(failure, position) for position in range(1, 1 + len(refs))):
+                raise AlreadyExists("platform id already seen") from failure
+            if failed_at(failure, 0) and not merge.careful and not merge.reopen_from and not lead.resend:
                 raise Gone(known.id) from failure
             raise ChangedMeanwhile(known.id) from failure
 
@@ -243,7 +229,7 @@ class LeadRepository:
             try:
                 self.store.transact([
                     self.store.put_action({**key, "lead_id": lead_id}, _NOT_THERE),
-                    self.store.update_action(schema.lead(lead_id), Update().append(claims=[key])
+                    self.store.update_action(schema.lead(lead_id), Update().append(claims=_claims_stored([key]))
                                              .when("attribute_exists(pk)"))])
             except ConditionFailed:
                 continue
@@ -494,7 +480,8 @@ class LeadRepository:
         if merging:
             update = (Update().set(updated_at=at, score_due=1, **_stored(changes))
                       .add(touches=other.touches, inputs_version=1)
-                      .append(merged_from=[other.id], claims=keys, refs=other.refs, set_aside=other.set_aside)
+                      .append(merged_from=[other.id], claims=_claims_stored(keys), refs=other.refs,
+                              set_aside=other.set_aside)
                       .when("#inputs_version = :seen", seen=into.inputs_version))
             try:
                 self.store.transact([self.store.update_action(schema.lead(into.id), update),
@@ -601,10 +588,12 @@ def _empty_default(name: str, value: Any) -> bool:
 def _stored(changes: Mapping[str, Any]) -> dict[str, Any]:
     """The attributes as the lead item stores them (None removes one): models as maps, the score's reasons as one
     JSON string (`[["has-email",10],["senior",20]]`: as a list of maps they weigh twice that, 110 bytes for four
-    against 60), and no reminders count while none was sent (the record reads 0). A lead item over 1 KB costs two
-    write units for every write of it, four in a transaction: these 60-odd bytes took nearly every lead the bench
-    assigns under it, where one in two was over."""
+    against 60), a claimed key as its partition key alone (`_claims_stored`), and no reminders count while none was
+    sent (the record reads 0). A lead item over 1 KB costs two write units for every write of it, four in a
+    transaction: these 80-odd bytes keep most leads the bench assigns under it, where one in two was over."""
     stored = {name: _plain(value) for name, value in changes.items()}
+    if stored.get("claims"):
+        stored["claims"] = _claims_stored(stored["claims"])
     if stored.get("score_reasons"):
         stored["score_reasons"] = json.dumps([[reason["rule"], _number(reason["points"])]
                                               for reason in stored["score_reasons"]], separators=(",", ":"))
@@ -613,11 +602,19 @@ def _stored(changes: Mapping[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def _claims_stored(keys: Iterable[Mapping[str, str]]) -> list[Any]:
+    """A dedupe key (sort key `KEY`, as all but the stuck marker have) as its partition key: 12 bytes a key less."""
+    return [key["pk"] if key["sk"] == schema.KEY_SK else {"pk": key["pk"], "sk": key["sk"]} for key in keys]
+
+
 def _record(item: Mapping[str, Any]) -> LeadRecord:
-    """A lead item read back (its reasons stored as a list of maps before they were packed, or as one string)."""
-    reasons = item.get("score_reasons")
+    """A lead item read back: its reasons stored as one string or (before) as a list of maps, its claims as
+    partition keys or (before, and the stuck marker) as keys."""
+    reasons, claims = item.get("score_reasons"), item.get("claims")
     if isinstance(reasons, str):
         item = {**item, "score_reasons": [{"rule": rule, "points": points} for rule, points in json.loads(reasons)]}
+    if claims:
+        item = {**item, "claims": [{"pk": key, "sk": schema.KEY_SK} if isinstance(key, str) else key for key in claims]}
     return LeadRecord.model_validate(item)
 
 

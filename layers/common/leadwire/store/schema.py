@@ -94,17 +94,20 @@ def moved(key: dict[str, object], lead_id: str) -> Key:
     return {"pk": lead_partition(lead_id), "sk": str(key["sk"])}
 
 
+KEY_SK = "KEY"  # the sort key of every dedupe key (email, phone, platform id)
+
+
 def email(address: str) -> Key:
-    return {"pk": f"EMAIL#{address}", "sk": "KEY"}
+    return {"pk": f"EMAIL#{address}", "sk": KEY_SK}
 
 
 def phone(number: str) -> Key:
-    return {"pk": f"PHONE#{number}", "sk": "KEY"}
+    return {"pk": f"PHONE#{number}", "sk": KEY_SK}
 
 
 def phone_digits(digits: str) -> Key:
     """A phone that does not read as E.164, by its digits, so the same typing finds the same person."""
-    return {"pk": f"PHONE#digits:{digits}", "sk": "KEY"}
+    return {"pk": f"PHONE#digits:{digits}", "sk": KEY_SK}
 
 
 def plain_key(key: dict[str, object]) -> Key:
@@ -112,12 +115,9 @@ def plain_key(key: dict[str, object]) -> Key:
 
 
 def platform_ref(source: str, ref: str) -> Key:
-    return {"pk": f"REF#{source}#{ref}", "sk": "KEY"}
+    return {"pk": f"REF#{source}#{ref}", "sk": KEY_SK}
 
 
-def resend(source: str, token: str) -> Key:
-    """One filling-in of a form (its `_submission` token), pointing to the lead it went to until it expires."""
-    return {"pk": f"RESEND#{source}#{token}", "sk": "KEY"}
 
 
 REPS_PARTITION = _REPS
