@@ -140,6 +140,14 @@ def test_a_reserved_word_in_a_condition_is_refused(table: Table) -> None:
     assert table.get(key(lead())) == lead(status="new")
 
 
+def test_a_condition_in_redundant_parentheses_is_refused(table: Table) -> None:
+    table.put(lead(status="new"))
+    with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError on DynamoDB, ValueError in memory
+        table.delete(key(lead()), "((attribute_exists(pk) OR attribute_exists(sk)))")
+    table.delete(key(lead()), "(attribute_exists(pk)) AND ((attribute_exists(sk)) OR attribute_exists(pk))")
+    assert table.get(key(lead())) is None
+
+
 def test_get_many_refuses_the_same_key_twice(table: Table) -> None:
     table.put(lead())
     with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError on DynamoDB, ValueError in memory

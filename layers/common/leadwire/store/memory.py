@@ -400,6 +400,8 @@ class _Parser:
             return lambda item: not inner(item)
         if self._peek() == "(":
             self.position += 1
+            if self._peek() == "(" and self._after_group() == ")":
+                raise ValueError("The expression has redundant parentheses")  # `((x))`, as DynamoDB refuses it
             inner = self._disjunction()
             self._expect(")")
             return inner
@@ -407,6 +409,15 @@ class _Parser:
         if token.lower() in _FUNCTIONS:
             return self._function(token.lower())
         return self._comparison()
+
+    def _after_group(self) -> str | None:
+        """The token after the parenthesised group that starts here."""
+        depth = 0
+        for position in range(self.position, len(self.tokens)):
+            depth += {"(": 1, ")": -1}.get(self.tokens[position], 0)
+            if depth == 0:
+                return self.tokens[position + 1] if position + 1 < len(self.tokens) else None
+        return None
 
     def _function(self, name: str) -> Check:
         self.position += 1
