@@ -51,6 +51,22 @@ def test_nurture_waits_for_consent_and_stops_on_unsubscribe():
     assert next_due(base, default_config()) == T + timedelta(days=30)
 
 
+def test_a_lead_scored_in_the_minute_it_came_in_keeps_its_due_time():
+    """Its `due` index entry is written once, not again by the score (a write unit a lead)."""
+    came_in = T + timedelta(seconds=41, milliseconds=250)
+    new = lead(owner=None, assigned_at=None, status="new", score_due=1, created_at=iso(came_in),
+               updated_at=iso(came_in), last_activity_at=iso(came_in))
+    scored_at = iso(came_in + timedelta(milliseconds=900))
+    scored = new.model_copy(update={"score_due": None, "scored_at": scored_at, "updated_at": scored_at,
+                                    "stage": "mql"})
+
+    assert [step.kind for step in steps(scored, default_config())][:1] == ["recover_assignment"]
+    assert next_due(new, default_config()) == next_due(scored, default_config()) == T + timedelta(minutes=6)
+    late = scored.model_copy(update={"scored_at": iso(T + timedelta(minutes=1, seconds=2)),
+                                     "updated_at": iso(T + timedelta(minutes=1, seconds=2))})
+    assert next_due(late, default_config()) == T + timedelta(minutes=7), "five minutes after the minute it was in"
+
+
 def test_recovery_work_counts_too():
     pending = lead(owner=None, assigned_at=None, status="new", pending_enrichment=True,
                    enrich_next_at=iso(T + timedelta(minutes=2)))

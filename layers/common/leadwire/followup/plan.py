@@ -111,8 +111,16 @@ def _recovery(lead: LeadRecord, config: Config) -> list[Step]:
         return []
     kind, since = waiting
     attempts = lead.recovery_attempts or 0  # None once a write has cleared it
-    at = parse_iso(since) + RECOVER_AFTER * 2 ** attempts
+    at = _minute_up(parse_iso(since)) + RECOVER_AFTER * 2 ** attempts
     return [Step("stuck" if attempts >= RECOVERY_ATTEMPTS else kind, at)]  # type: ignore[arg-type]
+
+
+def _minute_up(instant: datetime) -> datetime:
+    """The next whole minute (the instant itself on one). The sweep runs every five minutes; a score written in
+    the minute its lead came in leaves the lead's recovery instant, so its due time and `due` index entry, as they
+    were: the score's write costs no index write for it."""
+    whole = instant.replace(second=0, microsecond=0)
+    return whole if whole == instant else whole + timedelta(minutes=1)
 
 
 def due_steps(lead: LeadRecord, config: Config, now: datetime) -> list[Step]:
