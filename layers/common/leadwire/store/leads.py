@@ -592,14 +592,18 @@ def _stored(changes: Mapping[str, Any]) -> dict[str, Any]:
     sent (the record reads 0). A lead item over 1 KB costs two write units for every write of it, four in a
     transaction: these 80-odd bytes keep most leads the bench assigns under it, where one in two was over."""
     stored = {name: _plain(value) for name, value in changes.items()}
-    if stored.get("claims"):
-        stored["claims"] = _claims_stored(stored["claims"])
-    if stored.get("score_reasons"):
-        stored["score_reasons"] = json.dumps([[reason["rule"], _number(reason["points"])]
-                                              for reason in stored["score_reasons"]], separators=(",", ":"))
+    for name, (pack, _) in _PACKED.items():
+        if stored.get(name):
+            stored[name] = pack(stored[name])
     if stored.get("reminders_sent") == 0:
         stored["reminders_sent"] = None
     return stored
+
+
+def _record(item: Mapping[str, Any]) -> LeadRecord:
+    """A lead item read back: its packed attributes unpacked (each also reads as stored before it was packed)."""
+    unpacked = {name: unpack(item[name]) for name, (_, unpack) in _PACKED.items() if item.get(name)}
+    return LeadRecord.model_validate({**item, **unpacked} if unpacked else item)
 
 
 def _claims_stored(keys: Iterable[Mapping[str, str]]) -> list[Any]:
@@ -607,15 +611,23 @@ def _claims_stored(keys: Iterable[Mapping[str, str]]) -> list[Any]:
     return [key["pk"] if key["sk"] == schema.KEY_SK else {"pk": key["pk"], "sk": key["sk"]} for key in keys]
 
 
-def _record(item: Mapping[str, Any]) -> LeadRecord:
-    """A lead item read back: its reasons stored as one string or (before) as a list of maps, its claims as
-    partition keys or (before, and the stuck marker) as keys."""
-    reasons, claims = item.get("score_reasons"), item.get("claims")
-    if isinstance(reasons, str):
-        item = {**item, "score_reasons": [{"rule": rule, "points": points} for rule, points in json.loads(reasons)]}
-    if claims:
-        item = {**item, "claims": [{"pk": key, "sk": schema.KEY_SK} if isinstance(key, str) else key for key in claims]}
-    return LeadRecord.model_validate(item)
+def _claims_read(claims: list[Any]) -> list[dict[str, str]]:
+    return [{"pk": key, "sk": schema.KEY_SK} if isinstance(key, str) else key for key in claims]
+
+
+def _reasons_stored(reasons: list[dict[str, Any]]) -> str:
+    return json.dumps([[reason["rule"], _number(reason["points"])] for reason in reasons], separators=(",", ":"))
+
+
+def _reasons_read(reasons: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not isinstance(reasons, str):
+        return reasons  # stored as a list of maps, before they were packed
+    return [{"rule": rule, "points": points} for rule, points in json.loads(reasons)]
+
+
+# Lead attributes stored in a smaller shape than DynamoDB's maps: (how to store the record's value, how to read it).
+_PACKED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "claims": (_claims_stored, _claims_read), "score_reasons": (_reasons_stored, _reasons_read)}
 
 
 def _number(value: Any) -> int | float:

@@ -11,11 +11,12 @@ from leadwire.store.table import Store, as_stored
 
 def entry(lead_id: str, at: str, kind: str, actor: str, **detail: Any) -> dict[str, Any]:
     """A timeline item; `actor` is who did it (intake, score, assign, followup, api, or a rep id)."""
-    return {**schema.timeline_entry(lead_id, at), "kind": kind, "at": at, "actor": actor, "detail": detail}
+    return named_entry(lead_id, at, None, kind, actor, **detail)
 
 
-def named_entry(lead_id: str, at: str, name: str, kind: str, actor: str, **detail: Any) -> dict[str, Any]:
-    """A timeline item keyed by `name`, which only its change has: written again by a retry, it is still one entry."""
+def named_entry(lead_id: str, at: str, name: str | None, kind: str, actor: str, **detail: Any) -> dict[str, Any]:
+    """A timeline item keyed by `name`, which only its change has: written again by a retry, it is still one entry
+    (without a name, a random one)."""
     return {**schema.timeline_entry(lead_id, at, name), "kind": kind, "at": at, "actor": actor, "detail": detail}
 
 
