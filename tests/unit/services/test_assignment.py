@@ -5,9 +5,13 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
+from leadwire.outbound.delivery import Delivery
+from leadwire.owner.erase import erase
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
-from leadwire.store import timeline
+from leadwire.store import schema, timeline
+from leadwire.store.table import StoreUnavailable
+from tests.fakes import RecordingNotifier
 from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 
@@ -121,3 +125,102 @@ def test_a_lead_nobody_can_take_is_tried_again_soon_at_first_and_then_at_a_slowe
     assert gaps[-1] == 30 and gaps == sorted(gaps)
     assert 40 < len(retries) < 70
     assert [entry["kind"] for entry in timeline.read(table, lead_id)].count("unassigned") == 1
+
+
+def _written_in_transactions(table, monkeypatch) -> list[str]:
+    """The sort keys of the items every transaction from now on puts."""
+    keys: list[str] = []
+    transact = table.transact
+
+    def recorded(actions):
+        keys.extend(action["Put"]["Item"]["sk"]["S"] for action in actions if "Put" in action)
+        return transact(actions)
+
+    monkeypatch.setattr(table, "transact", recorded)
+    return keys
+
+
+def test_the_assignment_entry_rides_in_the_owners_intent_and_is_on_the_timeline_once(table, team, monkeypatch):
+    # Given an email service that refuses the new owner's email at first (throttled)
+    class Throttled(RecordingNotifier):
+        refusals = 1
+
+        def send(self, email):
+            if self.refusals:
+                self.refusals -= 1
+                raise ConnectionError("Throttling")
+            super().send(email)
+
+    notifier = Throttled()
+    lead_id = scored_lead(table, notifier)
+    in_transactions = _written_in_transactions(table, monkeypatch)
+
+    # When the lead is assigned, and the sweep delivers what failed
+    owner = Assigner(table, notifier, BASE_URL).assign(lead_id, T)
+    assert [entry["kind"] for entry in timeline.read(table, lead_id)].count("assigned") == 1
+    report = Delivery(table, notifier).retry_due(T + timedelta(minutes=3))
+
+    # Then the handover's transaction wrote no timeline entry (its intent carried it), and the entry is there once,
+    # written before the email SES refused, and again as the same item when the sweep delivered it
+    assert in_transactions and not [key for key in in_transactions if key.startswith("TL#")]
+    assert report["delivered"] == 1
+    assert [entry["kind"] for entry in timeline.read(table, lead_id)].count("assigned") == 1
+    assert [email.kind for email in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
+
+
+def test_an_entry_the_table_refused_is_written_by_the_sweep_unless_the_lead_was_erased_meanwhile(table, team,
+                                                                                                 monkeypatch):
+    # Given two scored leads, and a table that refuses every timeline entry written on its own, for now
+    notifier = RecordingNotifier()
+    kept, erased = (scored_lead(table, notifier, email=f"{name}@shop.example") for name in ("kim", "lou"))
+    refusing = [True]
+    put = table.put
+
+    def throttled(item, condition=None):
+        if refusing[0] and str(item["sk"]).startswith("TL#"):
+            raise StoreUnavailable("ProvisionedThroughputExceeded")
+        return put(item, condition)
+
+    monkeypatch.setattr(table, "put", throttled)
+    assigner = Assigner(table, notifier, BASE_URL)
+    assert assigner.assign(kept, T) and assigner.assign(erased, T)
+    assert not [entry for entry in timeline.read(table, kept) if entry["kind"] == "assigned"]
+
+    # When one lead is erased, the table recovers, and the sweep delivers what is due
+    erase(table, notifier, erased, T + timedelta(minutes=1))
+    refusing[0] = False
+    Delivery(table, notifier).retry_due(T + timedelta(minutes=3))
+
+    # Then the kept lead's timeline has its assignment, and nothing of the erased lead is written again
+    assert [entry["kind"] for entry in timeline.read(table, kept)].count("assigned") == 1
+    assert list(table.query_all(schema.lead_partition(erased))) == []
+    assert len(notifier.published("lead.assigned")) == 2
+
+
+def test_a_given_up_intent_still_writes_the_entry_it_carried(table, team, monkeypatch):
+    # Given an email service that never takes the owner's email, and a table that refuses the assignment entry
+    # whenever it is written on its own
+    class Rejecting(RecordingNotifier):
+        def send(self, email):
+            raise ValueError("MessageRejected")
+
+    notifier = Rejecting()
+    lead_id = scored_lead(table, notifier)
+    put = table.put
+
+    def refusing_the_assignment(item, condition=None):
+        if item.get("kind") == "assigned":
+            raise StoreUnavailable("ProvisionedThroughputExceeded")
+        return put(item, condition)
+
+    monkeypatch.setattr(table, "put", refusing_the_assignment)
+    Assigner(table, notifier, BASE_URL).assign(lead_id, T)
+
+    # When the sweeps try until the intent is given up
+    delivery = Delivery(table, notifier)
+    reports = [delivery.retry_due(T + timedelta(hours=hours)) for hours in range(1, 24)]
+
+    # Then the entry is written with the giving up, beside the entry that says the email failed
+    assert sum(report["given_up"] for report in reports) == 1
+    kinds = [entry["kind"] for entry in timeline.read(table, lead_id)]
+    assert kinds.count("assigned") == 1 and kinds.count("delivery_failed") == 1

@@ -131,11 +131,13 @@ class Sweep:
             self.report.steps[kind] += 1
         return happened
 
-    def _announced(self, kind: str, step: Callable[..., bool], *args: Any, messages: list[Message]) -> None:
-        """Record a step with the emails and events it causes as outbox intents in the same write; deliver them
-        if this sweep was the one that took the step."""
-        intents = outbox.intents(args[0].id, self.now, *messages)
-        if self._done(kind, step(*args, intents=intents)):
+    def _announced(self, kind: str, step: Callable[..., bool], *args: Any, entry: dict[str, Any],
+                   messages: list[Message]) -> None:
+        """Record a step with its timeline entry and the emails and events it causes as outbox intents in the same
+        write (the entry in the intent, when it fits: `outbox.carrying`); deliver them if this sweep was the one
+        that took the step."""
+        entry, intents = outbox.carrying(entry, outbox.intents(args[0].id, self.now, *messages))
+        if self._done(kind, step(*args, entry, intents=intents)):
             self.delivery.now(intents)
             self.report.steps["emails"] += sum(isinstance(message, Email) for message in messages)
 
@@ -167,12 +169,12 @@ class Sweep:
         if rep:
             links = (self.links or RepLinks(self.base_url)).lasting(self.config.followup.rep_link_days)
             reminder = [emails.reminder(lead, rep, self.config, self.now, links.url(lead.id, rep.id, self.now))]
-        self._announced("owner_reminded", self.leads.remind, lead, step.index, entry, messages=reminder)
+        self._announced("owner_reminded", self.leads.remind, lead, step.index, entry=entry, messages=reminder)
 
     def _breach_sla(self, lead: LeadRecord, step: Step) -> None:
         event = Event("lead.sla_breached", {"lead_id": lead.id, "owner": lead.owner, "deadline": iso(step.at)})
         entry = self._entry(lead, "sla_breached", owner=lead.owner)
-        self._announced("sla_breached", self.leads.breach_sla, lead, entry, messages=[event])
+        self._announced("sla_breached", self.leads.breach_sla, lead, entry=entry, messages=[event])
 
     def _reassign(self, lead: LeadRecord, step: Step) -> None:
         if not self._done("reassigned", self.reassign(lead, self.now) is not None):
@@ -182,14 +184,14 @@ class Sweep:
         confirm_url = self.opt_in_url(lead.id) if self.opt_in_url else ""
         email = emails.opt_in_request(lead, self.config.business_name, confirm_url)
         entry = self._entry(lead, "opt_in_asked")
-        self._announced("opt_in_asked", self.leads.ask_opt_in, lead, iso(self.now), entry, messages=[email])
+        self._announced("opt_in_asked", self.leads.ask_opt_in, lead, iso(self.now), entry=entry, messages=[email])
 
     def _nurture(self, lead: LeadRecord, step: Step) -> None:
         template = self.config.followup.nurture[step.index].template
         entry = self._entry(lead, "nurture_sent", template=template, step=step.index + 1)
         email = emails.nurture(lead, template, self.config.business_name, self.unsubscribe_url(lead.id),
                                self.config.followup.templates)
-        self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry, messages=[email])
+        self._announced("nurture_sent", self.leads.nurture, lead, step.index, entry=entry, messages=[email])
 
     def _refresh_score(self, lead: LeadRecord, step: Step) -> None:
         # Marking the score due sends the lead back through the score function, as of this sweep's instant.
@@ -200,7 +202,7 @@ class Sweep:
             return
         entry = self._entry(lead, "stale", previous_status=lead.status)
         event = Event("lead.stale", {"lead_id": lead.id, "previous_status": lead.status})
-        self._announced("stale", self.leads.mark_stale, lead, iso(self.now), entry, messages=[event])
+        self._announced("stale", self.leads.mark_stale, lead, iso(self.now), entry=entry, messages=[event])
 
 
 def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, time_left_ms: Callable[[], int],

@@ -1,5 +1,6 @@
 """Delivering the outbox: right after the change that wrote an intent, and again from the sweep for any that
-failed, with backoff, until SES or EventBridge take it or it is given up on (then the lead's timeline says so)."""
+failed, with backoff, until SES or EventBridge take it or it is given up on (then the lead's timeline says so). The
+timeline entry an intent carries is written first."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from leadwire.clock import iso, parse_iso
 from leadwire.outbound.fanout import fan_out
 from leadwire.outbound.notify import Email, Event, NotDelivered, Notifier, hand_to
 from leadwire.runtime.metrics import count
-from leadwire.store import limits, outbox, subscriptions, timeline
+from leadwire.store import limits, outbox, schema, subscriptions, timeline
 from leadwire.store.table import Store
 
 logger = Logger(child=True)
@@ -63,7 +64,7 @@ class Delivery:
         report = {"delivered": 0, "deferred": 0, "given_up": 0}
         for intent in outbox.due(self.store, now, limit):
             try:
-                self._deliver(intent, now)
+                self._deliver(intent, now, late=True)
                 report["delivered"] += 1
             except Exception as error:  # counted, and tried again later or given up on
                 failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
@@ -74,10 +75,13 @@ class Delivery:
                     report["unrecorded"] = report.get("unrecorded", 0) + 1
         return report
 
-    def _deliver(self, intent: dict[str, Any], now: datetime | None = None) -> None:
-        """Each message not yet sent, in order, then the intent is deleted; _Undelivered says how far it got. An
-        event goes to the owner's subscriptions first, under an id of its own, so a retry writes none twice. An
-        intent of another kind goes to its sender, which marks it delivered."""
+    def _deliver(self, intent: dict[str, Any], now: datetime | None = None, late: bool = False) -> None:
+        """The timeline entry it carries, then each message not yet sent, in order, then the intent is deleted;
+        _Undelivered says how far it got. An event goes to the owner's subscriptions first, under an id of its own,
+        so a retry writes none twice. An intent of another kind goes to its sender, which marks it delivered."""
+        entry = self._unwritten_entry(intent, int(intent.get("sent", 0)), late)
+        if entry is not None:
+            self.store.put(entry)
         sender = self.senders.get(intent["kind"])
         if sender is not None:
             sender(intent, now or parse_iso(intent["created_at"]))
@@ -97,6 +101,17 @@ class Delivery:
             except Exception as error:
                 raise _Undelivered(type(error).__name__, number) from error
         self._forget(intent)
+
+    def _unwritten_entry(self, intent: dict[str, Any], sent: int, late: bool) -> dict[str, Any] | None:
+        """The timeline entry the intent carries, unless a message went out (the entry was written before it). A
+        retry writes it again, and it is still one item. Late, from the sweep, only while the lead is there: an
+        owner may have erased it, or joined it into another, meanwhile."""
+        entry = outbox.carried_entry(intent)
+        if entry is None or sent:
+            return None
+        if late and self.store.get(schema.lead(str(intent["lead_id"])), consistent=False) is None:
+            return None
+        return entry
 
     def _subscriptions(self) -> list[dict[str, Any]]:
         """The owner's subscriptions, read once for every event this Delivery carries: one batch of a stream, one
@@ -139,7 +154,8 @@ class Delivery:
         if attempts < MAX_ATTEMPTS:
             outbox.deferred(self.store, intent, now + min(timedelta(minutes=2 ** attempts), MAX_BACKOFF), error, sent)
             return "deferred"
-        outbox.delivered(self.store, intent)  # given up: shown on the lead's timeline and counted for the alarm
+        carried = self._unwritten_entry(intent, sent, late=True)  # the change happened: its entry is kept
+        outbox.delivered(self.store, intent, *([carried] if carried else []))  # shown on the timeline, alarmed on
         if intent.get("lead_id"):
             self.store.put(timeline.entry(intent["lead_id"], iso(now), "delivery_failed", "followup",
                                           message=intent["kind"], attempts=attempts, error=error,

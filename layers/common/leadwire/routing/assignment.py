@@ -109,11 +109,12 @@ class Assigner:
 
     def _block(self, lead: LeadRecord, decision: Decision, now: datetime) -> None:
         """Nobody can take the lead now: retry later; the timeline and the bus hear of it once per reason."""
-        news = lead.unassigned_reason != decision.reason
-        entry = timeline.entry(lead.id, iso(now), "unassigned", "assign", reason=decision.reason,
-                               explanation=decision.explain()) if news else None
-        told = outbox.intents(lead.id, now, Event("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})) \
-            if news else []
+        entry, told = None, []
+        if lead.unassigned_reason != decision.reason:
+            entry, told = outbox.carrying(
+                timeline.entry(lead.id, iso(now), "unassigned", "assign", reason=decision.reason,
+                               explanation=decision.explain()),
+                outbox.intents(lead.id, now, Event("lead.unassigned", {"lead_id": lead.id, "reason": decision.reason})))
         if self.leads.block_assignment(lead, decision.reason, iso(now + assign_retry_after(lead, now)), entry, told):
             self.delivery.now(told)
 
@@ -123,11 +124,11 @@ class Assigner:
         at, previous = iso(now), lead.owner
         # A lead waiting for first contact becomes `assigned`; one already contacted keeps its status.
         status = "assigned" if lead.can_become("assigned") else lead.status
-        entry = timeline.entry(lead.id, at, "assigned", actor, owner=decision.rep_id, previous_owner=previous,
-                               rule=decision.rule_id, strategy=decision.strategy, explanation=decision.explain(),
-                               **detail)
-        told = outbox.intents(lead.id, now, *self._news(lead.changed(owner=decision.rep_id, assigned_at=at), decision,
-                                                        now, previous))
+        entry, told = outbox.carrying(
+            timeline.entry(lead.id, at, "assigned", actor, owner=decision.rep_id, previous_owner=previous,
+                           rule=decision.rule_id, strategy=decision.strategy, explanation=decision.explain(), **detail),
+            outbox.intents(lead.id, now, *self._news(lead.changed(owner=decision.rep_id, assigned_at=at), decision,
+                                                     now, previous)))
         if not self.leads.hand_over(lead, decision.rep_id, status, at, entry, company_domain(lead.email or ""), told):
             logger.info("another writer assigned this lead first", extra={"lead_id": lead.id})
             return False

@@ -283,7 +283,7 @@ class LeadRepository:
         return self._attempt(lead, changes, ("attribute_not_exists(#owner)", {}), entry,
                              *outbox.put_actions(self.store, list(intents)))
 
-    def hand_over(self, lead: LeadRecord, rep_id: str, status: str, at: str, entry: dict[str, Any],
+    def hand_over(self, lead: LeadRecord, rep_id: str, status: str, at: str, entry: dict[str, Any] | None,
                   company_domain: str | None, intents: Intents = ()) -> bool:
         """Give the lead to `rep_id` if nobody else did meanwhile (for a reassignment: if it is still the previous
         owner's); the reps' counters and the sticky company owner move with it."""
@@ -313,7 +313,7 @@ class LeadRepository:
         return self._attempt(lead, {"assign_blocked": None, "assign_retry_at": None, "updated_at": at},
                              ("#assign_retry_at = :seen", {"seen": lead.assign_retry_at}))
 
-    def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any], intents: Intents = ()) -> bool:
+    def remind(self, lead: LeadRecord, index: int, entry: dict[str, Any] | None, intents: Intents = ()) -> bool:
         condition = ("#owner = :owner AND #assigned_at = :assigned AND #status IN (:new, :assigned_status) "
                      "AND (attribute_not_exists(#reminders_sent) OR #reminders_sent = :sent)",
                      {"owner": lead.owner, "assigned": lead.assigned_at, "new": "new", "assigned_status": "assigned",
@@ -321,20 +321,20 @@ class LeadRepository:
         return self._attempt(lead, {"reminders_sent": index + 1}, condition, entry,
                              *outbox.put_actions(self.store, list(intents)))
 
-    def breach_sla(self, lead: LeadRecord, entry: dict[str, Any], intents: Intents = ()) -> bool:
+    def breach_sla(self, lead: LeadRecord, entry: dict[str, Any] | None, intents: Intents = ()) -> bool:
         condition = ("#owner = :owner AND #assigned_at = :assigned AND attribute_not_exists(#sla_breached)",
                      {"owner": lead.owner, "assigned": lead.assigned_at})
         return self._attempt(lead, {"sla_breached": True}, condition, entry,
                              funnel.count_action(self.store, lead, sla_breached=1),
                              *outbox.put_actions(self.store, list(intents)))
 
-    def nurture(self, lead: LeadRecord, index: int, entry: dict[str, Any], intents: Intents = ()) -> bool:
+    def nurture(self, lead: LeadRecord, index: int, entry: dict[str, Any] | None, intents: Intents = ()) -> bool:
         condition = ("(attribute_not_exists(#nurture_step) OR #nurture_step = :step) AND " + _SUBSCRIBED,
                      {"step": index, "no": False})
         return self._attempt(lead, {"nurture_step": index + 1}, condition, entry,
                              *outbox.put_actions(self.store, list(intents)))
 
-    def ask_opt_in(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
+    def ask_opt_in(self, lead: LeadRecord, at: str, entry: dict[str, Any] | None, intents: Intents = ()) -> bool:
         """Record that the confirmation email is written (once: the condition is that it was not)."""
         return self._attempt(lead, {"opt_in_asked_at": at}, ("attribute_not_exists(#opt_in_asked_at)", {}), entry,
                              *outbox.put_actions(self.store, list(intents)))
@@ -344,7 +344,7 @@ class LeadRepository:
         return self._attempt(lead, {"opt_in_confirmed_at": at, "updated_at": at},
                              ("attribute_exists(pk) AND attribute_not_exists(#opt_in_confirmed_at)", {}), entry)
 
-    def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any], intents: Intents = ()) -> bool:
+    def mark_stale(self, lead: LeadRecord, at: str, entry: dict[str, Any] | None, intents: Intents = ()) -> bool:
         condition = ("#last_activity_at = :seen AND #status = :status",
                      {"seen": lead.last_activity_at, "status": lead.status})
         return self._attempt(lead, {"status": "stale", "updated_at": at}, condition, entry,
@@ -547,9 +547,10 @@ class LeadRepository:
 
     def _attempt(self, lead: LeadRecord, changes: dict[str, Any], condition: Condition,
                  entry: dict[str, Any] | None = None, *extra: dict[str, Any], add: Counts | None = None) -> bool:
-        """One conditional write (with its timeline entry and counters); False when the condition did not hold."""
+        """One conditional write (with its timeline entry, counters and intents); False when the condition did not
+        hold."""
         try:
-            if entry is None:
+            if entry is None and not extra:
                 self._write(lead, changes, condition, add)
             else:
                 self._transact(lead, changes, condition, entry, *extra, add=add)

@@ -2,7 +2,11 @@
 transaction as that change. A sender delivers its messages in order and deletes it. The intent's sort key is when
 the sweep should try it (a few minutes after it was written, later after each failure), so the sweep finds what is
 due by querying the outbox partitions themselves: an intent delivered at once, as nearly all are, is two writes and
-no index entry."""
+no index entry.
+
+A change's timeline entry rides in its first intent when that costs the intent no write unit more (`carrying`): the
+delivery writes it before any message, so it is written as surely as the messages are sent, outside the
+transaction, at half its write units there."""
 
 from __future__ import annotations
 
@@ -16,10 +20,12 @@ from leadwire.clock import iso
 from leadwire.outbound.notify import Email, Event, Message
 from leadwire.store import packing, schema
 from leadwire.store.outcomes import failed_at
-from leadwire.store.table import ConditionFailed, Store, Update
+from leadwire.store.table import ConditionFailed, Store, Update, as_stored
 
 FIRST_RETRY = timedelta(minutes=2)  # the sender that wrote it delivers it at once; the sweep only if that failed
 MESSAGE_KINDS = frozenset({"email", "event"})
+WRITE_UNIT_BYTES = 1024  # DynamoDB bills a write unit for every kilobyte of an item, rounded up
+_NUMBER_BYTES = 21  # the most a number can take
 
 
 def intents(lead_id: str | None, now: datetime, *messages: Message) -> list[dict[str, Any]]:
@@ -29,6 +35,41 @@ def intents(lead_id: str | None, now: datetime, *messages: Message) -> list[dict
     kinds = ["email" if isinstance(message, Email) else "event" for message in messages]
     packed = [{"type": kind, "body": asdict(message)} for kind, message in zip(kinds, messages, strict=True)]
     return [{**intent_item(lead_id, now, "+".join(dict.fromkeys(kinds)), packed), "sent": 0}]
+
+
+def carrying(entry: dict[str, Any] | None, intents: list[dict[str, Any]]
+             ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The timeline entry and intents a change writes: the entry in the first intent, if it fits in the write units
+    the intent costs anyway (None then comes back for the entry); otherwise both as they are."""
+    if entry is None or not intents:
+        return entry, intents
+    first, *rest = intents
+    loaded = {**first, "entry": packing.pack(as_stored(entry))}
+    if _write_units(loaded) > _write_units(first):
+        return entry, intents
+    return None, [loaded, *rest]
+
+
+def carried_entry(intent: dict[str, Any]) -> dict[str, Any] | None:
+    """The timeline entry an intent carries (`carrying`), or None."""
+    return packing.unpack(intent["entry"]) if intent.get("entry") else None
+
+
+def _write_units(item: dict[str, Any]) -> int:
+    return -(-sum(len(name.encode()) + _bytes(value) for name, value in item.items()) // WRITE_UNIT_BYTES)
+
+
+def _bytes(value: Any) -> int:
+    """How many bytes DynamoDB counts a value as (a number at its longest)."""
+    if isinstance(value, dict):
+        return 3 + sum(len(str(name).encode()) + _bytes(item) + 1 for name, item in value.items())
+    if isinstance(value, list | tuple):
+        return 3 + sum(_bytes(item) + 1 for item in value)
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    return 1 if value is None or isinstance(value, bool) else _NUMBER_BYTES
 
 
 def intent_item(lead_id: str | None, now: datetime, kind: str, payload: Any,
