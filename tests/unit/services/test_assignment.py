@@ -6,7 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from leadwire.outbound.delivery import Delivery
-from leadwire.owner.erase import erase
+from leadwire.owner.join import join
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
 from leadwire.store import schema, timeline
@@ -168,11 +168,11 @@ def test_the_assignment_entry_rides_in_the_owners_intent_and_is_on_the_timeline_
     assert [email.kind for email in notifier.sent_to(f"{owner}@team.example")] == ["owner_assigned"]
 
 
-def test_an_entry_the_table_refused_is_written_by_the_sweep_unless_the_lead_was_erased_meanwhile(table, team,
-                                                                                                 monkeypatch):
-    # Given two scored leads, and a table that refuses every timeline entry written on its own, for now
+def test_an_entry_the_table_refused_is_written_by_the_sweep_unless_its_lead_is_gone_meanwhile(table, team,
+                                                                                              monkeypatch):
+    # Given two scored leads of one person, and a table that refuses every timeline entry written on its own, for now
     notifier = RecordingNotifier()
-    kept, erased = (scored_lead(table, notifier, email=f"{name}@shop.example") for name in ("kim", "lou"))
+    kept, joined = (scored_lead(table, notifier, email=f"{name}@shop.example") for name in ("kim", "kim.p"))
     refusing = [True]
     put = table.put
 
@@ -183,17 +183,17 @@ def test_an_entry_the_table_refused_is_written_by_the_sweep_unless_the_lead_was_
 
     monkeypatch.setattr(table, "put", throttled)
     assigner = Assigner(table, notifier, BASE_URL)
-    assert assigner.assign(kept, T) and assigner.assign(erased, T)
+    assert assigner.assign(kept, T) and assigner.assign(joined, T)
     assert not [entry for entry in timeline.read(table, kept) if entry["kind"] == "assigned"]
 
-    # When one lead is erased, the table recovers, and the sweep delivers what is due
-    erase(table, notifier, erased, T + timedelta(minutes=1))
+    # When the owner joins one into the other, the table recovers, and the sweep delivers what is due
     refusing[0] = False
+    join(table, notifier, kept, joined, T + timedelta(minutes=1))
     Delivery(table, notifier).retry_due(T + timedelta(minutes=3))
 
-    # Then the kept lead's timeline has its assignment, and nothing of the erased lead is written again
+    # Then the kept lead's timeline has its assignment, and nothing is written where the joined lead was
     assert [entry["kind"] for entry in timeline.read(table, kept)].count("assigned") == 1
-    assert list(table.query_all(schema.lead_partition(erased))) == []
+    assert list(table.query_all(schema.lead_partition(joined))) == []
     assert len(notifier.published("lead.assigned")) == 2
 
 

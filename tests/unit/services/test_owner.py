@@ -10,13 +10,16 @@ from leadwire.errors import Conflict, LeadNotFound, ValidationFailed
 from leadwire.followup import unsubscribe
 from leadwire.intake.dedupe import accept
 from leadwire.lead import LeadInput
+from leadwire.outbound.delivery import Delivery
 from leadwire.owner import reports
 from leadwire.owner.erase import erase
 from leadwire.owner.leads import EngagementIn, LeadFilters, LeadPatch, change, find, list_page, record_event
 from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
+from leadwire.store import outbox
 from leadwire.store.leads import LeadRepository
 from leadwire.store.reps import load_reps
+from tests.fakes import RecordingNotifier
 from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 
@@ -79,6 +82,31 @@ def test_erasure_removes_the_person_and_a_new_submission_starts_fresh(table, not
     assert {rep.id: rep.open_leads for rep in load_reps(table)} == {"anna": 0, "ben": 0}
     again = accept(LeadInput(source="website", email="dana@fox-builders.example"), table, T + timedelta(days=1))
     assert again.outcome == "created" and again.lead_id != lead_id
+
+
+def test_erasure_deletes_the_persons_emails_still_waiting_in_the_outbox(table, team):
+    # Given an email service that refused the new owner's email, so it waits in the outbox for the sweep
+    class Down(RecordingNotifier):
+        down = True
+
+        def send(self, email):
+            if self.down:
+                raise ConnectionError("ServiceUnavailable")
+            super().send(email)
+
+    notifier = Down()
+    lead_id = owned(table, notifier)
+    assert [intent["lead_id"] for intent in outbox.waiting_of(table, lead_id)] == [lead_id]
+
+    # When the person is erased, and the sweep runs once the email service is back
+    erase(table, notifier, lead_id, T + timedelta(minutes=1))
+    notifier.down = False
+    report = Delivery(table, notifier).retry_due(T + timedelta(hours=1))
+
+    # Then the email about them was deleted with them, and only the erasure is announced
+    assert outbox.waiting_of(table, lead_id) == [] and report["delivered"] == 0
+    assert notifier.emails == [] and [detail["lead_id"] for detail in notifier.published("lead.erased")] == [lead_id]
+    assert notifier.published("lead.assigned") == []
 
 
 def test_unsubscribing_works_once_and_a_forged_token_is_refused(table, settings):

@@ -448,11 +448,13 @@ class LeadRepository:
         return True
 
     def erase(self, lead: LeadRecord, announce: Callable[[int], Intents] | None = None) -> int:
-        """Delete the person everywhere in the table: the lead, its submissions, events and timeline, and every key
-        it claimed (as recorded, plus those its fields name, for leads stored before claims were recorded) that still
-        points to it; the number of items deleted."""
+        """Delete the person everywhere in the table: the lead, its submissions, events and timeline, every key it
+        claimed (as recorded, plus those its fields name, for leads stored before claims were recorded) that still
+        points to it, and its emails and events still waiting in the outbox for a retry (an email about the person,
+        their data for Meta): the number of items deleted."""
         keys = [schema.plain_key(item) for item in self.store.query_all(schema.lead_partition(lead.id))]
         keys += [key for key in self._keys_of(lead) if self.owner_of(key) == lead.id]
+        keys += [schema.plain_key(intent) for intent in outbox.waiting_of(self.store, lead.id)]
         deletions = [key for key in keys if not schema.is_lead_item(key)] + [schema.lead(lead.id)]
         intents = list(announce(len(keys))) if announce else []
         chunks = [deletions[start:start + 99] for start in range(0, len(deletions), 99)]

@@ -122,6 +122,13 @@ def due(store: Store, upto: datetime, limit: int = 50) -> list[dict[str, Any]]:
     return found
 
 
+def waiting_of(store: Store, lead_id: str) -> list[dict[str, Any]]:
+    """Every intent of a lead still in the outbox: those a first delivery left for the sweep (few; an intent
+    delivered at once is gone already)."""
+    return [item for partition in schema.outbox_shards() for item in store.query_all(partition)
+            if item.get("lead_id") == lead_id]
+
+
 def delivered(store: Store, intent: dict[str, Any], *also: dict[str, Any]) -> None:
     """The intent is done; `also` (a timeline entry saying so) is written in the same transaction."""
     if also:

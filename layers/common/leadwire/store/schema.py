@@ -242,8 +242,8 @@ _OUTBOX = "OUT#"
 
 def outbox_intent(intent_id: str, due_at: str) -> Key:
     """An intent to deliver (the emails and events of one change), in a few partitions of its own (erasing a lead
-    never races its last messages), sorted by when the sweep should try it: the sweep queries the table itself, so
-    an intent delivered at once (nearly all) never touches an index."""
+    finds its intents still waiting there: `outbox.waiting_of`), sorted by when the sweep should try it:
+    the sweep queries the table itself, so an intent delivered at once (nearly all) never touches an index."""
     return {"pk": _shard(_OUTBOX, intent_id, OUTBOX_SHARDS), "sk": f"{due_at}#{intent_id}"}
 
 
