@@ -29,14 +29,17 @@ def entry(lead_id: str) -> dict:
 
 
 def test_a_created_lead_reads_back_with_its_due_time_and_claims_its_email(table):
-    leads = LeadRepository(table, planner(default_config()))
+    plan = planner(default_config())
+    leads = LeadRepository(table, plan)
 
     leads.create(new_lead("a1"), entry("a1"))
 
-    # the lead records the keys it claimed, so erasure finds them without recomputing, and the cohort it counts in
+    # the lead records the keys it claimed, so erasure finds them without recomputing, the cohort it counts in, and
+    # when its plan next has work
     claimed = [schema.email("ana@shop.example")]
     cohort = schema.funnel_cohort_sk("2026-10-05", "website", "website", "")
-    assert leads.get("a1") == new_lead("a1", revision=1).model_copy(update={"claims": claimed, "cohort": cohort})
+    expected = new_lead("a1", revision=1).model_copy(update={"claims": claimed, "cohort": cohort})
+    assert leads.get("a1") == expected.model_copy(update={"due_at": iso(plan(expected))})
     assert leads.owner_of(schema.email("ana@shop.example")) == "a1"
     due, _ = leads.due(schema.due_shard("a1"), datetime(2026, 11, 5, tzinfo=UTC), 10, None)
     assert [lead.id for lead in due] == ["a1"]  # stale after 30 days without activity

@@ -188,6 +188,7 @@ class LeadRecord(Lead):
     enrich_attempts: int = 0
     enrich_next_at: str | None = None
     cohort: str | None = None  # the funnel cohort (day, door, attribution) the lead counts in, fixed at creation
+    due_at: str | None = None  # when the follow-up plan next has work, as last written (`store.leads`, from the plan)
 
     def attribution(self) -> tuple[str, str]:
         """(source, campaign) the lead's ad spend is matched by: the platform for a Meta or Google lead, else its

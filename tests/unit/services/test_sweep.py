@@ -388,3 +388,20 @@ def test_an_assignment_writes_one_intent_and_a_refused_event_is_sent_later_witho
     assert [detail["lead_id"] for detail in notifier.published("lead.assigned")] == [lead_id]
     assert [mail.kind for mail in notifier.sent_to(f"{owner}@team.example")].count("owner_assigned") == 1
     assert outbox.due(table, T + timedelta(days=1)) == []
+
+
+def test_each_step_writes_the_lead_once_and_the_sweep_does_not_write_it_again_to_replan_it(table, notifier, settings,
+                                                                                            team):
+    # Given an assigned lead whose first reminder and response deadline are due
+    lead_id, _ = assigned_lead(table, notifier)
+    before = stored(table, lead_id)
+
+    # When the sweep takes those steps, and a later sweep finds nothing due
+    first = sweep(table, notifier, settings, T + timedelta(minutes=15))
+    sweep(table, notifier, settings, T + timedelta(minutes=16))
+
+    # Then each step was one write of the lead, which stored the next due time; the sweeps left it as it was
+    after = stored(table, lead_id)
+    assert first["steps"] == {"owner_reminded": 1, "sla_breached": 1, "emails": 1}
+    assert after.revision == before.revision + 2
+    assert after.due_at is not None and after.due_at > before.due_at

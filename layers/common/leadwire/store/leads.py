@@ -377,8 +377,10 @@ class LeadRepository:
         return Page([lead for lead in leads if lead.stuck], encode_cursor(last))
 
     def replan(self, lead: LeadRecord) -> None:
-        """Write the due time of the lead as read (the sweep does this after working on a lead)."""
-        self._write(lead, {}, ("attribute_exists(pk)", {}))
+        """Write the due time of the lead as read (the sweep does this after working on a lead), unless it is the
+        one stored: each step's write stored the due time of the lead it left, so usually nothing is written."""
+        if self._due(lead)["due_at"] != lead.due_at:
+            self._write(lead, {}, ("attribute_exists(pk)", {}))
 
     # --- the owner's side --------------------------------------------------------------------------------------
     def change_status(self, lead: LeadRecord, changes: dict[str, Any], entry: dict[str, Any],
