@@ -2,7 +2,7 @@
 new lead flagged as a possible duplicate of another, or a repeat.
 
 - The same platform id is the same delivery: nothing new is stored; so is a website form sent again with the
-  same `_submission` token (for a day).
+  `_submission` token its person's lead was stored from last.
 - The same normalised email is the same person: the submission merges into their lead.
 - The same phone is the same person only when the emails do not differ and the names do not clearly differ;
   otherwise the submission becomes a lead of its own and each lead lists the other in `possible_duplicates`.
