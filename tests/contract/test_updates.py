@@ -71,6 +71,16 @@ CONDITIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any], bool]] = {
                       {"new": "new", "owner": "rep-a", "score": 40}, LEAD, True),
     "or-precedence-false": ("#status = :assigned OR #owner = :owner AND #score = :score",
                             {"assigned": "x", "owner": "rep-a", "score": 41}, LEAD, False),
+    "capped-new-member": ("attribute_not_exists(#n) OR (#n < :cap AND NOT contains(#counted, :member))",
+                          {"cap": 3, "member": "m2"}, {**LEAD, "n": 1, "counted": ["m1"]}, True),
+    "capped-counted-member": ("attribute_not_exists(#n) OR (#n < :cap AND NOT contains(#counted, :member))",
+                              {"cap": 3, "member": "m1"}, {**LEAD, "n": 1, "counted": ["m1"]}, False),
+    "capped-full": ("attribute_not_exists(#n) OR (#n < :cap AND NOT contains(#counted, :member))",
+                    {"cap": 1, "member": "m2"}, {**LEAD, "n": 1, "counted": ["m1"]}, False),
+    "contains-missing-list": ("NOT contains(#counted, :member)", {"member": "m1"}, LEAD, True),
+    "contains-substring": ("contains(#status, :part)", {"part": "sign"}, LEAD, True),
+    "contains-not-a-number-of-a-list": ("contains(#counted, :member)", {"member": 1}, {**LEAD, "counted": ["1"]},
+                                        False),
     "missing-item": ("attribute_exists(pk)", {}, {}, False),
     "missing-item-not-exists": ("attribute_not_exists(pk)", {}, {}, True),
 }
@@ -165,3 +175,15 @@ def test_set_add_and_remove_in_one_update(table: Table) -> None:
     answer = table.update(KEY, update.when("#inputs_version = :seen", seen=3), return_new=True)
     expected = {name: value for name, value in LEAD.items() if name != "pending_enrichment"}
     assert answer == {**expected, "status": "won", "inputs_version": 4, "notes": ["x"]}
+
+
+def test_a_capped_count_counts_each_member_once_and_refuses_past_the_cap(table: Table) -> None:
+    from leadwire.store import limits
+
+    def counted(member: str) -> bool:
+        return limits.count_once(table, "person-email", "addr", "2026-10-05", member, 2, 1_900_000_000)
+
+    assert [counted(member) for member in ("m1", "m1", "m2", "m3", "m2", "m1")] == [True, True, True, False, True,
+                                                                                     True]
+    stored = table.get({"pk": "RATE#person-email#addr", "sk": "W#2026-10-05"})
+    assert stored is not None and (stored["n"], stored["counted"]) == (2, ["m1", "m2"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from leadwire.store import schema
-from leadwire.store.outcomes import failed_at
 from leadwire.store.table import ConditionFailed, Store, Update
 
 
@@ -16,13 +15,14 @@ def count(store: Store, name: str, subject: str, window: str, expires_at: int) -
 
 def count_once(store: Store, name: str, subject: str, window: str, member: str, cap: int, expires_at: int) -> bool:
     """Count `member` once under `subject`'s cap of `name` in `window`: True when it is within the cap (counted
-    now, or already counted before: a repeat never counts twice), False when the cap is reached."""
-    marker = {**schema.rate_member(name, subject, window, member), schema.TTL_ATTRIBUTE: expires_at}
-    counter = (Update().add(n=1).set_if_absent(**{schema.TTL_ATTRIBUTE: expires_at})
-               .when("attribute_not_exists(#n) OR #n < :cap", cap=cap))
+    now, or already counted before: a repeat never counts twice), False when the cap is reached. One conditional
+    write of the window's counter, which lists what it counted (a cap is a few)."""
+    key = schema.rate_counter(name, subject, window)
+    counter = (Update().add(n=1).append(counted=[member]).set_if_absent(**{schema.TTL_ATTRIBUTE: expires_at})
+               .when("attribute_not_exists(#n) OR (#n < :cap AND NOT contains(#counted, :member))",
+                     cap=cap, member=member))
     try:
-        store.transact([store.put_action(marker, "attribute_not_exists(pk)"),
-                        store.update_action(schema.rate_counter(name, subject, window), counter)])
-    except ConditionFailed as failure:
-        return failed_at(failure, 0)  # already counted: within the cap; otherwise the cap is reached
+        store.update(key, counter)
+    except ConditionFailed:
+        return member in (store.get(key) or {}).get("counted", [])  # counted before, or the cap is reached
     return True

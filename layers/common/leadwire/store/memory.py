@@ -526,10 +526,23 @@ def _begins_with(value: Wire | None, prefix: Wire | None) -> bool:
     return bool(next(iter(value.values())).startswith(next(iter(prefix.values()))))
 
 
+def _contains(value: Wire | None, operand: Wire | None) -> bool:
+    """A string holding a substring, or a list or set holding an element, as DynamoDB's `contains` reads them."""
+    if value is None or operand is None:
+        return False
+    if "S" in value:
+        return "S" in operand and operand["S"] in value["S"]
+    if "L" in value:
+        return any(_equal(element, operand) for element in value["L"])
+    kind = next(iter(operand))
+    return f"{kind}S" in value and operand[kind] in value[f"{kind}S"]
+
+
 _FUNCTIONS: dict[str, Callable[..., bool]] = {
     "attribute_exists": lambda value: value is not None,
     "attribute_not_exists": lambda value: value is None,
     "begins_with": _begins_with,
+    "contains": _contains,
 }
 
 # DynamoDB's reserved words (docs: "Reserved words in DynamoDB"): a condition must name these through `#name`.

@@ -354,7 +354,3 @@ def rate_counter(name: str, subject: str, window: str) -> Key:
     """How often `subject` (a hashed client or address, never the raw one) did `name` in `window`."""
     return {"pk": f"RATE#{name}#{subject}", "sk": f"W#{window}"}
 
-
-def rate_member(name: str, subject: str, window: str, member: str) -> Key:
-    """One counted thing of a counter (an email's intent id), so counting it again changes nothing."""
-    return {"pk": f"RATE#{name}#{subject}", "sk": f"M#{window}#{member}"}
