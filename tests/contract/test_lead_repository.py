@@ -45,6 +45,22 @@ def test_a_created_lead_reads_back_with_its_due_time_and_claims_its_email(table)
     assert [lead.id for lead in due] == ["a1"]  # stale after 30 days without activity
 
 
+def test_a_lead_item_keeps_its_id_in_its_key_and_no_zero_engagement_and_reads_back_whole(table):
+    leads = LeadRepository(table)
+    leads.create(new_lead("a1"), entry("a1"))
+    lead = leads.get("a1")
+    assert lead is not None
+    leads.score(lead, {"score": 10, "fit": 10, "engagement": 0, "stage": "lead", "score_due": None}, entry("a1"), {})
+
+    stored = table.get(schema.lead("a1"))
+    assert stored is not None and "id" not in stored and "engagement" not in stored
+    scored = leads.get("a1")
+    assert scored is not None and (scored.id, scored.engagement, scored.score) == ("a1", 0, 10)
+    # an item written before keeps its id as an attribute too, and reads the same
+    table.put({**stored, "id": "a1", "engagement": 0})
+    assert leads.get("a1") == scored
+
+
 def test_a_second_lead_with_a_taken_email_is_refused_and_nothing_of_it_is_written(table):
     leads = LeadRepository(table)
     leads.create(new_lead("a1"), entry("a1"))

@@ -95,6 +95,6 @@ def stream_record(item: dict[str, Any], sequence: int, at: datetime = RECORDED) 
     """A MODIFY record as Lambda delivers it for a lead item."""
     return {"eventID": str(sequence), "eventName": "MODIFY", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
             "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
-            "dynamodb": {"ApproximateCreationDateTime": at.timestamp(), "Keys": serialize(schema.lead(item["id"])),
+            "dynamodb": {"ApproximateCreationDateTime": at.timestamp(), "Keys": serialize(schema.plain_key(item)),
                          "NewImage": serialize(item), "SequenceNumber": f"{sequence:021d}", "SizeBytes": 100,
                          "StreamViewType": "NEW_AND_OLD_IMAGES"}}

@@ -508,8 +508,8 @@ class LeadRepository:
         """The item of a new lead: the attributes its creator set, and the keys of the indexes it belongs to. An
         attribute left at an empty default (no duplicates, nothing set aside, not unsubscribed, ...) is not stored:
         the record reads it back as the default, and every write to a lead costs a unit per kilobyte of the whole
-        item, so those 80-odd bytes decide whether a lead stays within one."""
-        attributes = _stored(lead.model_dump(mode="json", exclude_unset=True, exclude_none=True))
+        item, so those 80-odd bytes decide whether a lead stays within one. Nor is its id, which its key holds."""
+        attributes = _stored(lead.model_dump(mode="json", exclude_unset=True, exclude_none=True, exclude={"id"}))
         return {**schema.lead(lead.id), "list_pk": schema.LIST_PK, "revision": 1,
                 **{name: value for name, value in attributes.items()
                    if value is not None and not _empty_default(name, value)},
@@ -594,21 +594,24 @@ def _stored(changes: Mapping[str, Any]) -> dict[str, Any]:
     """The attributes as the lead item stores them (None removes one): models as maps, the score's reasons as one
     JSON string (`[["has-email",10],["senior",20]]`: as a list of maps they weigh twice that, 110 bytes for four
     against 60), a claimed key as its partition key alone (`_claims_stored`), and no reminders count while none was
-    sent (the record reads 0). A lead item over 1 KB costs two write units for every write of it, four in a
-    transaction: these 80-odd bytes keep most leads the bench assigns under it, where one in two was over."""
+    sent, nor engagement points while there are none (the record reads 0). A lead item over 1 KB costs two write
+    units for every write of it, four in a transaction: these 80-odd bytes keep most leads the bench assigns under
+    it, where one in two was over."""
     stored = {name: _plain(value) for name, value in changes.items()}
     for name, (pack, _) in _PACKED.items():
         if stored.get(name):
             stored[name] = pack(stored[name])
-    if stored.get("reminders_sent") == 0:
-        stored["reminders_sent"] = None
+    for name in _NOT_STORED_AT_ZERO:
+        if name in stored and stored[name] == 0:
+            stored[name] = None
     return stored
 
 
 def _record(item: Mapping[str, Any]) -> LeadRecord:
-    """A lead item read back: its packed attributes unpacked (each also reads as stored before it was packed)."""
+    """A lead item read back: its id from its key (items written before kept it as an attribute too), its packed
+    attributes unpacked (each also reads as stored before it was packed)."""
     unpacked = {name: unpack(item[name]) for name, (_, unpack) in _PACKED.items() if item.get(name)}
-    return LeadRecord.model_validate({**item, **unpacked} if unpacked else item)
+    return LeadRecord.model_validate({"id": schema.lead_id_of(item), **item, **unpacked})
 
 
 def _claims_stored(keys: Iterable[Mapping[str, str]]) -> list[Any]:
@@ -630,6 +633,9 @@ def _reasons_read(reasons: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"rule": rule, "points": points} for rule, points in json.loads(reasons)]
 
 
+# Lead counters whose 0 is not stored: the record reads a missing one as 0, and the one condition on them (the
+# reminder's) allows for it.
+_NOT_STORED_AT_ZERO = ("reminders_sent", "engagement")
 # Lead attributes stored in a smaller shape than DynamoDB's maps: (how to store the record's value, how to read it).
 _PACKED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "claims": (_claims_stored, _claims_read), "score_reasons": (_reasons_stored, _reasons_read)}
