@@ -31,6 +31,21 @@ class RecordingNotifier:
         return [detail for kind, detail in self.events if kind == detail_type]
 
 
+@dataclass
+class RefusingNotifier(RecordingNotifier):
+    """A notifier whose email service refuses the next `refusals` emails (every one while it is None) with `error`,
+    then records them as `RecordingNotifier` does."""
+
+    refusals: int | None = None
+    error: Exception = field(default_factory=lambda: ConnectionError("Throttling"))
+
+    def send(self, email: Email) -> None:
+        if self.refusals is None or self.refusals > 0:
+            self.refusals = None if self.refusals is None else self.refusals - 1
+            raise self.error
+        super().send(email)
+
+
 class RecordingSes:
     """The SES v2 client's send_email, for the notifier itself: keeps every request."""
 

@@ -11,7 +11,7 @@ from leadwire.routing.assignment import Assigner
 from leadwire.scoring.rescore import rescore
 from leadwire.store import schema, timeline
 from leadwire.store.table import StoreUnavailable
-from tests.fakes import RecordingNotifier
+from tests.fakes import RecordingNotifier, RefusingNotifier
 from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 
@@ -142,16 +142,7 @@ def _written_in_transactions(table, monkeypatch) -> list[str]:
 
 def test_the_assignment_entry_rides_in_the_owners_intent_and_is_on_the_timeline_once(table, team, monkeypatch):
     # Given an email service that refuses the new owner's email at first (throttled)
-    class Throttled(RecordingNotifier):
-        refusals = 1
-
-        def send(self, email):
-            if self.refusals:
-                self.refusals -= 1
-                raise ConnectionError("Throttling")
-            super().send(email)
-
-    notifier = Throttled()
+    notifier = RefusingNotifier(refusals=1)
     lead_id = scored_lead(table, notifier)
     in_transactions = _written_in_transactions(table, monkeypatch)
 
@@ -200,11 +191,7 @@ def test_an_entry_the_table_refused_is_written_by_the_sweep_unless_its_lead_is_g
 def test_a_given_up_intent_still_writes_the_entry_it_carried(table, team, monkeypatch):
     # Given an email service that never takes the owner's email, and a table that refuses the assignment entry
     # whenever it is written on its own
-    class Rejecting(RecordingNotifier):
-        def send(self, email):
-            raise ValueError("MessageRejected")
-
-    notifier = Rejecting()
+    notifier = RefusingNotifier(error=ValueError("MessageRejected"))
     lead_id = scored_lead(table, notifier)
     put = table.put
 

@@ -19,7 +19,7 @@ from leadwire.scoring.rescore import rescore
 from leadwire.store import outbox
 from leadwire.store.leads import LeadRepository
 from leadwire.store.reps import load_reps
-from tests.fakes import RecordingNotifier
+from tests.fakes import RefusingNotifier
 from tests.unit.services.conftest import BASE_URL, T, stored, submit
 
 
@@ -86,21 +86,13 @@ def test_erasure_removes_the_person_and_a_new_submission_starts_fresh(table, not
 
 def test_erasure_deletes_the_persons_emails_still_waiting_in_the_outbox(table, team):
     # Given an email service that refused the new owner's email, so it waits in the outbox for the sweep
-    class Down(RecordingNotifier):
-        down = True
-
-        def send(self, email):
-            if self.down:
-                raise ConnectionError("ServiceUnavailable")
-            super().send(email)
-
-    notifier = Down()
+    notifier = RefusingNotifier(error=ConnectionError("ServiceUnavailable"))
     lead_id = owned(table, notifier)
     assert [intent["lead_id"] for intent in outbox.waiting_of(table, lead_id)] == [lead_id]
 
     # When the person is erased, and the sweep runs once the email service is back
     erase(table, notifier, lead_id, T + timedelta(minutes=1))
-    notifier.down = False
+    notifier.refusals = 0
     report = Delivery(table, notifier).retry_due(T + timedelta(hours=1))
 
     # Then the email about them was deleted with them, and only the erasure is announced

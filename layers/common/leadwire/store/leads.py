@@ -159,11 +159,12 @@ class LeadRepository:
         claims = [*ref_keys(lead.source, refs), *merge.claims]
         update = (Update().set_if_absent(**merge.fill)
                   .set(updated_at=at, last_activity_at=at, score_due=1,
-                       **_stored(merge.changes), **({"resend": lead.resend} if lead.resend else {}))
+                       **_stored(merge.changes))
                   .add(touches=1, inputs_version=1, revision=1)
                   .append(refs=refs, claims=_claims_stored(claims), set_aside=lead.set_aside))
-        if lead.resend:
-            update.when("attribute_not_exists(#resend) OR #resend <> :resend", resend=lead.resend)
+        if lead.resend:  # the form's filling-in, taken only by a lead that does not hold it already
+            update.set(resend=lead.resend).when("attribute_not_exists(#resend) OR #resend <> :resend",
+                                                resend=lead.resend)
         if merge.careful:
             update.when("#inputs_version = :seen", seen=known.inputs_version)
         else:

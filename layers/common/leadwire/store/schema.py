@@ -118,8 +118,6 @@ def platform_ref(source: str, ref: str) -> Key:
     return {"pk": f"REF#{source}#{ref}", "sk": KEY_SK}
 
 
-
-
 REPS_PARTITION = _REPS
 REP_PREFIX = _REP
 
