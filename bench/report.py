@@ -174,13 +174,17 @@ def _requests(result: dict[str, Any]) -> list[str]:
 
 
 def _cost(result: dict[str, Any]) -> list[str]:
-    lines = section(f"Cost per million leads, {result['prices_region']}, prices as of {result['prices_as_of']} "
-                    "(not fetched live)")
+    tier = result.get("usd_per_million_leads_tier", "full")
+    lines = section(f"Cost per million leads, {tier} tier, {result['prices_region']}, prices as of "
+                    f"{result['prices_as_of']} (not fetched live)")
     rows = [[line["item"], *_quantity(line["per_lead"], line["unit"]), _money(line["usd_per_million_leads"]),
              "" if line["in_headline"] else "(not in headline)"] for line in result["cost_lines"]]
     lines += columns(rows, ["item", "per lead", "unit", "$ / 1M leads", ""])
-    lines.append(f"  TOTAL without email: ${result['usd_per_million_leads']:.2f} per million leads (goal < $6); "
-                 f"with email ${result['usd_per_million_leads_with_email']:.2f}")
+    others = ", ".join(f"{name} ${usd:.2f}" for name, usd in (result.get("usd_per_million_leads_by_tier") or {}).items()
+                       if name != tier)
+    lines.append(f"  TOTAL without email: ${result['usd_per_million_leads']:.2f} per million leads (goal < $6)"
+                 + (f"; other tiers: {others}" if others else "")
+                 + f"; with email ${result['usd_per_million_leads_with_email']:.2f}")
     lines.append(f"  one stream record per batch (quiet traffic): "
                  f"${result['usd_per_million_leads_one_record_per_batch']:.2f}; follow-up if nobody acts: "
                  f"+${result['followup_usd_per_million_leads_if_nobody_acts']:.2f} "

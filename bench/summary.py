@@ -52,8 +52,10 @@ def access_log_line(template: Any) -> str:
     return line + "\n"
 
 
-def function_loads(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str) -> list[FunctionLoad]:
-    """Each pipeline function's work per lead; shape "batched" (template batch sizes) or "single" (one record)."""
+def function_loads(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str, tier: str = "full"
+                   ) -> list[FunctionLoad]:
+    """Each pipeline function's work per lead; shape "batched" (template batch sizes) or "single" (one record). The
+    functions ran with EMF metrics on, as the full tier deploys them: on basic their EMF lines are not printed."""
     specs = template.functions()
     batch_sizes = {sub.function_id: sub.batch_size for sub in template.stream_subscriptions()}
     phase = "burst" if shape == "batched" else "trickle"
@@ -66,12 +68,19 @@ def function_loads(template: Any, warm: dict[str, Any], usage: dict[str, Any], s
             name=short(function_id), memory_mb=specs[function_id].memory_mb,
             invocations_per_lead=records / per_invocation,
             billed_ms=billed_ms(measured["cpu_ms"], specs[function_id].memory_mb, measured["calls"]),
-            log_bytes=measured["log_bytes"], log_events=measured["log_lines"]))
+            log_bytes=measured["log_bytes"] - unprinted(measured, "metrics_log_bytes", tier),
+            log_events=measured["log_lines"] - unprinted(measured, "metrics_log_lines", tier)))
     return loads
 
 
-def lead_usage(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str) -> LeadUsage:
-    loads = function_loads(template, warm, usage, shape)
+def unprinted(measured: dict[str, Any], key: str, tier: str) -> float:
+    """What of a function's measured logs a tier does not print: the EMF metric lines, on basic."""
+    return float(measured.get(key, 0.0)) if tier == "basic" else 0.0
+
+
+def lead_usage(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str, tier: str = "full"
+               ) -> LeadUsage:
+    loads = function_loads(template, warm, usage, shape, tier)
     capacity = usage["capacity_per_lead"]
     return LeadUsage(
         functions=loads,
@@ -142,7 +151,7 @@ def fixed_costs(template: Any, warm: dict[str, Any], metrics: list[str], tier: s
 
 
 def cost_lines(items: list[LineItem]) -> list[dict[str, Any]]:
-    return [{"item": item.name, "per_lead": round(item.quantity, 6), "unit": item.unit,
+    return [{"item": item.name, "per_lead": float(f"{item.quantity:.6g}"), "unit": item.unit,
              "unit_price_usd": item.price.usd, "usd_per_million_leads": round(item.usd_per_million_leads, 4),
              "in_headline": item.headline, "price_source": item.price.source} for item in items]
 
@@ -225,21 +234,23 @@ def lead_item_finding(lead: dict[str, Any]) -> list[str]:
 def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
     warm, usage = results["warm"], results["usage"]
     pipeline_usage = usage["pipeline"]
-    batched = line_items(lead_usage(template, warm, pipeline_usage, "batched"))
-    single = line_items(lead_usage(template, warm, pipeline_usage, "single"))
+    default_tier = template.document["Parameters"]["Observability"]["Default"]
+    by_tier = {tier: line_items(lead_usage(template, warm, pipeline_usage, "batched", tier)) for tier in TIERS}
+    batched = by_tier[default_tier]  # the headline: what `sam deploy` gives without choosing a tier
+    single = {tier: line_items(lead_usage(template, warm, pipeline_usage, "single", tier)) for tier in TIERS}
     headline = round(total(batched), 2)
     findings = coldstart_findings(results["coldstart"], results.get("coldstart_imports", {}))
     top = dominant(batched, 3)
     verdict = "under" if headline < GOAL_USD_PER_MILLION else "OVER"
-    findings.append(f"cost: ${headline} per million leads without email ({verdict} the ${GOAL_USD_PER_MILLION:g} goal);"
+    findings.append(f"cost: ${headline} per million leads without email on the {default_tier} tier ({verdict} the "
+                    f"${GOAL_USD_PER_MILLION:g} goal; full ${total(by_tier['full']):.2f});"
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
     findings += write_findings(pipeline_usage, batched)
-    loads = function_loads(template, warm, pipeline_usage, "batched")
+    loads = function_loads(template, warm, pipeline_usage, "batched", default_tier)
     costs = {tier: fixed_costs(template, warm, results.get("custom_metrics", []), tier) for tier in TIERS}
     fixed = {tier: cost.monthly() for tier, cost in costs.items()}
     # A small business's traffic is quiet: every stream record an invocation of its own; emails included.
-    per_million = total(single, headline_only=False)
-    monthly = {tier: {str(leads): round(MonthlyBill(sum(fixed[tier].values()), per_million,
+    monthly = {tier: {str(leads): round(MonthlyBill(sum(fixed[tier].values()), total(single[tier], False),
                                                     pipeline_usage["stored_bytes_per_lead"]).at(leads), 2)
                       for leads in LEADS_PER_MONTH} for tier in TIERS}
     basic = monthly["basic"]["1000"]
@@ -274,7 +285,9 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "emails_per_lead": pipeline_usage["emails_per_lead"],
         "custom_events_per_lead": pipeline_usage["custom_events_per_lead"],
         "usd_per_million_leads": headline,
-        "usd_per_million_leads_one_record_per_batch": round(total(single), 2),
+        "usd_per_million_leads_tier": default_tier,
+        "usd_per_million_leads_by_tier": {tier: round(total(items), 2) for tier, items in by_tier.items()},
+        "usd_per_million_leads_one_record_per_batch": round(total(single[default_tier]), 2),
         "usd_per_million_leads_with_email": round(total(batched, headline_only=False), 2),
         "cost_lines": cost_lines(batched),
         "followup_usd_per_million_leads_if_nobody_acts": followup_usd(

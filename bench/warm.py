@@ -46,6 +46,8 @@ class Sample:
     moto_cpu_s: float = 0.0
     log_bytes: int = 0
     log_lines: int = 0
+    metrics_bytes: int = 0  # of log_bytes, the EMF lines (the basic tier prints none: POWERTOOLS_METRICS_DISABLED)
+    metrics_lines: int = 0
     leads_swept: int = 0  # leads a follow-up sweep worked on (from its report)
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -101,6 +103,10 @@ class Recorder:
         if sample is not None:
             sample.log_bytes += len(text.encode())
             sample.log_lines += text.count("\n")
+            for line in text.splitlines(keepends=True):
+                if '"_aws"' in line:
+                    sample.metrics_bytes += len(line.encode())
+                    sample.metrics_lines += 1
         if '"_aws"' in text:
             self._note_metrics(text)
 
@@ -214,6 +220,8 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
                            "wall_ms": per(sum(sample.wall_s for sample in samples), invocations),
                            "log_bytes": round(_mean([sample.log_bytes for sample in samples]), 1),
                            "log_lines": round(_mean([sample.log_lines for sample in samples]), 2),
+                           "metrics_log_bytes": round(_mean([sample.metrics_bytes for sample in samples]), 1),
+                           "metrics_log_lines": round(_mean([sample.metrics_lines for sample in samples]), 2),
                            "calls": {name: round(count / invocations, 3) for name, count in sorted(calls.items())}},
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bench.cost import (
@@ -197,3 +199,43 @@ def test_each_tier_pays_for_the_metrics_sent_all_month_and_not_for_the_quiet_fil
     # Then basic pays for none (no EMF there) and full for the three EMF metrics; the filter metric is quiet on both
     assert custom_metrics(template, seen, "basic") == (0, 1)
     assert custom_metrics(template, seen, "full") == (3, 1)
+
+
+def test_the_basic_tier_logs_what_the_functions_printed_but_their_emf_metric_lines() -> None:
+    from bench.summary import PIPELINE, function_loads
+    from devtools.template import load_template
+
+    # Given each pipeline function printing 900 bytes on 5 lines per invocation, 300 bytes on 1 line of them EMF
+    measured = {"cpu_ms": 10.0, "calls": {}, "log_bytes": 900.0, "log_lines": 5.0,
+                "metrics_log_bytes": 300.0, "metrics_log_lines": 1.0}
+    warm = {"burst": {function_id: {"per_invocation": measured} for function_id in PIPELINE}}
+    usage = {"records_per_lead": dict.fromkeys(PIPELINE, 1.0)}
+
+    basic = function_loads(load_template(), warm, usage, "batched", "basic")
+    full = function_loads(load_template(), warm, usage, "batched", "full")
+
+    # Then basic, where POWERTOOLS_METRICS_DISABLED holds the EMF back, logs the rest; full logs all of it
+    assert {(load.log_bytes, load.log_events) for load in basic} == {(600.0, 4.0)}
+    assert {(load.log_bytes, load.log_events) for load in full} == {(900.0, 5.0)}
+
+
+def test_the_recorder_counts_emf_lines_apart_from_the_other_logs() -> None:
+    from bench.warm import Recorder
+
+    recorder = Recorder()
+    emf = json.dumps({"_aws": {"CloudWatchMetrics": [{"Namespace": "leadwire", "Dimensions": [["service"]],
+                                                      "Metrics": [{"Name": "LeadsCreated"}]}]},
+                      "service": "leadwire", "LeadsCreated": 1})
+
+    def invocation() -> None:
+        recorder.printed('{"level":"INFO","message":"lead stored"}\n')
+        recorder.printed(emf)  # print() writes the line, then its newline
+        recorder.printed("\n")
+
+    recorder.middleware("IntakeFunction", {}, invocation)
+
+    sample, = recorder.samples
+    assert (sample.log_lines, sample.metrics_lines) == (2, 1)
+    assert sample.metrics_bytes == len(emf.encode())
+    assert sample.log_bytes == len(emf.encode()) + len('{"level":"INFO","message":"lead stored"}\n') + 1
+    assert recorder.metrics == {("leadwire", "LeadsCreated", "service=leadwire")}
