@@ -182,7 +182,7 @@ def _cost(result: dict[str, Any]) -> list[str]:
     lines += columns(rows, ["item", "per lead", "unit", "$ / 1M leads", ""])
     others = ", ".join(f"{name} ${usd:.2f}" for name, usd in (result.get("usd_per_million_leads_by_tier") or {}).items()
                        if name != tier)
-    lines.append(f"  TOTAL without email: ${result['usd_per_million_leads']:.2f} per million leads (goal < $6)"
+    lines.append(f"  TOTAL without email: ${result['usd_per_million_leads']:.2f} per million leads (goal <= $6)"
                  + (f"; other tiers: {others}" if others else "")
                  + f"; with email ${result['usd_per_million_leads_with_email']:.2f}")
     lines.append(f"  one stream record per batch (quiet traffic): "

@@ -241,7 +241,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
     headline = round(total(batched), 2)
     findings = coldstart_findings(results["coldstart"], results.get("coldstart_imports", {}))
     top = dominant(batched, 3)
-    verdict = "under" if headline < GOAL_USD_PER_MILLION else "OVER"
+    verdict = "within" if headline <= GOAL_USD_PER_MILLION else "OVER"
     findings.append(f"cost: ${headline} per million leads without email on the {default_tier} tier ({verdict} the "
                     f"${GOAL_USD_PER_MILLION:g} goal; full ${total(by_tier['full']):.2f});"
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
