@@ -405,3 +405,47 @@ def test_each_step_writes_the_lead_once_and_the_sweep_does_not_write_it_again_to
     assert first["steps"] == {"owner_reminded": 1, "sla_breached": 1, "emails": 1}
     assert after.revision == before.revision + 2
     assert after.due_at is not None and after.due_at > before.due_at
+
+
+def _waiting_events(table, count: int) -> None:
+    """`count` intents of one event each that their writer could not deliver: due for the sweep."""
+    from leadwire.outbound.notify import Event
+    from leadwire.store import outbox
+
+    for number in range(count):
+        outbox.write(table, outbox.intents(None, T, Event("lead.stale", {"lead_id": f"lead-{number}"})))
+
+
+def test_a_backlog_of_more_intents_than_a_page_is_delivered_by_one_sweep(table, notifier):
+    from leadwire.outbound.delivery import RETRY_PAGE, Delivery
+
+    # Given more undelivered intents than the sweep reads at a time from each outbox partition (after an outage)
+    backlog = 3 * RETRY_PAGE
+    _waiting_events(table, backlog)
+
+    # When one sweep retries what is due
+    report = Delivery(table, notifier).retry_due(T + timedelta(hours=1), time_left_ms=lambda: 200_000)
+
+    # Then every one went out, once, and nothing is left for the next sweep
+    assert report == {"delivered": backlog, "deferred": 0, "given_up": 0}
+    assert sorted(detail["lead_id"] for detail in notifier.published("lead.stale")) == \
+        sorted(f"lead-{number}" for number in range(backlog))
+    assert Delivery(table, notifier).retry_due(T + timedelta(hours=2)) == {"delivered": 0, "deferred": 0,
+                                                                           "given_up": 0}
+
+
+def test_a_sweep_short_of_time_leaves_the_rest_of_the_outbox_to_the_next(table, notifier):
+    from leadwire.outbound.delivery import RETRY_RESERVE_MS, Delivery
+
+    # Given undelivered intents, and a sweep with less time left than the rest of its work needs
+    _waiting_events(table, 5)
+    left = iter([RETRY_RESERVE_MS + 1] * 2 + [RETRY_RESERVE_MS - 1] * 10)
+
+    # When it retries what is due, and the next sweep does with time to spare
+    first = Delivery(table, notifier).retry_due(T + timedelta(hours=1), time_left_ms=lambda: next(left))
+    second = Delivery(table, notifier).retry_due(T + timedelta(hours=1, minutes=5), time_left_ms=lambda: 200_000)
+
+    # Then the first delivered two and said it did not finish; the second delivered the other three
+    assert first == {"delivered": 2, "deferred": 0, "given_up": 0, "unfinished": 1}
+    assert second == {"delivered": 3, "deferred": 0, "given_up": 0}
+    assert len(notifier.published("lead.stale")) == 5

@@ -228,7 +228,7 @@ def run_sweep(time: str, store: Store, notifier: Notifier, settings: Settings, t
     # What an earlier sender could not deliver, returns not yet announced, and the lead stages going back to Meta:
     senders = {conversions.KIND: conversions.sender(store, settings),
                returning.KIND: returning.ReturnSender(store, notifier, links, assigner.config)}
-    outbox_report = _part(lambda: Delivery(store, notifier, senders).retry_due(now))
+    outbox_report = _part(lambda: Delivery(store, notifier, senders).retry_due(now, time_left_ms))
     webhooks_due = _part(lambda: subscriptions.wake_due(store, now))  # the outbound function makes these attempts
     polled = _part(lambda: reconcile.poll_due(store, settings, assigner.config, now, time_left_ms, notifier, links))
     report = sweep.run(time_left_ms, page_size=page_size)

@@ -27,6 +27,9 @@ MAX_ATTEMPTS = 8  # with the backoff below, about eight hours of retrying
 MAX_BACKOFF = timedelta(hours=2)
 FORGET_ATTEMPTS = 3  # deleting a delivered intent is tried this often before its messages risk going out again
 FORGET_BACKOFF_S = 0.025
+RETRY_PAGE = 50  # intents read at a time from each outbox partition by the sweep
+RETRY_BUDGET_S = 60.0  # at most this much of a sweep goes to the outbox: reminders and escalations must not wait on it
+RETRY_RESERVE_MS = 30_000  # and what it leaves of the sweep's time for the rest of its work
 # A sender of another kind of intent (the Conversions API's `capi`): it sends, then marks the intent delivered.
 Sender = Callable[[dict[str, Any], datetime], None]
 
@@ -59,21 +62,37 @@ class Delivery:
         outbox.write(self.store, intents)
         self.now(intents)
 
-    def retry_due(self, now: datetime, limit: int = 50) -> dict[str, int]:
-        """The sweep's part: every intent due by `now`; returns how many were delivered, deferred, given up."""
+    def retry_due(self, now: datetime, time_left_ms: Callable[[], int] | None = None, page: int = RETRY_PAGE
+                  ) -> dict[str, int]:
+        """The sweep's part: every intent due by `now`, a page at a time, the longest waiting first, until none is
+        left or the sweep's share of time is spent (a backlog after an outage then drains over the next sweeps;
+        `unfinished` says so). Returns how many were delivered, deferred, given up."""
         report = {"delivered": 0, "deferred": 0, "given_up": 0}
-        for intent in outbox.due(self.store, now, limit):
+        deadline = time.monotonic() + RETRY_BUDGET_S
+        tried: set[str] = set()  # one attempt each: an intent whose failure could not be recorded stays due
+        while True:
+            found = outbox.due(self.store, now, page)
+            intents = [intent for intent in found if intent["intent_id"] not in tried]
+            for intent in intents:
+                if time.monotonic() > deadline or (time_left_ms is not None and time_left_ms() < RETRY_RESERVE_MS):
+                    report["unfinished"] = 1
+                    return report
+                tried.add(intent["intent_id"])
+                self._retry(intent, now, report)
+            if not intents or len(found) < page:  # fewer than a page in all: no partition has more
+                return report
+
+    def _retry(self, intent: dict[str, Any], now: datetime, report: dict[str, int]) -> None:
+        try:
+            self._deliver(intent, now, late=True)
+            report["delivered"] += 1
+        except Exception as error:  # counted, and tried again later or given up on
+            failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
+                                                                                  int(intent.get("sent", 0)))
             try:
-                self._deliver(intent, now, late=True)
-                report["delivered"] += 1
-            except Exception as error:  # counted, and tried again later or given up on
-                failure = error if isinstance(error, _Undelivered) else _Undelivered(type(error).__name__,
-                                                                                      int(intent.get("sent", 0)))
-                try:
-                    report[self._failed(intent, now, failure.error, failure.sent)] += 1
-                except Exception:  # not even the attempt could be recorded: the intent is still due, as it was
-                    report["unrecorded"] = report.get("unrecorded", 0) + 1
-        return report
+                report[self._failed(intent, now, failure.error, failure.sent)] += 1
+            except Exception:  # not even the attempt could be recorded: the intent is still due, as it was
+                report["unrecorded"] = report.get("unrecorded", 0) + 1
 
     def _deliver(self, intent: dict[str, Any], now: datetime | None = None, late: bool = False) -> None:
         """The timeline entry it carries, then each message not yet sent, in order, then the intent is deleted;
