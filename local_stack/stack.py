@@ -113,8 +113,17 @@ class LocalAws:
         return [item for page in pages for item in page["Items"]]
 
     def dead_letters(self) -> list[dict[str, Any]]:
-        answer = self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-        return [json.loads(message["Body"]) for message in answer.get("Messages", [])]
+        """Every message in the dead-letter queue, left there: SQS hands out ten at a time, so each is hidden while
+        the queue is read, then shown again."""
+        found: list[dict[str, Any]] = []
+        while batch := self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10,
+                                                VisibilityTimeout=60).get("Messages", []):
+            found += batch
+        for start in range(0, len(found), 10):
+            self.sqs.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=[
+                {"Id": str(number), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 0}
+                for number, message in enumerate(found[start:start + 10])])
+        return [json.loads(message["Body"]) for message in found]
 
     def stop(self) -> None:
         self._restore_ses()
