@@ -239,11 +239,12 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
     batched = by_tier[default_tier]  # the headline: what `sam deploy` gives without choosing a tier
     single = {tier: line_items(lead_usage(template, warm, pipeline_usage, "single", tier)) for tier in TIERS}
     headline = round(total(batched), 2)
+    usd_by_tier = {tier: round(total(items), 2) for tier, items in by_tier.items()}
     findings = coldstart_findings(results["coldstart"], results.get("coldstart_imports", {}))
     top = dominant(batched, 3)
     verdict = "within" if headline <= GOAL_USD_PER_MILLION else "OVER"
     findings.append(f"cost: ${headline} per million leads without email on the {default_tier} tier ({verdict} the "
-                    f"${GOAL_USD_PER_MILLION:g} goal; full ${total(by_tier['full']):.2f});"
+                    f"${GOAL_USD_PER_MILLION:g} goal; full ${usd_by_tier['full']:.2f});"
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
     findings += write_findings(pipeline_usage, batched)
     loads = function_loads(template, warm, pipeline_usage, "batched", default_tier)
@@ -286,7 +287,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
         "custom_events_per_lead": pipeline_usage["custom_events_per_lead"],
         "usd_per_million_leads": headline,
         "usd_per_million_leads_tier": default_tier,
-        "usd_per_million_leads_by_tier": {tier: round(total(items), 2) for tier, items in by_tier.items()},
+        "usd_per_million_leads_by_tier": usd_by_tier,
         "usd_per_million_leads_one_record_per_batch": round(total(single[default_tier]), 2),
         "usd_per_million_leads_with_email": round(total(batched, headline_only=False), 2),
         "cost_lines": cost_lines(batched),

@@ -103,24 +103,25 @@ class Recorder:
         if sample is not None:
             sample.log_bytes += len(text.encode())
             sample.log_lines += text.count("\n")
-            for line in text.splitlines(keepends=True):
-                if '"_aws"' in line:
+        if '"_aws"' not in text:
+            return  # no EMF line in it: nothing more to look at (most of what the functions print)
+        for line in text.splitlines(keepends=True):
+            if '"_aws"' in line:
+                if sample is not None:
                     sample.metrics_bytes += len(line.encode())
                     sample.metrics_lines += 1
-        if '"_aws"' in text:
-            self._note_metrics(text)
+                self._note_metrics(line)
 
-    def _note_metrics(self, text: str) -> None:
-        for line in text.splitlines():
-            try:
-                document = json.loads(line)
-            except ValueError:
-                continue
-            for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
-                dimensions = ",".join(f"{name}={document.get(name)}" for names in directive.get("Dimensions", [])
-                                      for name in names)
-                for metric in directive.get("Metrics", []):
-                    self.metrics.add((directive.get("Namespace", ""), metric["Name"], dimensions))
+    def _note_metrics(self, line: str) -> None:
+        try:
+            document = json.loads(line)
+        except ValueError:
+            return
+        for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
+            dimensions = ",".join(f"{name}={document.get(name)}" for names in directive.get("Dimensions", [])
+                                  for name in names)
+            for metric in directive.get("Metrics", []):
+                self.metrics.add((directive.get("Namespace", ""), metric["Name"], dimensions))
 
 
 class CountingStdout:

@@ -27,6 +27,7 @@ from local_stack.faults import FaultPlan, Faults, GraphFaults
 from local_stack.pump import MotoStream, StreamPump, Subscription
 
 TAP_QUEUE = "leadwire-local-events"
+SQS_BATCH = 10  # the most messages SQS hands out, or takes, in one call
 
 
 def _unsigned(**_: Any) -> Any:
@@ -116,13 +117,13 @@ class LocalAws:
         """Every message in the dead-letter queue, left there: SQS hands out ten at a time, so each is hidden while
         the queue is read, then shown again."""
         found: list[dict[str, Any]] = []
-        while batch := self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=10,
+        while batch := self.sqs.receive_message(QueueUrl=self.dlq_url, MaxNumberOfMessages=SQS_BATCH,
                                                 VisibilityTimeout=60).get("Messages", []):
             found += batch
-        for start in range(0, len(found), 10):
+        for start in range(0, len(found), SQS_BATCH):
             self.sqs.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=[
                 {"Id": str(number), "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 0}
-                for number, message in enumerate(found[start:start + 10])])
+                for number, message in enumerate(found[start:start + SQS_BATCH])])
         return [json.loads(message["Body"]) for message in found]
 
     def stop(self) -> None:
