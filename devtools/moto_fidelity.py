@@ -5,8 +5,9 @@ Where moto differs from AWS in a way our guarantees or measurements depend on, m
 DynamoDB serialises a transaction against every other write to the same items. moto 5 checks a transaction's
 conditions and then writes item by item, and deep-copies whole tables for its rollback, with no lock: two threads
 can both pass `attribute_not_exists`, and a concurrent write breaks the copy ("dictionary changed size"). One lock
-around moto's DynamoDB operations gives the isolation the real service has. Under that lock a transaction can check
-every condition first and write only when all hold, so the whole-table copy (whose cost grows with the table) goes.
+around each of moto's DynamoDB requests, its answer rendered, gives the isolation the real service has. Under that
+lock a transaction can check every condition first and write only when all hold, so the whole-table copy (whose cost
+grows with the table) goes.
 A Query, too, costs moto time in the size of the whole table; it reads only the partition asked for here. And
 EventBridge's input transformer parses the same JSONPath strings again for every event; each is parsed once.
 
@@ -40,6 +41,7 @@ _OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "s
 PATCHED: dict[str, tuple[str, ...]] = {
     "moto.dynamodb.models:DynamoDBBackend": (*_OPERATIONS, "get_table"),
     "moto.dynamodb.models.table:Table": ("query", "all_items"),
+    "moto.dynamodb.responses:DynamoHandler": ("call_action",),
     "moto.dynamodb.comparisons": ("get_filter_expression",),
     "moto.dynamodb.exceptions": ("MultipleTransactionsException", "TooManyTransactionsException",
                                  "TransactionCanceledException", "TransactWriteSingleOpException"),
@@ -84,12 +86,14 @@ def serialise_dynamodb() -> None:
         if method is None or getattr(method, "_leadwire_serialised", False):
             continue
         setattr(DynamoDBBackend, name, _locked(method))
-    # moto's UpdateItem handler renders ReturnValues from the live item after the backend call: without the lock,
-    # another write can land in between and two atomic counters hand out the same number.
+    # moto's handlers render their answer from the live items after the backend call (UpdateItem's ReturnValues,
+    # GetItem's and BatchGetItem's items), and a write changes an item in place: without the lock around the whole
+    # request, two atomic counters could hand out the same number, and a read meanwhile a write fails ("dictionary
+    # changed size during iteration").
     from moto.dynamodb.responses import DynamoHandler
 
-    if not getattr(DynamoHandler.update_item, "_leadwire_serialised", False):
-        DynamoHandler.update_item = _locked(DynamoHandler.update_item)  # type: ignore[method-assign]
+    if not getattr(DynamoHandler.call_action, "_leadwire_serialised", False):
+        DynamoHandler.call_action = _locked(DynamoHandler.call_action)  # type: ignore[method-assign]
 
 
 def _locked(method: Any) -> Any:

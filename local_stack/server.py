@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import traceback
 import zlib
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,7 +86,8 @@ def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
             try:
                 answer = stack.functions["IntakeFunction"].invoke(event)
             except Exception as error:
-                print(f"intake function failed: {type(error).__name__}: {error}", flush=True)
+                # Lambda logs an unhandled error's stack trace; so does the stack (it names code, not the request)
+                print(f"intake function failed: {type(error).__name__}: {error}\n{traceback.format_exc()}", flush=True)
                 return self._send(500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}')
             status, headers, data = response_parts(answer)
             origin = self.headers.get("origin")
