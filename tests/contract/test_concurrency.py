@@ -35,7 +35,6 @@ def test_one_claim_wins_among_many(table: Table) -> None:
         {"pk": f"LEAD#{won[0]}", "sk": "LEAD"}]
 
 
-
 def test_reads_meanwhile_writes_to_the_same_items_never_fail(table: Table) -> None:
     # Given leads that keep all a person said (lists of maps), and a writer adding an attribute to each in turn, as
     # the stream's score and assign steps do while the owner's page lists those leads
@@ -54,9 +53,12 @@ def test_reads_meanwhile_writes_to_the_same_items_never_fail(table: Table) -> No
         failures = []
         while not written.is_set():
             try:
-                table.get_many(keys)
+                found = len(table.get_many(keys))
             except Exception as error:
                 failures.append(f"{type(error).__name__}: {error}")
+            else:
+                if found != len(keys):
+                    failures.append(f"read {found} of {len(keys)} leads")
         return failures
 
     # When one thread reads them all, again and again, while the other writes
@@ -64,6 +66,6 @@ def test_reads_meanwhile_writes_to_the_same_items_never_fail(table: Table) -> No
         reading = pool.submit(read)
         pool.submit(write).result()
 
-    # Then no read failed, and every write landed
+    # Then every read found every lead, none failed, and every write landed
     assert reading.result() == []
     assert all(len(item) == 3 + 6 for item in table.get_many(keys))
