@@ -195,6 +195,12 @@ FULL_ONLY_CONDITION = "FullObservability"  # template.yaml's condition on what o
 MONTHS_KEPT = 12  # storage in the monthly bill: a year of leads at that rate kept in the table
 
 
+def prints_emf(tier: str) -> bool:
+    """Whether a tier's functions print EMF metric lines: not on basic, where template.yaml sets
+    POWERTOOLS_METRICS_DISABLED (and leadwire then adds no metric at all)."""
+    return tier != "basic"
+
+
 def tier_resources(resources: Mapping[str, Mapping[str, object]], kind: str, tier: str) -> list[str]:
     """The logical ids of one resource type that exist with Observability=tier."""
     return sorted(logical_id for logical_id, resource in resources.items() if resource.get("Type") == kind

@@ -23,6 +23,7 @@ from bench.cost import (
     dominant,
     filter_metrics,
     line_items,
+    prints_emf,
     storage_per_million_leads,
     tier_resources,
     total,
@@ -75,7 +76,7 @@ def function_loads(template: Any, warm: dict[str, Any], usage: dict[str, Any], s
 
 def unprinted(measured: dict[str, Any], key: str, tier: str) -> float:
     """What of a function's measured logs a tier does not print: the EMF metric lines, on basic."""
-    return float(measured.get(key, 0.0)) if tier == "basic" else 0.0
+    return 0.0 if prints_emf(tier) else float(measured.get(key, 0.0))
 
 
 def lead_usage(template: Any, warm: dict[str, Any], usage: dict[str, Any], shape: str, tier: str = "full"
@@ -129,7 +130,7 @@ def custom_metrics(template: Any, seen: list[str], tier: str) -> tuple[int, int]
     by_filter = filter_metrics(template.resources, tier)
     always = sum(1 for sent_all_month in by_filter.values() if sent_all_month)
     quiet = len(by_filter) - always
-    if tier == "basic":
+    if not prints_emf(tier):
         return always, quiet
     return len({name.split("/")[0] for name in seen} | dashboard_metrics(template)) + always, quiet
 
@@ -235,7 +236,8 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
     warm, usage = results["warm"], results["usage"]
     pipeline_usage = usage["pipeline"]
     default_tier = template.document["Parameters"]["Observability"]["Default"]
-    by_tier = {tier: line_items(lead_usage(template, warm, pipeline_usage, "batched", tier)) for tier in TIERS}
+    usage_by_tier = {tier: lead_usage(template, warm, pipeline_usage, "batched", tier) for tier in TIERS}
+    by_tier = {tier: line_items(usage_of_tier) for tier, usage_of_tier in usage_by_tier.items()}
     batched = by_tier[default_tier]  # the headline: what `sam deploy` gives without choosing a tier
     single = {tier: line_items(lead_usage(template, warm, pipeline_usage, "single", tier)) for tier in TIERS}
     headline = round(total(batched), 2)
@@ -247,7 +249,7 @@ def summarise(results: dict[str, Any], template: Any) -> dict[str, Any]:
                     f"${GOAL_USD_PER_MILLION:g} goal; full ${usd_by_tier['full']:.2f});"
                     " largest items: " + ", ".join(f"{item.name} ${item.usd_per_million_leads:.2f}" for item in top))
     findings += write_findings(pipeline_usage, batched)
-    loads = function_loads(template, warm, pipeline_usage, "batched", default_tier)
+    loads = usage_by_tier[default_tier].functions
     costs = {tier: fixed_costs(template, warm, results.get("custom_metrics", []), tier) for tier in TIERS}
     fixed = {tier: cost.monthly() for tier, cost in costs.items()}
     # A small business's traffic is quiet: every stream record an invocation of its own; emails included.

@@ -34,12 +34,10 @@ from typing import Any
 
 CHECKED_AGAINST = "5.2.5"
 
-_OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "scan", "transact_write_items",
-               "transact_get_items", "batch_get_item", "batch_write_item")
-
 # "module:Class" -> the attributes of that class (or names of that module) the patches replace, wrap or call.
 PATCHED: dict[str, tuple[str, ...]] = {
-    "moto.dynamodb.models:DynamoDBBackend": (*_OPERATIONS, "get_table"),
+    "moto.dynamodb.models:DynamoDBBackend": ("transact_write_items", "get_table", "get_item", "put_item",
+                                             "delete_item", "update_item"),
     "moto.dynamodb.models.table:Table": ("query", "all_items"),
     "moto.dynamodb.responses:DynamoHandler": ("call_action",),
     "moto.dynamodb.comparisons": ("get_filter_expression",),
@@ -76,24 +74,15 @@ _INDEX_NAME_POSITION = 6
 def serialise_dynamodb() -> None:
     """Idempotent: patch moto's DynamoDB backend once per process."""
     from moto.dynamodb.models import DynamoDBBackend
-
-    _query_one_partition()
-
-    if not getattr(DynamoDBBackend.transact_write_items, "_leadwire_serialised", False):
-        DynamoDBBackend.transact_write_items = _locked(_check_then_write)  # type: ignore[method-assign]
-    for name in _OPERATIONS:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is None or getattr(method, "_leadwire_serialised", False):
-            continue
-        setattr(DynamoDBBackend, name, _locked(method))
-    # moto's handlers render their answer from the live items after the backend call (UpdateItem's ReturnValues,
-    # GetItem's and BatchGetItem's items), and a write changes an item in place: without the lock around the whole
-    # request, two atomic counters could hand out the same number, and a read meanwhile a write fails ("dictionary
-    # changed size during iteration").
     from moto.dynamodb.responses import DynamoHandler
 
-    if not getattr(DynamoHandler.call_action, "_leadwire_serialised", False):
-        DynamoHandler.call_action = _locked(DynamoHandler.call_action)  # type: ignore[method-assign]
+    _query_one_partition()
+    _replace_once(DynamoDBBackend, "transact_write_items", lambda _: _check_then_write)
+    # The lock is around each whole request, not each backend call: moto's handlers render their answer from the
+    # live items after the backend call (UpdateItem's ReturnValues, GetItem's and BatchGetItem's items), and a write
+    # changes an item in place, so two atomic counters could hand out the same number, and a read meanwhile a write
+    # would fail ("dictionary changed size during iteration").
+    _replace_once(DynamoHandler, "call_action", _locked)
 
 
 def _locked(method: Any) -> Any:
@@ -102,7 +91,6 @@ def _locked(method: Any) -> Any:
         with _LOCK:
             return method(*args, **kwargs)
 
-    call._leadwire_serialised = True  # type: ignore[attr-defined]
     return call
 
 
@@ -174,7 +162,7 @@ def _query_one_partition() -> None:
         index_name = args[_INDEX_NAME_POSITION] if len(args) > _INDEX_NAME_POSITION else kwargs.get("index_name")
         if index_name or hash_key is None or not table.range_key_attr:
             return original_query(table, hash_key, *args, **kwargs)
-        # Callers hold moto_fidelity's lock around every DynamoDB operation, so the swap is never seen by others.
+        # Callers hold moto_fidelity's lock around every DynamoDB request, so the swap is never seen by others.
         everything = table.items
         table.items = {hash_key: everything[hash_key]} if hash_key in everything else {}
         try:
